@@ -1,0 +1,17 @@
+//! `bisrc completions`.
+
+use super::{InventoryArgs, Outcome};
+use crate::ui::Ui;
+
+/// Arguments of `bisrc completions`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    inv: InventoryArgs,
+}
+
+/// Runs `bisrc completions`.
+pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
+    let _ = (args.inv, ui);
+    super::not_yet("completions")
+}

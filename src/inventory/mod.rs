@@ -1,0 +1,323 @@
+//! Inventory: reading an inventory file into the [`Inventory`] model.
+//!
+//! Takes a path, produces a [`Loaded`] inventory (the model plus the file's text, kept so
+//! diagnostics can quote the offending line). Syntax and type errors come back as a
+//! [`LoadError`] with a line and column. This stage does no semantic checks (that is
+//! `validate`) and never prints.
+
+mod model;
+mod secret;
+mod spanned;
+
+use std::path::{Path, PathBuf};
+
+pub use model::*;
+pub use secret::{SecretError, SecretRef, SecretValue};
+pub use spanned::{Loc, Spanned};
+
+/// The largest inventory bisrc reads. Real inventories are a few kilobytes; a 500-cluster
+/// inventory is about 2 MB. The bound keeps a runaway file from eating memory.
+pub const MAX_INVENTORY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The text of an inventory file and where it came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as the user gave it (used in messages).
+    pub path: PathBuf,
+    /// The whole file.
+    pub text: String,
+}
+
+impl Source {
+    /// The text of line `line` (1-based), without its line ending.
+    pub fn line(&self, line: u32) -> Option<&str> {
+        if line == 0 {
+            return None;
+        }
+        self.text
+            .lines()
+            .nth((line - 1) as usize)
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+    }
+}
+
+/// An inventory read from a file, with its source text.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file it came from.
+    pub source: Source,
+    /// The model.
+    pub inventory: Inventory,
+}
+
+impl Loaded {
+    /// The directory holding the inventory file (relative paths in it are taken from here).
+    pub fn base_dir(&self) -> PathBuf {
+        self.source
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The state directory: `.bisrc/` beside the inventory.
+    pub fn state_dir(&self) -> PathBuf {
+        self.base_dir().join(".bisrc")
+    }
+}
+
+/// Why an inventory could not be read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct LoadError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong, one paragraph, lowercase start.
+    pub message: String,
+    /// Where, when known.
+    pub loc: Option<Loc>,
+    /// The source text, when it was read (for the snippet).
+    pub text: Option<String>,
+}
+
+impl LoadError {
+    fn new(path: &Path, message: impl Into<String>) -> Self {
+        LoadError {
+            path: path.to_path_buf(),
+            message: message.into(),
+            loc: None,
+            text: None,
+        }
+    }
+}
+
+/// Reads and parses an inventory file.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        LoadError::new(
+            path,
+            match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                _ => format!("cannot read the file: {e}"),
+            },
+        )
+    })?;
+    if meta.is_dir() {
+        return Err(LoadError::new(
+            path,
+            "this is a directory; give the path of an inventory file (e.g. inventories/lab.yaml)",
+        ));
+    }
+    if meta.len() > MAX_INVENTORY_BYTES {
+        return Err(LoadError::new(
+            path,
+            format!(
+                "the file is {} bytes; an inventory may be at most {} bytes",
+                meta.len(),
+                MAX_INVENTORY_BYTES
+            ),
+        ));
+    }
+    let bytes = read_bounded(path)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        LoadError::new(
+            path,
+            format!(
+                "the file is not valid UTF-8 (first bad byte at offset {}); inventories are UTF-8 YAML",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    parse(path, text)
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| LoadError::new(path, format!("cannot open the file: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INVENTORY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::new(path, format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > MAX_INVENTORY_BYTES {
+        return Err(LoadError::new(
+            path,
+            format!("the file is larger than {MAX_INVENTORY_BYTES} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Parses inventory text (already read) that came from `path`.
+pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
+    if text.trim().is_empty() {
+        return Err(LoadError::new(
+            path,
+            "the file is empty; an inventory starts with `version: 1` (run `bisrc init` for a starter)",
+        ));
+    }
+    if text.contains('\0') {
+        return Err(LoadError::new(
+            path,
+            "the file contains NUL bytes; it looks binary, not YAML",
+        ));
+    }
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+    };
+    match serde_saphyr::from_str_with_options::<Inventory>(&text, options) {
+        Ok(inventory) => Ok(Loaded {
+            source: Source {
+                path: path.to_path_buf(),
+                text,
+            },
+            inventory,
+        }),
+        Err(e) => {
+            let loc = e.location().map(|l| Loc {
+                line: u32::try_from(l.line()).unwrap_or(u32::MAX),
+                col: u32::try_from(l.column()).unwrap_or(u32::MAX),
+            });
+            Err(LoadError {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+                loc: loc.filter(|l| l.is_known()),
+                text: Some(text),
+            })
+        }
+    }
+}
+
+/// Expands a leading `~/` (or a bare `~`) to `$HOME`.
+pub fn expand_tilde(path: &Path) -> PathBuf {
+    let Some(s) = path.to_str() else {
+        return path.to_path_buf();
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match (s, home) {
+        ("~", Some(h)) => h,
+        (s, Some(h)) if s.starts_with("~/") => h.join(&s[2..]),
+        _ => path.to_path_buf(),
+    }
+}
+
+impl Inventory {
+    /// Every SQL cluster node of every site, with its site.
+    pub fn nodes(&self) -> impl Iterator<Item = (&Site, &Node)> {
+        self.sites
+            .iter()
+            .flat_map(|s| s.nodes.iter().map(move |n| (s, n)))
+    }
+
+    /// Every cluster of every site, with its site.
+    pub fn clusters(&self) -> impl Iterator<Item = (&Site, &Cluster)> {
+        self.sites
+            .iter()
+            .flat_map(|s| s.clusters.iter().map(move |c| (s, c)))
+    }
+
+    /// Every SQL instance of every cluster, with its site and cluster.
+    pub fn instances(&self) -> impl Iterator<Item = (&Site, &Cluster, &SqlInstance)> {
+        self.clusters()
+            .flat_map(|(s, c)| c.sql_instances.iter().map(move |i| (s, c, i)))
+    }
+
+    /// The instance with network name `name` (case-insensitive, as Windows compares names).
+    pub fn instance(&self, name: &str) -> Option<(&Site, &Cluster, &SqlInstance)> {
+        self.instances()
+            .find(|(_, _, i)| i.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The site named `name`.
+    pub fn site(&self, name: &str) -> Option<&Site> {
+        self.sites
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The databases hosted on the instance with network name `instance`.
+    pub fn databases_on<'a>(&'a self, instance: &'a str) -> impl Iterator<Item = &'a Database> {
+        self.databases
+            .iter()
+            .filter(move |d| d.instance.eq_ignore_ascii_case(instance))
+    }
+
+    /// The master MessageBox: the first database with role `messagebox`.
+    pub fn master_messagebox(&self) -> Option<&Database> {
+        self.databases
+            .iter()
+            .find(|d| *d.role == DatabaseRole::Messagebox)
+    }
+}
+
+impl Site {
+    /// The storage entry named `name`.
+    pub fn disk(&self, name: &str) -> Option<&Disk> {
+        self.storage
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The node named `name`.
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes
+            .iter()
+            .find(|n| n.name.eq_ignore_ascii_case(name))
+    }
+}
+
+impl SqlInstance {
+    /// The preferred owners: as given, or the cluster's node order.
+    pub fn owners<'a>(&'a self, cluster: &'a Cluster) -> Vec<&'a str> {
+        match &self.preferred_owners {
+            Some(o) => o.iter().map(|s| s.as_str()).collect(),
+            None => cluster.nodes.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+
+    /// TCP port (default 1433).
+    pub fn tcp_port(&self) -> u16 {
+        self.port.as_ref().map_or(1433, |p| **p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_inventories_load() {
+        for name in ["lab", "contoso-prod", "scaled-out"] {
+            let path = PathBuf::from(format!("inventories/{name}.yaml"));
+            let loaded = load(&path).unwrap_or_else(|e| panic!("{name}: {e} at {:?}", e.loc));
+            assert!(!loaded.inventory.sites.is_empty());
+        }
+        let prod = load(Path::new("inventories/contoso-prod.yaml")).unwrap();
+        let inv = prod.inventory;
+        assert_eq!(inv.sites[1].clusters[0].name.as_str(), "DRSQLCL01");
+        // spans point at the value
+        assert_eq!(inv.environment.loc, Loc { line: 6, col: 14 });
+        assert!(matches!(
+            inv.connection.password.as_ref().map(|p| &p.value),
+            Some(SecretRef::Env(n)) if n == "BISRC_DEPLOY_PASSWORD"
+        ));
+    }
+
+    #[test]
+    fn literal_password_is_kept_as_literal_marker_only() {
+        let text = std::fs::read_to_string("inventories/lab.yaml")
+            .unwrap()
+            .replace(
+                "engine: { user: LAB\\gmsa-sqlbts$ }",
+                "engine: { user: LAB\\svc, password: hunter2 }",
+            );
+        let loaded = parse(Path::new("x.yaml"), text).unwrap();
+        let (_, _, i) = loaded.inventory.instances().next().unwrap();
+        let pw = i.service_accounts.engine.password.as_ref().unwrap();
+        assert_eq!(pw.value, SecretRef::Literal);
+        assert!(!format!("{:?}", loaded.inventory).contains("hunter2"));
+    }
+}

@@ -1,0 +1,38 @@
+//! UI: everything the user sees (diagnostics, plans, progress, reports). The only module
+//! allowed to print.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{ColorChoice, OutputFormat};
+
+/// The terminal: output format and colour policy, and the one writer of stdout and stderr.
+pub struct Ui {
+    /// Human text or JSON.
+    pub format: OutputFormat,
+    /// Whether stderr gets colour.
+    pub color: bool,
+}
+
+impl Ui {
+    /// Builds the UI from the global flags and the environment (`NO_COLOR`, terminal or not).
+    pub fn new(color: ColorChoice, format: OutputFormat) -> Ui {
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        };
+        Ui { format, color }
+    }
+
+    /// Prints a run-level error (not an input diagnostic) with its chain of causes.
+    pub fn error(&mut self, err: &anyhow::Error) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "error: {err}");
+        for cause in err.chain().skip(1) {
+            let _ = writeln!(stderr, "  caused by: {cause}");
+        }
+    }
+}
