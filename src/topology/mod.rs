@@ -323,11 +323,14 @@ mod tests {
         let addrs: Vec<&str> = sel.iter().map(|r| r.address.as_str()).collect();
         assert!(addrs.contains(&"cluster.LABSQLCL"));
         assert!(!addrs.contains(&"biztalk.primary.group"));
-        let sel = t.select(&[], &["node.*".into()]).unwrap();
-        // excluded nodes come back as dependencies of the cluster
-        assert!(sel
-            .iter()
-            .any(|r| r.address == "node.LABSQL1.feature.failover-clustering"));
+        // Excluding the DTC disk skips the DTC role and everything that needs it.
+        let sel = t
+            .select(&[], &["cluster.LABSQLCL.disk.DTC".into()])
+            .unwrap();
+        let addrs: Vec<&str> = sel.iter().map(|r| r.address.as_str()).collect();
+        assert!(!addrs.contains(&"cluster.LABSQLCL.dtc"));
+        assert!(!addrs.contains(&"sql.LABBTSSQL"));
+        assert!(addrs.contains(&"cluster.LABSQLCL.disk.SQLData"));
         assert!(t.select(&["[".into()], &[]).is_err());
         let deps = t.dependents("cluster.LABSQLCL.disk.DTC");
         assert!(deps.iter().any(|r| r.address == "cluster.LABSQLCL.dtc"));
