@@ -205,6 +205,12 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
                 | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
                 | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
                 | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => LoadErrorKind::Limit,
+                // wrapped errors: fall back on the text
+                _ if e.to_string().contains("limit exceeded")
+                    || e.to_string().contains("budget") =>
+                {
+                    LoadErrorKind::Limit
+                }
                 _ => LoadErrorKind::Syntax,
             };
             Err(LoadError {
@@ -265,6 +271,17 @@ fn one_paragraph(message: &str) -> String {
         out.push_str(t);
     }
     let out = strip_location_suffix(&out);
+    // The parser's terse structural messages, in the inventory's terms.
+    let out = match out.as_str() {
+        "expected mapping start" => {
+            "expected a mapping of `key: value` lines here (an inventory starts with `version: 1`)"
+                .to_string()
+        }
+        "expected string scalar" => {
+            "expected a single text value here, not a list or mapping".to_string()
+        }
+        _ => out,
+    };
     if out.is_empty() {
         "the YAML could not be read".to_string()
     } else {
@@ -272,17 +289,15 @@ fn one_paragraph(message: &str) -> String {
     }
 }
 
-/// Drops a trailing "at line N column M" that the location already carries.
+/// Drops a trailing "at line N, column M (defined at ...)" that the location already carries.
 fn strip_location_suffix(s: &str) -> String {
-    if let Some(i) = s.rfind(" at line ") {
-        let tail = &s[i + " at line ".len()..];
-        if tail
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ' ' || c.is_ascii_alphabetic() || c == ',')
-            && tail.contains("column")
-        {
-            return s[..i].trim_end().to_string();
+    let mut from = 0;
+    while let Some(i) = s[from..].find(" at line ") {
+        let at = from + i;
+        if s[at + " at line ".len()..].starts_with(|c: char| c.is_ascii_digit()) {
+            return s[..at].trim_end().to_string();
         }
+        from = at + 1;
     }
     s.trim().to_string()
 }
@@ -395,7 +410,7 @@ mod tests {
         let inv = prod.inventory;
         assert_eq!(inv.sites[1].clusters[0].name.as_str(), "DRSQLCL01");
         // spans point at the value
-        assert_eq!(inv.environment.loc, Loc { line: 6, col: 14 });
+        assert_eq!(inv.environment.loc, Loc { line: 7, col: 14 }); // line 1 is the schema comment
         assert!(matches!(
             inv.connection.password.as_ref().map(|p| &p.value),
             Some(SecretRef::Env(n)) if n == "BISRC_DEPLOY_PASSWORD"

@@ -58,6 +58,9 @@ fn position(path: &Path, loc: Loc) -> String {
 /// end of a flow item (`,`, `}`, `]`), a comment or the line, without trailing blanks.
 fn value_width(line: &str, col: u32) -> usize {
     let rest: Vec<char> = line.chars().skip(col.saturating_sub(1) as usize).collect();
+    if matches!(rest.first(), Some('[' | '{')) {
+        return 1; // a whole flow collection: point at its start
+    }
     let mut end = rest.len();
     let mut quote = None;
     for (i, c) in rest.iter().enumerate() {
@@ -82,10 +85,55 @@ fn value_width(line: &str, col: u32) -> usize {
     trimmed.trim_end().chars().count().max(1)
 }
 
+/// At most 120 characters of `line` around 1-based column `col` (long lines are cut with
+/// `...`), and the column within the window.
+fn window(line: &str, col: u32) -> (String, u32) {
+    const MAX: usize = 120;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX {
+        return (line.to_string(), col);
+    }
+    let c = (col as usize).saturating_sub(1).min(chars.len());
+    let start = c.saturating_sub(40);
+    let end = (start + MAX).min(chars.len());
+    let mut s = String::new();
+    let mut shift = 0;
+    if start > 0 {
+        s.push_str("...");
+        shift = 3;
+    }
+    s.extend(&chars[start..end]);
+    if end < chars.len() {
+        s.push_str("...");
+    }
+    let new_col = u32::try_from(c - start + shift + 1).unwrap_or(col);
+    (s, new_col)
+}
+
+/// `line` (number `n`) with the secret values that start on it replaced by `*`.
+fn mask(line: &str, n: u32, secrets: &[Loc]) -> String {
+    let mut chars: Vec<char> = line.chars().collect();
+    for s in secrets.iter().filter(|s| s.line == n && s.col > 0) {
+        let start = s.col as usize - 1;
+        let width = value_width(line, s.col);
+        for c in chars.iter_mut().skip(start).take(width) {
+            *c = '*';
+        }
+    }
+    chars.into_iter().collect()
+}
+
 /// Renders diagnostics about `path` (whose text is `text`, when read) for people.
 pub fn render_human(path: &Path, text: Option<&str>, diags: &[Diagnostic], color: bool) -> String {
     let s = Style::new(color);
     let lines: Vec<&str> = text.map(|t| t.lines().collect()).unwrap_or_default();
+    // Secrets written in the file are masked in every quoted line, whichever diagnostic
+    // quotes it.
+    let secrets: Vec<Loc> = diags
+        .iter()
+        .filter(|d| d.sensitive)
+        .map(|d| d.loc)
+        .collect();
     let mut out = String::new();
     for d in diags {
         let sev = match d.severity {
@@ -107,11 +155,11 @@ pub fn render_human(path: &Path, text: Option<&str>, diags: &[Diagnostic], color
         let src = (d.loc.line as usize)
             .checked_sub(1)
             .and_then(|i| lines.get(i))
-            .map(|l| l.strip_suffix('\r').unwrap_or(l));
-        if let Some(src) = src {
+            .map(|l| mask(l.strip_suffix('\r').unwrap_or(l), d.loc.line, &secrets));
+        if let Some((src, col)) = src.as_deref().map(|l| window(l, d.loc.col.max(1))) {
+            let src = src.as_str();
             let num = d.loc.line.to_string();
             let pad = " ".repeat(num.len());
-            let col = d.loc.col.max(1);
             let lead: String = src
                 .chars()
                 .take(col as usize - 1)

@@ -39,7 +39,8 @@ fn secret(s: &Spanned<SecretRef>, what: &str, out: &mut Vec<Diagnostic>) {
         out.push(
             BZ080
                 .at(s.loc, format!("{what} is written as a literal value"))
-                .hint("never write a secret in the inventory: use `{env: NAME}` or `{file: PATH}`, and change the exposed secret"),
+                .hint("never write a secret in the inventory: use `{env: NAME}` or `{file: PATH}`, and change the exposed secret")
+                .sensitive(),
         );
     }
 }

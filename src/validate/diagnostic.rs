@@ -49,6 +49,7 @@ impl Rule {
             loc,
             hint: None,
             related: Vec::new(),
+            sensitive: false,
         }
     }
 }
@@ -79,6 +80,9 @@ pub struct Diagnostic {
     /// Other places that explain the finding.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
+    /// The value at `loc` is a secret: renderers mask it wherever they quote its line.
+    #[serde(skip)]
+    pub sensitive: bool,
 }
 
 impl Diagnostic {
@@ -105,6 +109,13 @@ impl Diagnostic {
             loc,
             message: message.into(),
         });
+        self
+    }
+
+    /// Marks the value at `loc` as a secret, so no rendering quotes it.
+    #[must_use]
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
         self
     }
 

@@ -1,0 +1,4 @@
+//! The integration test binary: one module per feature, sharing the CLI harness.
+
+mod harness;
+mod validate;
