@@ -1,6 +1,7 @@
 //! UI: everything the user sees (diagnostics, plans, progress, reports). The only module
 //! allowed to print.
 
+pub mod diagnostic;
 pub mod progress;
 
 use std::io::{IsTerminal, Write};

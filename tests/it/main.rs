@@ -1,4 +1,7 @@
-//! The integration tests: one module per feature, sharing the fixtures in `sshd.rs`.
+//! The integration test binary: one module per feature, sharing the CLI harness
+//! (`harness.rs`) and the sshd fixture (`sshd.rs`).
 
+mod harness;
 mod ssh;
 mod sshd;
+mod validate;
