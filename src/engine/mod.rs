@@ -7,6 +7,7 @@
 //!
 //! Lifecycle, invariants and the event checklist: `docs/engine.md`.
 
+pub mod adapters;
 pub mod apply;
 pub mod diff;
 pub mod event;
@@ -19,6 +20,7 @@ pub mod plan;
 pub mod planfile;
 pub mod probe;
 pub mod schedule;
+pub mod setup;
 pub mod verify;
 
 use std::collections::BTreeMap;
