@@ -1,6 +1,8 @@
 //! UI: everything the user sees (diagnostics, plans, progress, reports). The only module
 //! allowed to print.
 
+pub mod progress;
+
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ColorChoice, OutputFormat};

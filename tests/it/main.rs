@@ -1,0 +1,4 @@
+//! The integration tests: one module per feature, sharing the fixtures in `sshd.rs`.
+
+mod ssh;
+mod sshd;
