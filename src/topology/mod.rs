@@ -125,8 +125,10 @@ impl Topology {
         out
     }
 
-    /// The addresses selected by `--target` globs (all when empty) minus `--exclude` globs,
-    /// plus every dependency of a selected resource (dependencies follow), in order.
+    /// The resources selected by `--target` globs (all when empty), plus every dependency of
+    /// a selected resource (dependencies follow), minus `--exclude` globs and everything that
+    /// depends on an excluded resource (as OpenTofu's `-exclude`: skipping an object skips
+    /// what needs it). In order.
     pub fn select(
         &self,
         targets: &[String],
@@ -134,11 +136,17 @@ impl Topology {
     ) -> Result<Vec<&Resource>, TopologyError> {
         let targets = globs(targets)?;
         let excludes = globs(excludes)?;
+        let mut excluded: BTreeSet<&str> = BTreeSet::new();
+        for r in &self.resources {
+            let hit = excludes.as_ref().is_some_and(|g| g.is_match(&r.address));
+            if hit || r.depends_on.iter().any(|d| excluded.contains(d.as_str())) {
+                excluded.insert(&r.address);
+            }
+        }
         let mut chosen: BTreeSet<usize> = BTreeSet::new();
         for (i, r) in self.resources.iter().enumerate() {
             let wanted = targets.as_ref().is_none_or(|g| g.is_match(&r.address));
-            let dropped = excludes.as_ref().is_some_and(|g| g.is_match(&r.address));
-            if wanted && !dropped {
+            if wanted && !excluded.contains(r.address.as_str()) {
                 chosen.insert(i);
             }
         }
@@ -315,11 +323,14 @@ mod tests {
         let addrs: Vec<&str> = sel.iter().map(|r| r.address.as_str()).collect();
         assert!(addrs.contains(&"cluster.LABSQLCL"));
         assert!(!addrs.contains(&"biztalk.primary.group"));
-        let sel = t.select(&[], &["node.*".into()]).unwrap();
-        // excluded nodes come back as dependencies of the cluster
-        assert!(sel
-            .iter()
-            .any(|r| r.address == "node.LABSQL1.feature.failover-clustering"));
+        // Excluding the DTC disk skips the DTC role and everything that needs it.
+        let sel = t
+            .select(&[], &["cluster.LABSQLCL.disk.DTC".into()])
+            .unwrap();
+        let addrs: Vec<&str> = sel.iter().map(|r| r.address.as_str()).collect();
+        assert!(!addrs.contains(&"cluster.LABSQLCL.dtc"));
+        assert!(!addrs.contains(&"sql.LABBTSSQL"));
+        assert!(addrs.contains(&"cluster.LABSQLCL.disk.SQLData"));
         assert!(t.select(&["[".into()], &[]).is_err());
         let deps = t.dependents("cluster.LABSQLCL.disk.DTC");
         assert!(deps.iter().any(|r| r.address == "cluster.LABSQLCL.dtc"));
