@@ -50,6 +50,26 @@ fn s<'a>(m: &'a Map<String, Value>, k: &str) -> &'a str {
 /// Values derived per kind.
 fn extras(inv: &Inventory, r: &Resource) -> Value {
     let p = &r.params;
+    let has_secret = |role: &str| {
+        r.secrets
+            .iter()
+            .any(|s| s.key.ends_with(&format!(".{role}")))
+    };
+    let mgmt_server = || {
+        inv.databases
+            .iter()
+            .find(|d| d.role.value == DatabaseRole::Management)
+            .and_then(|d| inv.instance(&d.instance))
+            .map(|(_, _, i)| server_name(i))
+            .unwrap_or_default()
+    };
+    let bts_folder = |version: &str| {
+        if version == "2016" {
+            "Microsoft BizTalk Server 2016".to_string()
+        } else {
+            "Microsoft BizTalk Server".to_string()
+        }
+    };
     match r.kind {
         ResourceKind::SqlFci | ResourceKind::SqlFciNode => {
             // No spaces anywhere in the spec: setup splits several addresses on spaces.
@@ -60,18 +80,82 @@ fn extras(inv: &Inventory, r: &Resource) -> Value {
                 s(p, "mask")
             );
             let setup = format!("{}\\setup.exe", s(p, "setup_media").trim_end_matches('\\'));
+            let instance = s(p, "instance");
+            let default = instance.eq_ignore_ascii_case("MSSQLSERVER");
+            let server = if default {
+                s(p, "network_name").to_string()
+            } else {
+                format!("{}\\{}", s(p, "network_name"), instance)
+            };
+            let service = if default {
+                "MSSQLSERVER".to_string()
+            } else {
+                format!("MSSQL${instance}")
+            };
+            // The system databases go to the root of the data disk (a shared disk).
+            let data = s(p, "data_dir");
+            let install_data_dir = match data.as_bytes() {
+                [l, b':', b'\\', ..] if l.is_ascii_alphabetic() => format!("{}:\\", *l as char),
+                _ => data.to_string(),
+            };
+            let bootstrap = match s(p, "version") {
+                "2014" => "120",
+                "2016" => "130",
+                "2017" => "140",
+                "2019" => "150",
+                "2022" => "160",
+                _ => "170",
+            };
             json!({
                 "ip_spec": ip_spec,
                 "setup_exe": setup,
                 "node": r.target.default_host(),
-                "engine_password": !p.get("engine_gmsa").and_then(Value::as_bool).unwrap_or(false),
-                "agent_password": !p.get("agent_gmsa").and_then(Value::as_bool).unwrap_or(false),
+                "server": server,
+                "service": service,
+                "install_data_dir": install_data_dir,
+                "bootstrap": bootstrap,
+                "engine_password": has_secret("engine_password"),
+                "agent_password": has_secret("agent_password"),
             })
         }
-        ResourceKind::BiztalkGroup => biztalk_dbs(p),
+        ResourceKind::SqlConfig => {
+            let server = s(p, "server");
+            let instance = server.split_once('\\').map_or("MSSQLSERVER", |(_, i)| i);
+            json!({ "instance": instance })
+        }
+        ResourceKind::BiztalkGroup => {
+            let mut v = biztalk_dbs(p);
+            let folder = bts_folder(s(p, "version"));
+            v["configuration_exe"] = json!(format!("{folder}\\Configuration.exe"));
+            v
+        }
+        ResourceKind::DatabaseSettings => {
+            let publishing = r.desired.get("publishing").and_then(Value::as_bool);
+            json!({
+                "messagebox": s(p, "role") == DatabaseRole::Messagebox.as_str(),
+                "has_publishing": publishing.is_some(),
+                "publishing_disabled": publishing == Some(false),
+                "mgmt_server": mgmt_server(),
+            })
+        }
         ResourceKind::BackupJob => {
-            let keep = r.desired.get("days_to_keep").cloned().unwrap_or(json!(14));
-            json!({ "days_to_keep": keep })
+            let hours = match s(p, "frequency_letter") {
+                "h" => 1,
+                "w" => 24 * 7,
+                "m" => 24 * 31,
+                "y" => 24 * 366,
+                _ => 24,
+            };
+            json!({ "fresh_minutes": (hours + 1) * 60 })
+        }
+        ResourceKind::AgentJob => {
+            let dta = s(p, "job_name").starts_with("DTA Purge and Archive");
+            let folder = if dta {
+                json!(inv.backup.destination.value)
+            } else {
+                Value::Null
+            };
+            json!({ "dta_folder": folder })
         }
         ResourceKind::Quorum => {
             let witness = r
@@ -101,9 +185,12 @@ fn extras(inv: &Inventory, r: &Resource) -> Value {
             json!({ "role_number": n })
         }
         ResourceKind::LogShipping => {
-            let ls_source = p.get("source_server").cloned().unwrap_or(Value::Null);
-            let _ = inv;
-            json!({ "source_server": ls_source })
+            let folder = bts_folder(&inv.biztalk.version.value);
+            json!({
+                "description": format!("bisrc: {} from {}", inv.environment.value, s(p, "source_server")),
+                "mgmt_server": mgmt_server(),
+                "schema_folder": format!("{folder}\\Schema"),
+            })
         }
         _ => json!({}),
     }

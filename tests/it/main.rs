@@ -2,6 +2,7 @@
 //! (`harness.rs`) and the sshd fixture (`sshd.rs`).
 
 mod harness;
+mod render;
 mod ssh;
 mod sshd;
 mod validate;
