@@ -111,19 +111,18 @@ fn owners(ctx: &Context) -> anyhow::Result<Vec<GroupOwnership>> {
 pub fn rehearse(ctx: &Context) -> anyhow::Result<FailoverReport> {
     // Roles to move: one per (cluster, group), with their possible owners.
     let mut roles: Vec<(&str, &str, &[String], &str)> = Vec::new();
+    // Every owner-bound resource names its group; the core group and the pool of unowned
+    // disks are not roles.
     for r in &ctx.topology.resources {
-        if !matches!(
-            r.kind,
-            ResourceKind::SqlFci | ResourceKind::ClusteredDtc | ResourceKind::SsoRole
-        ) {
-            continue;
-        }
         if let Target::Owner {
             cluster,
             group,
             candidates,
         } = &r.target
         {
+            if group == crate::topology::CORE_GROUP || group == crate::topology::AVAILABLE_STORAGE {
+                continue;
+            }
             if !roles.iter().any(|x| x.0 == cluster && x.1 == group) {
                 roles.push((cluster, group, candidates, &r.site));
             }

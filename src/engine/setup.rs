@@ -74,9 +74,11 @@ pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
     let (connector, lock): (Box<dyn Connector>, LockSite) = match inv.connection.transport.value {
         TransportKind::Simulated => {
             let world = settings.world.clone().unwrap_or_else(|| world_dir(&loaded));
-            let _ = world;
-            // SIM-PENDING: replaced by transport::simulated once the sim branch lands.
-            anyhow::bail!("the simulated transport is not available in this build")
+            let t = crate::transport::simulated::SimulatedTransport::new(world, inv.clone());
+            (
+                Box::new(TransportConnector::new(t, port, deadline)),
+                LockSite::File(loaded.state_dir().join("lock.json")),
+            )
         }
         TransportKind::Ssh => {
             let cfg = TransportConfig::from_inventory(
