@@ -171,10 +171,6 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
                 (Action::Blocked, _) => {
                     Some(format!("blocked: {}", c.reason.clone().unwrap_or_default()))
                 }
-                (Action::Unknown, _) => Some(format!(
-                    "could not be probed: {}",
-                    c.reason.clone().unwrap_or_default()
-                )),
                 _ => None,
             },
         })
@@ -230,7 +226,19 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             None,
         );
         let t = Instant::now();
-        let result = run_step(ctx, r, host, &owners);
+        // A resource plan could not probe (often: what it lives in was down and is being
+        // converged in this run) is probed again once its dependencies succeeded.
+        let result = if steps[i].action == Action::Unknown {
+            reprobe(ctx, r, host).and_then(|drifted| {
+                if drifted {
+                    run_step(ctx, r, host, &owners)
+                } else {
+                    Ok(())
+                }
+            })
+        } else {
+            run_step(ctx, r, host, &owners)
+        };
         let ms = t.elapsed().as_millis() as u64;
         let (ok, detail) = match result {
             Ok(()) => (true, None),
@@ -428,6 +436,41 @@ fn run_step(
         return Err(format!("applied but still drifted: {}", what.join("; ")));
     }
     Ok(())
+}
+
+/// Probes `r` on `host`; says whether it differs from the desired state.
+fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
+    let payload = Payload {
+        version: WIRE_VERSION,
+        steps: vec![PayloadStep {
+            script: ctx.scripts.script(r, StepAction::Probe)?,
+        }],
+        continue_on_error: false,
+        secrets: BTreeMap::new(),
+    };
+    let mut payload = payload;
+    ctx.resolve_secrets(r, &mut payload.secrets)?;
+    let outcomes = ctx.pool.run(host, &payload).map_err(|e| tail(&e))?;
+    let probe = outcomes
+        .first()
+        .ok_or("the node reported no result for the probe")?;
+    if !probe.ok {
+        return Err(format!("could not be probed: {}", tail(&probe.error)));
+    }
+    let observed = probe
+        .result
+        .as_ref()
+        .and_then(|v| v.get("observed"))
+        .cloned()
+        .ok_or("the probe printed no observed state")?;
+    let observed = Observed::from_probe(r.kind, observed)?;
+    match diff(r, &observed) {
+        d if d.action == Action::NoOp => Ok(false),
+        d if d.action == Action::Blocked => {
+            Err(format!("blocked: {}", d.reason.unwrap_or_default()))
+        }
+        _ => Ok(true),
+    }
 }
 
 /// The last 10 lines of an error.

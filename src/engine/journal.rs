@@ -52,6 +52,8 @@ impl Journal {
         let dir = state_dir.join("journal");
         std::fs::create_dir_all(&dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        // An absolute path, so the report names the file wherever it is read.
+        let dir = dir.canonicalize().unwrap_or(dir);
         let stamp = time::OffsetDateTime::now_utc()
             .format(time::macros::format_description!(
                 "[year][month][day]T[hour][minute][second]Z"

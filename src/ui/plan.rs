@@ -51,7 +51,7 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
         let head = format!("{} {}", c.action.symbol(), c.action.as_str());
         out.push_str(&format!(
             "  {} {}  ({})\n",
-            paint(color, color_of(c.action), &format!("{head:<9}")),
+            paint(color, color_of(c.action), &format!("{head:<10}")),
             paint(color, "1", &c.address),
             match &c.probed_on {
                 Some(h) if c.runs_on != *h => format!("on {}, probed on {h}", c.runs_on),
