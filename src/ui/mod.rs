@@ -3,6 +3,8 @@
 
 pub mod progress;
 
+mod sim;
+
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ColorChoice, OutputFormat};
