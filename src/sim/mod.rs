@@ -15,6 +15,7 @@ mod checks;
 mod cluster;
 pub mod faults;
 mod host;
+mod lockfile;
 mod roles;
 mod sql;
 mod storage;
@@ -95,7 +96,7 @@ pub fn serve(
     if !node_is_up(world_dir, inventory, &node) {
         return SimOutput::unreachable(format!("node {node} is down (simulated)"));
     }
-    if !is_bootstrap(command_line) {
+    let Some(script) = decode_bootstrap(command_line) else {
         return SimOutput {
             stdout: Vec::new(),
             stderr: format!(
@@ -103,6 +104,24 @@ pub fn serve(
             )
             .into_bytes(),
             exit_status: 1,
+        };
+    };
+    if lockfile::is_lock_script(&script) {
+        let answer = world::update(world_dir, inventory, |w| lockfile::run(w, &node, &script));
+        return match answer {
+            Ok((stdout, exit_status)) => SimOutput {
+                stdout: stdout.into_bytes(),
+                stderr: Vec::new(),
+                exit_status,
+            },
+            Err(e) => internal(
+                SimOutput {
+                    stdout: Vec::new(),
+                    stderr: Vec::new(),
+                    exit_status: 0,
+                },
+                e,
+            ),
         };
     }
     let payload: Payload = match serde_json::from_slice(stdin) {
@@ -193,11 +212,14 @@ pub fn serve(
 /// UTF-16LE script as its last word. Recognised here rather than through
 /// `transport::windows`, which sits above `sim` (a test checks the two agree).
 pub fn is_bootstrap(line: &str) -> bool {
+    decode_bootstrap(line).is_some()
+}
+
+/// The PowerShell text of a bootstrap-form command line.
+fn decode_bootstrap(line: &str) -> Option<String> {
     use base64::Engine as _;
     let mut words = line.split_whitespace();
-    let Some(program) = words.next() else {
-        return false;
-    };
+    let program = words.next()?;
     let program = program
         .rsplit(['\\', '/'])
         .next()
@@ -207,32 +229,29 @@ pub fn is_bootstrap(line: &str) -> bool {
         program.as_str(),
         "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe"
     ) {
-        return false;
+        return None;
     }
     let rest: Vec<&str> = words.collect();
-    let Some(pos) = rest.iter().position(|w| {
+    let pos = rest.iter().position(|w| {
         matches!(
             w.to_ascii_lowercase().as_str(),
             "-encodedcommand" | "-enc" | "-e"
         )
-    }) else {
-        return false;
-    };
+    })?;
     if pos + 2 != rest.len() {
-        return false;
+        return None;
     }
     base64::engine::general_purpose::STANDARD
         .decode(rest[pos + 1])
         .ok()
         .filter(|b| b.len() % 2 == 0)
-        .map(|b| {
+        .and_then(|b| {
             let units: Vec<u16> = b
                 .chunks_exact(2)
                 .map(|c| u16::from_le_bytes([c[0], c[1]]))
                 .collect();
-            String::from_utf16(&units).is_ok()
+            String::from_utf16(&units).ok()
         })
-        .unwrap_or(false)
 }
 
 fn record(out: &mut SimOutput, outcome: StepOutcome) {

@@ -626,3 +626,31 @@ fn only_the_bootstrap_command_line_is_served() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn the_lock_scripts_are_served_outside_the_payload() {
+    let (inv, _, dir) = lab();
+    let enc = |s: &str| {
+        format!(
+            "powershell -NoProfile -NonInteractive -EncodedCommand {}",
+            crate::transport::windows::encode_powershell(s)
+        )
+    };
+    let acquire = enc("$bytes = [System.Text.Encoding]::UTF8.GetBytes('{\"id\":\"X\"}')\r\nWrite-Output 'BISRC-LOCK-OK'\r\n");
+    let out = serve(dir.path(), &inv, "LABSQL1", &acquire, b"");
+    assert_eq!(
+        (out.stdout.as_slice(), out.exit_status),
+        (&b"BISRC-LOCK-OK\n"[..], 0)
+    );
+    let out = serve(dir.path(), &inv, "LABSQL1", &acquire, b"");
+    assert_eq!(
+        (out.stdout.as_slice(), out.exit_status),
+        (&b"BISRC-LOCK-HELD {\"id\":\"X\"}\n"[..], 3)
+    );
+    let release = enc("if ((ConvertFrom-Json -InputObject $text).id -ne 'X') { exit 3 }\r\nWrite-Output 'BISRC-LOCK-RELEASED'\r\n");
+    let out = serve(dir.path(), &inv, "LABSQL1", &release, b"");
+    assert_eq!(
+        (out.stdout.as_slice(), out.exit_status),
+        (&b"BISRC-LOCK-RELEASED\n"[..], 0)
+    );
+}
