@@ -40,3 +40,14 @@ impl Ui {
         }
     }
 }
+
+impl Ui {
+    /// Prints a report (or JSON document) on stdout.
+    pub fn report(&mut self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = stdout.write_all(b"\n");
+        }
+    }
+}

@@ -1,5 +1,6 @@
-//! The integration tests: one module per feature, sharing the fixtures in `sshd.rs`.
+//! The integration test binary: one module per feature, sharing the fixtures in `sshd.rs`.
 
+mod render;
 mod sim;
 mod ssh;
 mod sshd;
