@@ -145,3 +145,59 @@ fn sim_node_serves_the_bootstrap_and_exits_255_when_down() {
         (255, "", "node LABSQL1 is down (simulated)\n")
     );
 }
+
+/// The rendered scripts (not hand-made headers) drive the simulator to the desired state:
+/// apply every resource of the lab in order on its target, then every probe matches.
+#[test]
+fn rendered_steps_converge_the_simulated_lab() {
+    use bisrc::render::Renderer;
+    use bisrc::topology::Target;
+    let loaded = bisrc::inventory::load(std::path::Path::new("inventories/lab.yaml")).unwrap();
+    let inv = &loaded.inventory;
+    let topo = Topology::build(inv, None).unwrap();
+    let renderer = Renderer::new(None).unwrap();
+    let world = tempfile::tempdir().unwrap();
+    let cmd = bisrc::transport::windows::command_line();
+    let run = |r: &bisrc::topology::Resource, action: StepAction| {
+        let script = renderer.step(inv, &topo, r, action).unwrap();
+        let node = match &r.target {
+            Target::Node { host } => host.clone(),
+            Target::Owner {
+                cluster,
+                group,
+                candidates,
+            } => bisrc::sim::status(world.path(), inv)
+                .unwrap()
+                .clusters
+                .iter()
+                .find(|c| &c.name == cluster)
+                .and_then(|c| c.groups.iter().find(|g| &g.name == group))
+                .map_or_else(|| candidates[0].clone(), |g| g.owner.clone()),
+        };
+        let payload = serde_json::to_vec(&Payload {
+            version: WIRE_VERSION,
+            steps: vec![PayloadStep { script }],
+            continue_on_error: false,
+            secrets: r
+                .secret_keys()
+                .into_iter()
+                .map(|k| (k, "x".to_string()))
+                .collect(),
+        })
+        .unwrap();
+        let out = bisrc::sim::serve(world.path(), inv, &node, &cmd, &payload);
+        let mut res = parse_results(&String::from_utf8(out.stdout).unwrap()).unwrap();
+        let o = res.remove(0);
+        assert!(o.ok, "{} {:?}: {}", r.address, action, o.error);
+        o.result.unwrap()
+    };
+    for r in &topo.resources {
+        run(r, StepAction::Apply);
+    }
+    for r in &topo.resources {
+        let observed = run(r, StepAction::Probe)["observed"].clone();
+        for (k, want) in &r.desired {
+            assert_eq!(&observed[k], want, "{} {k}", r.address);
+        }
+    }
+}
