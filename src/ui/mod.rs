@@ -2,6 +2,9 @@
 //! allowed to print.
 
 pub mod diagnostic;
+pub mod progress;
+
+mod sim;
 
 use std::io::{IsTerminal, Write};
 

@@ -1,0 +1,700 @@
+//! The ssh2 (libssh2) transport: connects to one host with a connect timeout, checks its host
+//! key strictly against known_hosts, authenticates in the configured order, then runs commands
+//! on channels of that one session with a wall-clock deadline each.
+//!
+//! It takes a [`TransportConfig`] and a [`HostSpec`]; it produces an [`SshSession`]. It must
+//! never block on one stream while the other fills (a blocking stdout read deadlocks when the
+//! remote writes megabytes to stderr first), never rely on libssh2's timeout as a deadline (it
+//! is only an inactivity timeout), and never put standard input or a secret into an error.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::unix::io::AsRawFd;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use ssh2::{BlockDirections, CheckResult, KnownHostFileKind};
+
+use super::{
+    Auth, ExecOutput, ExecRequest, HostKeyChange, HostSpec, Session, Transport, TransportConfig,
+    TransportError,
+};
+
+/// libssh2's "would block" code.
+const LIBSSH2_ERROR_EAGAIN: i32 = -37;
+/// libssh2's "timed out" code (its inactivity timeout in blocking mode).
+const LIBSSH2_ERROR_TIMEOUT: i32 = -9;
+/// Longest sleep of the I/O loop between checks of the deadline and keepalive.
+const MAX_POLL: Duration = Duration::from_millis(250);
+
+/// Serializes appends to known_hosts files within this process (hosts connect in parallel).
+static KNOWN_HOSTS_LOCK: Mutex<()> = Mutex::new(());
+
+/// The ssh2 transport.
+#[derive(Debug, Clone)]
+pub struct SshTransport {
+    config: TransportConfig,
+}
+
+impl SshTransport {
+    /// A transport using this configuration.
+    pub fn new(config: TransportConfig) -> SshTransport {
+        SshTransport { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+}
+
+/// A connected, authenticated session to one host.
+pub struct SshSession {
+    sess: ssh2::Session,
+    host: HostSpec,
+    keepalive: Duration,
+    command_timeout: Duration,
+    /// Set when the session can no longer be trusted (I/O error, abandoned command).
+    broken: Option<String>,
+}
+
+fn is_again(e: &ssh2::Error) -> bool {
+    e.code() == ssh2::ErrorCode::Session(LIBSSH2_ERROR_EAGAIN)
+}
+
+fn is_timeout(e: &ssh2::Error) -> bool {
+    e.code() == ssh2::ErrorCode::Session(LIBSSH2_ERROR_TIMEOUT)
+}
+
+/// `SHA256:<base64 without padding>` of a public key blob, as `ssh-keygen -l` prints it.
+pub fn fingerprint(key_blob: &[u8]) -> String {
+    let digest = Sha256::digest(key_blob);
+    format!(
+        "SHA256:{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest)
+    )
+}
+
+/// The algorithm name at the start of an SSH public key blob (`ssh-ed25519`, `ssh-rsa`...).
+pub fn key_type(key_blob: &[u8]) -> Option<String> {
+    let len = u32::from_be_bytes(key_blob.get(..4)?.try_into().ok()?) as usize;
+    let name = key_blob.get(4..4 + len)?;
+    String::from_utf8(name.to_vec()).ok()
+}
+
+/// The name a host is recorded under in known_hosts: `address`, or `[address]:port` when
+/// the port is not 22.
+pub fn known_hosts_name(address: &str, port: u16) -> String {
+    if port == 22 {
+        address.to_string()
+    } else {
+        format!("[{address}]:{port}")
+    }
+}
+
+/// The key blob of a known_hosts line (`[marker] hosts type base64 [comment]`).
+fn line_key_blob(line: &str) -> Option<Vec<u8>> {
+    let mut fields = line.split_whitespace();
+    let mut first = fields.next()?;
+    if first.starts_with('@') {
+        first = fields.next()?;
+    }
+    let _ = first;
+    let _type = fields.next()?;
+    base64::engine::general_purpose::STANDARD
+        .decode(fields.next()?)
+        .ok()
+}
+
+enum HostKeyVerdict {
+    Known,
+    Unknown,
+    Changed { line: usize, expected: String },
+}
+
+/// Checks a presented key against a known_hosts text. Lines libssh2 cannot parse (unknown key
+/// types, certificates) are skipped rather than failing the whole file.
+fn check_known_hosts(
+    sess: &ssh2::Session,
+    text: &str,
+    address: &str,
+    port: u16,
+    key: &[u8],
+) -> Result<HostKeyVerdict, ssh2::Error> {
+    let mut changed: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        // One KnownHosts per line, so that a mismatch can be tied to its line and key.
+        let mut kh = sess.known_hosts()?;
+        if kh.read_str(trimmed, KnownHostFileKind::OpenSSH).is_err() {
+            continue;
+        }
+        match kh.check_port(address, port, key) {
+            CheckResult::Match => return Ok(HostKeyVerdict::Known),
+            CheckResult::Mismatch if changed.is_none() => {
+                let expected = line_key_blob(trimmed)
+                    .map(|b| fingerprint(&b))
+                    .unwrap_or_else(|| "(unreadable key)".to_string());
+                changed = Some((i + 1, expected));
+            }
+            _ => {}
+        }
+    }
+    Ok(match changed {
+        Some((line, expected)) => HostKeyVerdict::Changed { line, expected },
+        None => HostKeyVerdict::Unknown,
+    })
+}
+
+/// Appends one line to known_hosts atomically (temporary file + rename), creating the file
+/// and its directory when missing.
+fn append_known_host(path: &Path, line: &str) -> Result<(), TransportError> {
+    let err = |detail: String| TransportError::KnownHostsFile {
+        path: path.display().to_string(),
+        detail,
+    };
+    let _guard = KNOWN_HOSTS_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let mut text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(err(format!("cannot read: {e}"))),
+    };
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(line);
+    text.push('\n');
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| err(format!("cannot create its directory: {e}")))?;
+    let tmp = dir.join(format!(
+        ".{}.bisrc-{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "known_hosts".into()),
+        std::process::id()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(format!("cannot write: {e}"))
+    })
+}
+
+fn connect_tcp(host: &HostSpec, timeout: Duration) -> Result<TcpStream, TransportError> {
+    let endpoint = host.endpoint();
+    let addrs: Vec<_> = (host.address.as_str(), host.port)
+        .to_socket_addrs()
+        .map_err(|e| TransportError::NameNotResolved {
+            host: host.name.clone(),
+            address: host.address.clone(),
+            detail: e.to_string(),
+        })?
+        .collect();
+    if addrs.is_empty() {
+        return Err(TransportError::NameNotResolved {
+            host: host.name.clone(),
+            address: host.address.clone(),
+            detail: "no addresses".into(),
+        });
+    }
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    let e = last.expect("at least one address was tried");
+    Err(match e.kind() {
+        ErrorKind::ConnectionRefused => TransportError::ConnectionRefused {
+            host: host.name.clone(),
+            endpoint,
+        },
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportError::ConnectTimeout {
+            host: host.name.clone(),
+            endpoint,
+            port: host.port,
+            secs: timeout.as_secs(),
+        },
+        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => TransportError::NoRoute {
+            host: host.name.clone(),
+            endpoint,
+            detail: e.to_string(),
+        },
+        _ => TransportError::Connect {
+            host: host.name.clone(),
+            endpoint,
+            detail: e.to_string(),
+        },
+    })
+}
+
+impl SshTransport {
+    fn verify_host_key(&self, sess: &ssh2::Session, host: &HostSpec) -> Result<(), TransportError> {
+        let (key, _) = sess.host_key().ok_or_else(|| TransportError::Connect {
+            host: host.name.clone(),
+            endpoint: host.endpoint(),
+            detail: "the server presented no host key".into(),
+        })?;
+        let key = key.to_vec();
+        let path = &self.config.known_hosts;
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(TransportError::KnownHostsFile {
+                    path: path.display().to_string(),
+                    detail: format!("cannot read: {e}"),
+                })
+            }
+        };
+        let verdict =
+            check_known_hosts(sess, &text, &host.address, host.port, &key).map_err(|e| {
+                TransportError::Internal {
+                    host: host.name.clone(),
+                    detail: format!("known_hosts check: {e}"),
+                }
+            })?;
+        let name = known_hosts_name(&host.address, host.port);
+        let presented = fingerprint(&key);
+        let ktype = key_type(&key).unwrap_or_else(|| "unknown".into());
+        match verdict {
+            HostKeyVerdict::Known => Ok(()),
+            HostKeyVerdict::Changed { line, expected } => {
+                Err(TransportError::HostKeyChanged(Box::new(HostKeyChange {
+                    host: host.name.clone(),
+                    known_hosts_name: name,
+                    known_hosts: path.display().to_string(),
+                    line,
+                    expected,
+                    presented,
+                })))
+            }
+            HostKeyVerdict::Unknown if self.config.accept_new_host_keys => {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+                append_known_host(path, &format!("{name} {ktype} {b64}"))
+            }
+            HostKeyVerdict::Unknown => Err(TransportError::HostKeyUnknown {
+                host: host.name.clone(),
+                known_hosts_name: name,
+                known_hosts: path.display().to_string(),
+                key_type: ktype,
+                fingerprint: presented,
+            }),
+        }
+    }
+
+    fn authenticate(&self, sess: &ssh2::Session, host: &HostSpec) -> Result<(), TransportError> {
+        let user = &self.config.user;
+        let mut tried = Vec::new();
+        for method in &self.config.auth {
+            let outcome: Result<(), String> = match method {
+                Auth::Key(path) => {
+                    if !path.exists() {
+                        Err(format!("key {}: file not found", path.display()))
+                    } else {
+                        sess.userauth_pubkey_file(user, None, path, None)
+                            .map_err(|e| format!("key {}: {}", path.display(), e.message()))
+                    }
+                }
+                Auth::Agent => {
+                    if std::env::var_os("SSH_AUTH_SOCK").is_none() {
+                        Err("agent: SSH_AUTH_SOCK is not set".to_string())
+                    } else {
+                        sess.userauth_agent(user)
+                            .map_err(|e| format!("agent: {}", e.message()))
+                    }
+                }
+                Auth::Password(secret) => match secret.resolve() {
+                    Err(e) => Err(format!("password ({}): {e}", secret.describe())),
+                    Ok(value) => sess
+                        .userauth_password(user, value.expose())
+                        // libssh2's message never contains the password itself.
+                        .map_err(|e| format!("password ({}): {}", secret.describe(), e.message())),
+                },
+            };
+            match outcome {
+                Ok(()) if sess.authenticated() => return Ok(()),
+                Ok(()) => tried.push(format!("{}: not accepted", method.name())),
+                Err(reason) => tried.push(reason),
+            }
+        }
+        Err(TransportError::AuthRefused {
+            host: host.name.clone(),
+            user: user.clone(),
+            tried,
+        })
+    }
+}
+
+impl Transport for SshTransport {
+    fn connect(&self, host: &HostSpec) -> Result<Box<dyn Session>, TransportError> {
+        let ct = self.config.connect_timeout;
+        let tcp = connect_tcp(host, ct)?;
+        let _ = tcp.set_nodelay(true);
+        let mut sess = ssh2::Session::new().map_err(|e| TransportError::Internal {
+            host: host.name.clone(),
+            detail: format!("libssh2 session: {e}"),
+        })?;
+        sess.set_tcp_stream(tcp);
+        sess.set_blocking(true);
+        // Bounds every blocking step of handshake and authentication (inactivity timeout).
+        sess.set_timeout(u32::try_from(ct.as_millis()).unwrap_or(u32::MAX).max(1));
+        sess.handshake().map_err(|e| {
+            if is_timeout(&e) {
+                TransportError::ConnectTimeout {
+                    host: host.name.clone(),
+                    endpoint: host.endpoint(),
+                    port: host.port,
+                    secs: ct.as_secs(),
+                }
+            } else {
+                TransportError::Connect {
+                    host: host.name.clone(),
+                    endpoint: host.endpoint(),
+                    detail: format!("SSH handshake failed: {}", e.message()),
+                }
+            }
+        })?;
+        self.verify_host_key(&sess, host)?;
+        self.authenticate(&sess, host)?;
+        let ka = u32::try_from(self.config.keepalive.as_secs()).unwrap_or(u32::MAX);
+        sess.set_keepalive(false, ka.max(1));
+        sess.set_timeout(0);
+        sess.set_blocking(false);
+        Ok(Box::new(SshSession {
+            sess,
+            host: host.clone(),
+            keepalive: self.config.keepalive.max(Duration::from_secs(1)),
+            command_timeout: self.config.command_timeout,
+            broken: None,
+        }))
+    }
+}
+
+/// Where an exec is in its life: the caller's I/O loop drives it.
+struct ExecState {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    written: usize,
+    eof_sent: bool,
+}
+
+impl SshSession {
+    fn lost(&mut self, what: &str, detail: impl std::fmt::Display) -> TransportError {
+        let detail = format!("{what}: {detail}");
+        self.broken = Some(detail.clone());
+        TransportError::ConnectionLost {
+            host: self.host.name.clone(),
+            detail,
+        }
+    }
+
+    fn timeout(&mut self, deadline: Duration) -> TransportError {
+        self.broken = Some(format!(
+            "a command was abandoned after {} s; reconnect to run more",
+            deadline.as_secs()
+        ));
+        TransportError::CommandTimeout {
+            host: self.host.name.clone(),
+            secs: deadline.as_secs(),
+        }
+    }
+
+    /// Waits until the socket is ready in the direction libssh2 is blocked on, or `max`.
+    fn wait_socket(&self, max: Duration) {
+        let mut events = libc::POLLIN;
+        if matches!(
+            self.sess.block_directions(),
+            BlockDirections::Outbound | BlockDirections::Both
+        ) {
+            events |= libc::POLLOUT;
+        }
+        let mut pfd = libc::pollfd {
+            fd: self.sess.as_raw_fd(),
+            events,
+            revents: 0,
+        };
+        let ms = i32::try_from(max.as_millis()).unwrap_or(i32::MAX).max(1);
+        // SAFETY: one valid pollfd on the session's socket, which outlives the call.
+        unsafe {
+            libc::poll(&mut pfd, 1, ms);
+        }
+    }
+
+    /// Retries a non-blocking libssh2 call until it stops saying "again", the deadline
+    /// passes, or it fails; keeps the keepalive going meanwhile.
+    fn retry<T>(
+        &mut self,
+        end: Instant,
+        next_ka: &mut Instant,
+        mut f: impl FnMut(&ssh2::Session) -> Result<T, ssh2::Error>,
+    ) -> Result<Option<T>, ssh2::Error> {
+        loop {
+            match f(&self.sess) {
+                Ok(v) => return Ok(Some(v)),
+                Err(e) if is_again(&e) => {}
+                Err(e) => return Err(e),
+            }
+            let now = Instant::now();
+            if now >= end {
+                return Ok(None);
+            }
+            self.keepalive_tick(now, next_ka)?;
+            self.wait_socket((end - now).min(MAX_POLL));
+        }
+    }
+
+    fn keepalive_tick(&self, now: Instant, next_ka: &mut Instant) -> Result<(), ssh2::Error> {
+        if now >= *next_ka {
+            match self.sess.keepalive_send() {
+                Ok(secs) => {
+                    *next_ka = now + Duration::from_secs(u64::from(secs.max(1)));
+                }
+                Err(e) if is_again(&e) => *next_ka = now + Duration::from_millis(100),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError> {
+        let start = Instant::now();
+        let end = start + req.deadline;
+        let mut next_ka = start + self.keepalive;
+
+        let mut ch = match self.retry(end, &mut next_ka, |s| s.channel_session()) {
+            Ok(Some(ch)) => ch,
+            Ok(None) => return Err(self.timeout(req.deadline)),
+            Err(e) => return Err(self.lost("cannot open a channel", e.message())),
+        };
+        let cmd = req.command_line.as_str();
+        match self.retry(end, &mut next_ka, |_| ch.exec(cmd)) {
+            Ok(Some(())) => {}
+            Ok(None) => return Err(self.timeout(req.deadline)),
+            Err(e) => return Err(self.lost("cannot start the command", e.message())),
+        }
+
+        let mut st = ExecState {
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            written: 0,
+            eof_sent: false,
+        };
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let mut progress = false;
+            // Standard input: as much as the channel window takes, then EOF.
+            if st.written < req.stdin.len() {
+                let chunk = &req.stdin[st.written..(st.written + 32 * 1024).min(req.stdin.len())];
+                match ch.write(chunk) {
+                    Ok(n) => {
+                        st.written += n;
+                        progress |= n > 0;
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    // The remote side stopped reading (exited or closed stdin): stop sending.
+                    Err(_) => st.written = req.stdin.len(),
+                }
+            } else if !st.eof_sent {
+                match ch.send_eof() {
+                    Ok(()) => {
+                        st.eof_sent = true;
+                        progress = true;
+                    }
+                    Err(e) if is_again(&e) => {}
+                    Err(_) => st.eof_sent = true,
+                }
+            }
+            // Both output streams, each until it would block, so neither can fill up.
+            let mut drained = true;
+            for (id, sink) in [(0, &mut st.stdout), (1, &mut st.stderr)] {
+                loop {
+                    match ch.stream(id).read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            sink.extend_from_slice(&buf[..n]);
+                            progress = true;
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                            drained = false;
+                            break;
+                        }
+                        Err(e) => {
+                            return Err(self.lost("reading the command's output", e));
+                        }
+                    }
+                }
+            }
+            if drained && ch.eof() {
+                break;
+            }
+            let now = Instant::now();
+            if now >= end {
+                // Abandon the command: ask the server to close the channel, do not wait.
+                let _ = ch.close();
+                return Err(self.timeout(req.deadline));
+            }
+            if let Err(e) = self.keepalive_tick(now, &mut next_ka) {
+                return Err(self.lost("keepalive", e.message()));
+            }
+            if !progress {
+                self.wait_socket((end - now).min(MAX_POLL));
+            }
+        }
+
+        match self.retry(end, &mut next_ka, |_| ch.close()) {
+            Ok(Some(())) => {}
+            Ok(None) => return Err(self.timeout(req.deadline)),
+            Err(e) => return Err(self.lost("closing the channel", e.message())),
+        }
+        match self.retry(end, &mut next_ka, |_| ch.wait_close()) {
+            Ok(Some(())) => {}
+            Ok(None) => return Err(self.timeout(req.deadline)),
+            Err(e) => return Err(self.lost("closing the channel", e.message())),
+        }
+        let killed = matches!(ch.exit_signal(), Ok(sig) if sig.exit_signal.is_some());
+        let exit_status = if killed {
+            -1
+        } else {
+            ch.exit_status()
+                .map_err(|e| self.lost("reading the exit status", e.message()))?
+        };
+        Ok(ExecOutput {
+            stdout: st.stdout,
+            stderr: st.stderr,
+            exit_status,
+            duration: start.elapsed(),
+        })
+    }
+}
+
+impl Session for SshSession {
+    fn host(&self) -> &HostSpec {
+        &self.host
+    }
+
+    fn exec(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError> {
+        if let Some(why) = &self.broken {
+            return Err(TransportError::ConnectionLost {
+                host: self.host.name.clone(),
+                detail: why.clone(),
+            });
+        }
+        self.run(req)
+    }
+
+    fn upload(&mut self, remote_path: &str, bytes: &[u8]) -> Result<(), TransportError> {
+        if let Some(why) = &self.broken {
+            return Err(TransportError::ConnectionLost {
+                host: self.host.name.clone(),
+                detail: why.clone(),
+            });
+        }
+        // SFTP through ssh2 is simplest in blocking mode; libssh2's timeout then bounds
+        // each stalled step (inactivity), and the command timeout is the bound.
+        self.sess.set_blocking(true);
+        let ms = u32::try_from(self.command_timeout.as_millis()).unwrap_or(u32::MAX);
+        self.sess.set_timeout(ms.max(1));
+        let result = (|| -> Result<(), String> {
+            let sftp = self
+                .sess
+                .sftp()
+                .map_err(|e| format!("cannot start SFTP: {}", e.message()))?;
+            let mut f = sftp
+                .create(Path::new(remote_path))
+                .map_err(|e| format!("cannot create the file: {}", e.message()))?;
+            f.write_all(bytes).map_err(|e| format!("write: {e}"))?;
+            f.fsync().or_else(|e| {
+                // Not every server implements fsync@openssh.com (Windows OpenSSH does not).
+                if matches!(e.code(), ssh2::ErrorCode::SFTP(_)) {
+                    Ok(())
+                } else {
+                    Err(format!("fsync: {}", e.message()))
+                }
+            })?;
+            f.close().map_err(|e| format!("close: {}", e.message()))?;
+            Ok(())
+        })();
+        self.sess.set_timeout(0);
+        self.sess.set_blocking(false);
+        result.map_err(|detail| {
+            if detail.contains("Timed out") {
+                self.broken = Some(format!("an upload stalled: {detail}"));
+            }
+            TransportError::Upload {
+                host: self.host.name.clone(),
+                path: remote_path.to_string(),
+                detail,
+            }
+        })
+    }
+}
+
+impl Drop for SshSession {
+    fn drop(&mut self) {
+        if self.broken.is_none() {
+            // A polite goodbye, bounded so that a dead peer cannot hold the caller.
+            self.sess.set_blocking(true);
+            self.sess.set_timeout(1000);
+            let _ = self
+                .sess
+                .disconnect(Some(ssh2::DisconnectCode::ByApplication), "bye", None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_matches_ssh_keygen_format() {
+        // Key blob of an ed25519 key: string "ssh-ed25519" + 32-byte key.
+        let mut blob = Vec::new();
+        blob.extend_from_slice(&11u32.to_be_bytes());
+        blob.extend_from_slice(b"ssh-ed25519");
+        blob.extend_from_slice(&32u32.to_be_bytes());
+        blob.extend_from_slice(&[7u8; 32]);
+        assert_eq!(key_type(&blob).as_deref(), Some("ssh-ed25519"));
+        let fp = fingerprint(&blob);
+        assert!(fp.starts_with("SHA256:"));
+        assert_eq!(fp.len(), "SHA256:".len() + 43);
+        assert!(!fp.ends_with('='));
+        assert_eq!(key_type(&[0, 0]), None);
+    }
+
+    #[test]
+    fn known_hosts_names_bracket_non_default_ports() {
+        assert_eq!(known_hosts_name("sql01", 22), "sql01");
+        assert_eq!(known_hosts_name("127.0.0.2", 2222), "[127.0.0.2]:2222");
+    }
+
+    #[test]
+    fn append_creates_the_file_and_keeps_existing_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/known_hosts");
+        append_known_host(&p, "a ssh-ed25519 AAAA").unwrap();
+        std::fs::write(&p, "a ssh-ed25519 AAAA").unwrap();
+        append_known_host(&p, "b ssh-ed25519 BBBB").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "a ssh-ed25519 AAAA\nb ssh-ed25519 BBBB\n"
+        );
+        assert_eq!(std::fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+}

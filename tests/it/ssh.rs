@@ -1,0 +1,631 @@
+//! The ssh transport against real OpenSSH sshd processes (see `sshd.rs`): streams, exit
+//! status, standard input, host keys, authentication, timeouts, fan-out, partitions, SFTP and
+//! the Windows command form carrying a step payload.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use bisrc::inventory::SecretRef;
+use bisrc::step::{Payload, PayloadStep, StepAction, StepOutcome, WIRE_VERSION};
+use bisrc::transport::ssh::SshTransport;
+use bisrc::transport::{
+    fan_out, run_on_hosts, run_payload, windows, Auth, ExecOutput, ExecRequest, HostSpec, Session,
+    Transport, TransportError, TransportEvent,
+};
+
+use crate::sshd::{key_fingerprint, keygen, require_root, Options, SshdFleet};
+
+fn req(cmd: &str, stdin: Vec<u8>, secs: u64) -> ExecRequest {
+    ExecRequest {
+        command_line: cmd.to_string(),
+        stdin,
+        deadline: Duration::from_secs(secs),
+    }
+}
+
+fn connect(fleet: &SshdFleet, i: usize) -> Box<dyn Session> {
+    SshTransport::new(fleet.config())
+        .connect(&fleet.hosts()[i].spec())
+        .unwrap_or_else(|e| panic!("connect: {e}"))
+}
+
+fn run(sess: &mut dyn Session, cmd: &str) -> ExecOutput {
+    sess.exec(&req(cmd, Vec::new(), 60))
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so payloads are not trivially compressible.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// An address:port nothing listens on.
+fn closed_port_host(name: &str) -> HostSpec {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    HostSpec {
+        name: name.to_string(),
+        address: "127.0.0.1".into(),
+        port,
+        site: "primary".into(),
+    }
+}
+
+#[test]
+fn stdout_stderr_and_exit_status_round_trip_on_one_session() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut s = connect(&fleet, 0);
+    let out = run(s.as_mut(), "printf out; printf err >&2; exit 3");
+    assert_eq!(
+        (
+            out.stdout.as_slice(),
+            out.stderr.as_slice(),
+            out.exit_status
+        ),
+        (&b"out"[..], &b"err"[..], 3)
+    );
+    // The same session serves further commands.
+    let out = run(s.as_mut(), "printf again");
+    assert_eq!((out.stdout.as_slice(), out.exit_status), (&b"again"[..], 0));
+    let out = run(s.as_mut(), "kill -KILL $$");
+    assert_eq!(
+        out.exit_status, -1,
+        "a command killed by a signal reports -1"
+    );
+}
+
+#[test]
+fn four_mib_on_stderr_before_four_mib_on_stdout_completes() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut s = connect(&fleet, 0);
+    let out = run(
+        s.as_mut(),
+        "head -c 4194304 /dev/zero | tr '\\0' e >&2; head -c 4194304 /dev/zero | tr '\\0' o",
+    );
+    assert_eq!(out.exit_status, 0);
+    assert_eq!(out.stderr.len(), 4 << 20);
+    assert_eq!(out.stdout.len(), 4 << 20);
+    assert!(out.stderr.iter().all(|&b| b == b'e'));
+    assert!(out.stdout.iter().all(|&b| b == b'o'));
+}
+
+#[test]
+fn one_mib_of_stdin_round_trips() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut s = connect(&fleet, 0);
+    let input = noise(1 << 20, 42);
+    let out = s.exec(&req("cat", input.clone(), 60)).unwrap();
+    assert_eq!(out.exit_status, 0);
+    assert_eq!(out.stdout.len(), input.len());
+    assert!(out.stdout == input, "stdin came back altered");
+    // A command that never reads its input still finishes.
+    let out = s.exec(&req("printf done", input, 60)).unwrap();
+    assert_eq!(out.stdout, b"done");
+}
+
+#[test]
+fn unknown_host_key_is_refused_by_default_and_recorded_with_the_opt_in() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("ssh/known_hosts");
+    let mut cfg = fleet.config();
+    cfg.known_hosts = kh.clone();
+
+    let err = SshTransport::new(cfg.clone())
+        .connect(&host.spec())
+        .err()
+        .expect("an unknown key must be refused");
+    match &err {
+        TransportError::HostKeyUnknown {
+            host: h,
+            fingerprint,
+            key_type,
+            known_hosts_name,
+            ..
+        } => {
+            assert_eq!(h, "node01");
+            assert_eq!(fingerprint, &host.fingerprint());
+            assert_eq!(key_type, "ssh-ed25519");
+            assert_eq!(
+                known_hosts_name,
+                &format!("[{}]:{}", host.address, host.port)
+            );
+        }
+        other => panic!("expected HostKeyUnknown, got {other:?}"),
+    }
+    let msg = err.to_string();
+    assert!(msg.contains("--accept-new-host-keys"), "{msg}");
+    assert!(msg.contains(&host.fingerprint()), "{msg}");
+    assert!(!kh.exists(), "nothing is written without the opt-in");
+
+    cfg.accept_new_host_keys = true;
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host.spec())
+        .expect("accepted with the opt-in");
+    assert_eq!(run(s.as_mut(), "printf ok").stdout, b"ok");
+    assert_eq!(
+        std::fs::read_to_string(&kh).unwrap(),
+        format!("{}\n", host.known_hosts_line())
+    );
+
+    // Now known: strict checking accepts it.
+    cfg.accept_new_host_keys = false;
+    SshTransport::new(cfg)
+        .connect(&host.spec())
+        .expect("recorded key is accepted");
+}
+
+#[test]
+fn hashed_known_hosts_entries_are_recognised() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::copy(&fleet.known_hosts, &kh).unwrap();
+    let out = std::process::Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&kh)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&kh).unwrap();
+    assert!(text.starts_with("|1|") && !text.contains(&host.address));
+    let mut cfg = fleet.config();
+    cfg.known_hosts = kh;
+    SshTransport::new(cfg)
+        .connect(&host.spec())
+        .expect("hashed entry matches");
+}
+
+#[test]
+fn changed_host_key_is_refused_even_with_the_opt_in() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other_host_key");
+    keygen(&other);
+    let other_pub = other.with_extension("pub");
+    let pub_text = std::fs::read_to_string(&other_pub).unwrap();
+    let mut f = pub_text.split_whitespace();
+    let kh = dir.path().join("known_hosts");
+    let contents = format!(
+        "# comment\n[{}]:{} {} {}\n",
+        host.address,
+        host.port,
+        f.next().unwrap(),
+        f.next().unwrap()
+    );
+    std::fs::write(&kh, &contents).unwrap();
+    let mut cfg = fleet.config();
+    cfg.known_hosts = kh.clone();
+    cfg.accept_new_host_keys = true;
+
+    let err = SshTransport::new(cfg)
+        .connect(&host.spec())
+        .err()
+        .expect("a changed key must be refused");
+    let TransportError::HostKeyChanged(d) = &err else {
+        panic!("expected HostKeyChanged, got {err:?}")
+    };
+    assert_eq!(d.host, "node01");
+    assert_eq!(d.line, 2);
+    assert_eq!(d.expected, key_fingerprint(&other_pub));
+    assert_eq!(d.presented, host.fingerprint());
+    assert_ne!(d.expected, d.presented);
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&d.expected) && msg.contains(&d.presented),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("remove the old line from known_hosts"),
+        "{msg}"
+    );
+    assert_eq!(std::fs::read_to_string(&kh).unwrap(), contents);
+}
+
+#[test]
+fn wrong_client_key_is_refused_naming_every_method_tried() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong_key");
+    keygen(&wrong);
+    let missing = dir.path().join("missing_key");
+    let mut cfg = fleet.config();
+    cfg.auth = vec![
+        Auth::Key(missing.clone()),
+        Auth::Key(wrong.clone()),
+        Auth::Password(SecretRef::Env("BISRC_TEST_SURELY_UNSET_PASSWORD".into())),
+    ];
+    let err = SshTransport::new(cfg)
+        .connect(&fleet.hosts()[0].spec())
+        .err()
+        .expect("a wrong key must be refused");
+    let TransportError::AuthRefused { host, user, tried } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    assert_eq!((host.as_str(), user.as_str()), ("node01", "bisrct"));
+    assert_eq!(tried.len(), 3, "{tried:?}");
+    assert_eq!(
+        tried[0],
+        format!("key {}: file not found", missing.display())
+    );
+    assert!(
+        tried[1].starts_with(&format!("key {}: ", wrong.display())),
+        "{tried:?}"
+    );
+    assert_eq!(
+        tried[2],
+        "password (env:BISRC_TEST_SURELY_UNSET_PASSWORD): environment variable \
+         BISRC_TEST_SURELY_UNSET_PASSWORD is not set"
+    );
+    assert!(err
+        .to_string()
+        .starts_with("node01: authentication as bisrct refused; tried: key "));
+}
+
+#[test]
+fn closed_port_fails_with_connection_refused() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut cfg = fleet.config();
+    cfg.connect_timeout = Duration::from_secs(30);
+    let dead = closed_port_host("dead01");
+    let started = Instant::now();
+    let err = SshTransport::new(cfg)
+        .connect(&dead)
+        .err()
+        .expect("nothing listens there");
+    let elapsed = started.elapsed();
+    match &err {
+        TransportError::ConnectionRefused { host, endpoint } => {
+            assert_eq!(host, "dead01");
+            assert_eq!(endpoint, &format!("127.0.0.1:{}", dead.port));
+        }
+        other => panic!("expected ConnectionRefused, got {other:?}"),
+    }
+    // Hang guard, not a performance assertion: refused means no waiting for the timeout.
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
+fn name_that_does_not_resolve_is_reported_as_such() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = HostSpec {
+        name: "ghost".into(),
+        address: "no-such-host.invalid".into(),
+        port: 22,
+        site: "primary".into(),
+    };
+    let err = SshTransport::new(fleet.config())
+        .connect(&host)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, TransportError::NameNotResolved { host, address, .. }
+            if host == "ghost" && address == "no-such-host.invalid"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn command_past_its_deadline_times_out_naming_the_host() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut s = connect(&fleet, 0);
+    let started = Instant::now();
+    let err = s
+        .exec(&req("sleep 30", Vec::new(), 2))
+        .expect_err("sleep 30 outlives a 2 s deadline");
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(&err, TransportError::CommandTimeout { host, secs: 2 } if host == "node01"),
+        "{err:?}"
+    );
+    assert!(err
+        .to_string()
+        .starts_with("node01: command timed out after 2 s"));
+    // Hang guard: the abandoned remote process does not keep the call waiting.
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    // The abandoned session refuses further work at once; a new one works.
+    let again = s.exec(&req("true", Vec::new(), 5)).err().unwrap();
+    assert!(
+        matches!(again, TransportError::ConnectionLost { .. }),
+        "{again:?}"
+    );
+    let mut fresh = connect(&fleet, 0);
+    assert_eq!(run(fresh.as_mut(), "printf ok").stdout, b"ok");
+}
+
+/// `SSH_CONNECTION` is "client_ip client_port server_ip server_port": proves which sshd answered.
+fn server_of(out: &ExecOutput) -> (String, u16) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<&str> = text.split_whitespace().collect();
+    (f[2].to_string(), f[3].parse().unwrap())
+}
+
+#[test]
+fn fifty_hosts_answer_in_parallel() {
+    let fleet = SshdFleet::start(50, Options::default());
+    let transport = SshTransport::new(fleet.config());
+    let hosts = fleet.host_specs();
+    let (tx, rx) = mpsc::channel();
+    let results = run_on_hosts(&transport, &hosts, 50, Some(&tx), |s, _| {
+        s.exec(&req("echo $SSH_CONNECTION", Vec::new(), 60))
+    });
+    drop(tx);
+    assert_eq!(results.len(), 50);
+    for (r, h) in results.iter().zip(&hosts) {
+        assert_eq!(r.host.name, h.name);
+        let out = r
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: {e}", h.name));
+        assert_eq!(server_of(out), (h.address.clone(), h.port));
+    }
+    let events: Vec<TransportEvent> = rx.iter().collect();
+    let count = |f: fn(&TransportEvent) -> bool| events.iter().filter(|e| f(e)).count();
+    assert_eq!(
+        count(|e| matches!(e, TransportEvent::HostConnecting { .. })),
+        50
+    );
+    assert_eq!(
+        count(|e| matches!(e, TransportEvent::HostConnected { .. })),
+        50
+    );
+    assert_eq!(count(|e| matches!(e, TransportEvent::HostDone { .. })), 50);
+    assert_eq!(count(|e| matches!(e, TransportEvent::HostFailed { .. })), 0);
+}
+
+#[test]
+fn one_unreachable_host_does_not_stop_the_other_49() {
+    let fleet = SshdFleet::start(49, Options::default());
+    let transport = SshTransport::new(fleet.config());
+    let mut hosts = fleet.host_specs();
+    hosts.insert(17, closed_port_host("dead18"));
+    let (tx, rx) = mpsc::channel();
+    let results = run_on_hosts(&transport, &hosts, 50, Some(&tx), |s, _| {
+        s.exec(&req("echo $SSH_CONNECTION", Vec::new(), 60))
+    });
+    drop(tx);
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| r.result.is_err())
+        .map(|r| r.host.name.as_str())
+        .collect();
+    assert_eq!(failed, vec!["dead18"]);
+    let dead = results[17].result.as_ref().unwrap_err();
+    assert!(
+        matches!(dead, TransportError::ConnectionRefused { host, .. } if host == "dead18"),
+        "{dead:?}"
+    );
+    for (r, h) in results
+        .iter()
+        .zip(&hosts)
+        .filter(|(_, h)| h.name != "dead18")
+    {
+        assert_eq!(
+            server_of(r.result.as_ref().unwrap()),
+            (h.address.clone(), h.port)
+        );
+    }
+    let reported: Vec<String> = rx
+        .iter()
+        .filter_map(|e| match e {
+            TransportEvent::HostFailed { host, error } => Some(format!("{host}|{error}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reported.len(), 1);
+    assert!(reported[0].starts_with("dead18|dead18: connection refused by 127.0.0.1:"));
+}
+
+#[test]
+fn cutting_a_link_mid_command_fails_only_that_host() {
+    require_root("the network partition test");
+    let fleet = SshdFleet::start(
+        4,
+        Options {
+            netns_hosts: 1,
+            ..Options::default()
+        },
+    );
+    let cut = 3;
+    assert!(fleet.hosts()[cut].netns.is_some());
+    let transport = SshTransport::new(fleet.config());
+    let hosts = fleet.host_specs();
+    let deadline = 8;
+    let script = "i=1; while [ $i -le 8 ]; do echo $i; sleep 0.5; i=$((i+1)); done";
+    let results = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            run_on_hosts(&transport, &hosts, 4, None, |s, _| {
+                let started = Instant::now();
+                let r = s.exec(&req(script, Vec::new(), deadline));
+                Ok((r, started.elapsed()))
+            })
+        });
+        // Let the loops start (connecting takes well under a second), then cut mid-command.
+        std::thread::sleep(Duration::from_millis(1500));
+        fleet.cut_link(cut);
+        worker.join().unwrap()
+    });
+    let expected: String = (1..=8).map(|i| format!("{i}\n")).collect();
+    for (i, r) in results.iter().enumerate() {
+        let (exec, elapsed) = r
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: connect: {e}", r.host.name));
+        if i == cut {
+            let err = exec.as_ref().expect_err("the cut host must fail");
+            assert!(
+                matches!(err, TransportError::CommandTimeout { host, secs }
+                    if host == &fleet.hosts()[cut].name && *secs == deadline),
+                "{err:?}"
+            );
+            // Hang guard: the failure arrives at the deadline, not when TCP gives up.
+            assert!(*elapsed < Duration::from_secs(deadline + 5), "{elapsed:?}");
+        } else {
+            let out = exec
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{}: {e}", r.host.name));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+        }
+    }
+}
+
+#[test]
+fn sftp_upload_writes_the_exact_bytes() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut s = connect(&fleet, 0);
+    let target = fleet.writable_dir().join("media.bin");
+    let bytes = noise(300 * 1024 + 7, 7);
+    s.upload(target.to_str().unwrap(), &bytes).unwrap();
+    assert!(std::fs::read(&target).unwrap() == bytes);
+    // Overwriting truncates.
+    s.upload(target.to_str().unwrap(), b"short").unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"short");
+    // A path the user cannot write is an error naming host and path; the session survives.
+    let err = s.upload("/root/forbidden.bin", b"x").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("node01: upload to /root/forbidden.bin failed: "),
+        "{err}"
+    );
+    assert_eq!(run(s.as_mut(), "printf still").stdout, b"still");
+}
+
+/// A stand-in node behind `ForceCommand`: records the command line it was asked to run and
+/// its standard input, then answers like the bootstrap would (or fails when asked to).
+fn fake_node(dir: &std::path::Path, out: &std::path::Path) -> PathBuf {
+    let script = dir.join("fake-node.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             printf '%s' \"$SSH_ORIGINAL_COMMAND\" > {out}/cmdline\n\
+             cat > {out}/stdin\n\
+             if grep -q fail-me {out}/stdin; then echo 'line one' >&2; echo 'disk S: offline' >&2; exit 5; fi\n\
+             echo 'WARNING: noise'\n\
+             echo 'BISRC-RESULT {{\"index\":0,\"resource\":\"cluster.C\",\"action\":\"probe\",\"ok\":true,\"result\":{{\"observed\":{{}}}},\"error\":\"\",\"duration_ms\":4}}'\n",
+            out = out.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn payload(script: &str) -> Payload {
+    Payload {
+        version: WIRE_VERSION,
+        steps: vec![PayloadStep {
+            script: script.to_string(),
+        }],
+        continue_on_error: false,
+        secrets: BTreeMap::from([("sql.sa".to_string(), "s3cr3t-value".to_string())]),
+    }
+}
+
+#[test]
+fn payload_travels_on_stdin_behind_the_bootstrap_command() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let chown = std::process::Command::new("chown")
+        .arg(crate::sshd::USER)
+        .arg(&out_dir)
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let script = fake_node(dir.path(), &out_dir);
+    let fleet = SshdFleet::start(
+        1,
+        Options {
+            force_command: Some(script.display().to_string()),
+            ..Options::default()
+        },
+    );
+    let mut s = connect(&fleet, 0);
+
+    let p = payload("# bisrc-step: {}\nWrite-Output '{\"observed\":{}}'\n");
+    let outcomes = run_payload(s.as_mut(), &p, Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        outcomes,
+        vec![StepOutcome {
+            index: 0,
+            resource: "cluster.C".into(),
+            action: StepAction::Probe,
+            ok: true,
+            result: Some(serde_json::json!({"observed": {}})),
+            error: String::new(),
+            duration_ms: 4,
+        }]
+    );
+    let cmdline = std::fs::read_to_string(out_dir.join("cmdline")).unwrap();
+    assert_eq!(cmdline, windows::command_line());
+    assert_eq!(
+        windows::decode_command_line(&cmdline).as_deref(),
+        Some(windows::BOOTSTRAP)
+    );
+    assert!(!cmdline.contains("s3cr3t"));
+    let stdin: Payload =
+        serde_json::from_slice(&std::fs::read(out_dir.join("stdin")).unwrap()).unwrap();
+    assert!(stdin == p, "the payload arrives intact on stdin");
+
+    // No result and a non-zero exit: the error carries the exit status and stderr's tail,
+    // never the payload or its secrets.
+    let err = run_payload(s.as_mut(), &payload("fail-me"), Duration::from_secs(30)).unwrap_err();
+    assert!(
+        matches!(&err, TransportError::RemoteExit { exit_status: 5, stderr_tail, .. }
+            if stderr_tail == "line one\ndisk S: offline"),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("node01: remote command exited with status 5"),
+        "{msg}"
+    );
+    assert!(!msg.contains("s3cr3t") && !format!("{err:?}").contains("s3cr3t"));
+}
+
+#[test]
+fn fan_out_reports_each_failure_under_its_host() {
+    // fan_out without a transport: the closure's own errors are kept per host.
+    let hosts: Vec<HostSpec> = (0..3).map(|i| closed_port_host(&format!("h{i}"))).collect();
+    let out = fan_out(&hosts, 2, None, |h, _| {
+        if h.name == "h1" {
+            Err(TransportError::Protocol {
+                host: h.name.clone(),
+                detail: "x".into(),
+            })
+        } else {
+            Ok(h.name.clone())
+        }
+    });
+    let names: Vec<String> = out
+        .iter()
+        .map(|r| match &r.result {
+            Ok(n) => n.clone(),
+            Err(e) => e.to_string(),
+        })
+        .collect();
+    assert_eq!(names, vec!["h0", "h1: x", "h2"]);
+}
