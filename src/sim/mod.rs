@@ -15,6 +15,7 @@ mod checks;
 mod cluster;
 pub mod faults;
 mod host;
+mod lockfile;
 mod roles;
 mod sql;
 mod storage;
@@ -54,12 +55,32 @@ impl SimOutput {
     }
 }
 
-/// The world as an administrator would see it (for `bisrc sim status`).
-pub type WorldStatus = World;
+/// The world as an administrator would see it (for `bisrc sim status`): the stored model
+/// plus what `Get-ClusterNode` / `Get-ClusterGroup` would compute from it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WorldStatus {
+    /// The stored world.
+    pub world: World,
+    /// Each cluster's live view.
+    pub clusters: Vec<ClusterView>,
+}
 
-/// Serves one command as node `node` would. `command_line` is the bootstrap command line
-/// (any command line is accepted until the transport's decoder lands); `stdin` is the JSON
-/// [`Payload`]. Returns what the node prints and its exit status.
+/// One cluster as `Get-Cluster*` shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClusterView {
+    /// Cluster name.
+    pub name: String,
+    /// Whether the cluster has quorum.
+    pub has_quorum: bool,
+    /// Member nodes and `Up`/`Down`.
+    pub nodes: Vec<crate::step::observed::ClusterNodeState>,
+    /// Groups with owner and state.
+    pub groups: Vec<crate::step::observed::ClusterGroupState>,
+}
+
+/// Serves one command as node `node` would. `command_line` must be the bootstrap form
+/// (`powershell ... -EncodedCommand <base64 UTF-16LE>`, as `transport::windows` builds it);
+/// `stdin` is the JSON [`Payload`]. Returns what the node prints and its exit status.
 pub fn serve(
     world_dir: &Path,
     inventory: &Inventory,
@@ -67,7 +88,6 @@ pub fn serve(
     command_line: &str,
     stdin: &[u8],
 ) -> SimOutput {
-    let _ = command_line;
     let Some(node) = host_name(inventory, node) else {
         return SimOutput::unreachable(format!(
             "ssh: Could not resolve hostname {node}: no such host in the simulated inventory"
@@ -75,6 +95,34 @@ pub fn serve(
     };
     if !node_is_up(world_dir, inventory, &node) {
         return SimOutput::unreachable(format!("node {node} is down (simulated)"));
+    }
+    let Some(script) = decode_bootstrap(command_line) else {
+        return SimOutput {
+            stdout: Vec::new(),
+            stderr: format!(
+                "unsupported command: the simulated node {node} runs only the bisrc PowerShell bootstrap (powershell -NoProfile -NonInteractive -EncodedCommand ...)\n"
+            )
+            .into_bytes(),
+            exit_status: 1,
+        };
+    };
+    if lockfile::is_lock_script(&script) {
+        let answer = world::update(world_dir, inventory, |w| lockfile::run(w, &node, &script));
+        return match answer {
+            Ok((stdout, exit_status)) => SimOutput {
+                stdout: stdout.into_bytes(),
+                stderr: Vec::new(),
+                exit_status,
+            },
+            Err(e) => internal(
+                SimOutput {
+                    stdout: Vec::new(),
+                    stderr: Vec::new(),
+                    exit_status: 0,
+                },
+                e,
+            ),
+        };
     }
     let payload: Payload = match serde_json::from_slice(stdin) {
         Ok(p) => p,
@@ -160,6 +208,52 @@ pub fn serve(
     out
 }
 
+/// Whether `line` is the bootstrap form: PowerShell with `-EncodedCommand` and a base64
+/// UTF-16LE script as its last word. Recognised here rather than through
+/// `transport::windows`, which sits above `sim` (a test checks the two agree).
+pub fn is_bootstrap(line: &str) -> bool {
+    decode_bootstrap(line).is_some()
+}
+
+/// The PowerShell text of a bootstrap-form command line.
+fn decode_bootstrap(line: &str) -> Option<String> {
+    use base64::Engine as _;
+    let mut words = line.split_whitespace();
+    let program = words.next()?;
+    let program = program
+        .rsplit(['\\', '/'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(
+        program.as_str(),
+        "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe"
+    ) {
+        return None;
+    }
+    let rest: Vec<&str> = words.collect();
+    let pos = rest.iter().position(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "-encodedcommand" | "-enc" | "-e"
+        )
+    })?;
+    if pos + 2 != rest.len() {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(rest[pos + 1])
+        .ok()
+        .filter(|b| b.len() % 2 == 0)
+        .and_then(|b| {
+            let units: Vec<u16> = b
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        })
+}
+
 fn record(out: &mut SimOutput, outcome: StepOutcome) {
     if !outcome.ok {
         out.exit_status = 1;
@@ -195,7 +289,44 @@ pub fn node_is_up(world_dir: &Path, inventory: &Inventory, node: &str) -> bool {
 
 /// The world under `world_dir` (fresh when none was saved yet).
 pub fn status(world_dir: &Path, inventory: &Inventory) -> Result<WorldStatus, world::WorldError> {
-    world::load(world_dir, inventory)
+    let world = world::load(world_dir, inventory)?;
+    let clusters = world
+        .clusters
+        .values()
+        .map(|c| ClusterView {
+            name: c.name.clone(),
+            has_quorum: cluster::has_quorum(&world, c),
+            nodes: c
+                .members
+                .iter()
+                .map(|m| crate::step::observed::ClusterNodeState {
+                    name: m.clone(),
+                    state: if cluster::active(&world, m) {
+                        "Up"
+                    } else {
+                        "Down"
+                    }
+                    .into(),
+                })
+                .collect(),
+            groups: c
+                .groups
+                .iter()
+                .map(|g| crate::step::observed::ClusterGroupState {
+                    name: g.name.clone(),
+                    state: cluster::group_state(&world, c, g).into(),
+                    owner: g.owner.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(WorldStatus { world, clusters })
+}
+
+/// The world directory the simulated transport uses for an inventory loaded from a file:
+/// `<state dir>/world`.
+pub fn default_world_dir(loaded: &crate::inventory::Loaded) -> std::path::PathBuf {
+    loaded.state_dir().join("world")
 }
 
 /// The inventory's spelling of host `name` (SQL node or BizTalk server).

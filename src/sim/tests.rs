@@ -19,6 +19,10 @@ pub(super) fn inventory(name: &str) -> Inventory {
         .inventory
 }
 
+fn cmd() -> String {
+    crate::transport::windows::command_line()
+}
+
 fn script(r: &Resource, action: StepAction) -> String {
     let h = StepHeader {
         resource: r.address.clone(),
@@ -55,7 +59,7 @@ fn node_for(dir: &Path, inv: &Inventory, r: &Resource) -> String {
             group,
             candidates,
         } => {
-            let w = status(dir, inv).unwrap();
+            let w = status(dir, inv).unwrap().world;
             w.cluster(cluster)
                 .and_then(|c| c.group(group))
                 .map(|g| g.owner.clone())
@@ -78,7 +82,7 @@ fn step(dir: &Path, inv: &Inventory, r: &Resource, action: StepAction) -> StepOu
         dir,
         inv,
         &node,
-        "powershell -NoProfile",
+        &crate::transport::windows::command_line(),
         &payload(vec![script(r, action)], &r.secret_keys(), false),
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -274,7 +278,7 @@ fn groups(dir: &Path, inv: &Inventory, topo: &Topology, cluster: &str) -> Value 
         dir,
         inv,
         node,
-        "x",
+        &cmd(),
         &payload(vec![script(r, StepAction::Probe)], &[], false),
     );
     let o = parse_results(&String::from_utf8(out.stdout).unwrap())
@@ -301,7 +305,7 @@ fn node_down_with_a_disk_witness_fails_over_and_keeps_quorum() {
     );
     inject(d, &inv, &Fault::NodeDown("LABSQL1".into())).unwrap();
     assert!(!node_is_up(d, &inv, "LABSQL1"));
-    let out = serve(d, &inv, "LABSQL1", "x", b"{}");
+    let out = serve(d, &inv, "LABSQL1", &cmd(), b"{}");
     assert_eq!(out.exit_status, 255);
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -519,7 +523,7 @@ fn faults_fail_steps_stop_services_and_drift_settings() {
         pdir.path(),
         &prod,
         "SQLN01",
-        "x",
+        &cmd(),
         &payload(vec![script(r, StepAction::Apply)], &[], false),
     );
     let res = parse_results(&String::from_utf8(out.stdout).unwrap()).unwrap();
@@ -540,7 +544,7 @@ fn payload_stops_after_a_failure_unless_told_to_continue() {
         d,
         &inv,
         "LABSQL1",
-        "x",
+        &cmd(),
         &payload(vec![cluster.clone(), feature.clone()], &[], false),
     );
     let r = parse_results(&String::from_utf8(out.stdout).unwrap()).unwrap();
@@ -549,7 +553,7 @@ fn payload_stops_after_a_failure_unless_told_to_continue() {
         d,
         &inv,
         "LABSQL1",
-        "x",
+        &cmd(),
         &payload(vec![cluster, feature], &[], true),
     );
     let r = parse_results(&String::from_utf8(out.stdout).unwrap()).unwrap();
@@ -557,7 +561,7 @@ fn payload_stops_after_a_failure_unless_told_to_continue() {
         r.iter().map(|o| o.ok).collect::<Vec<_>>(),
         vec![false, true]
     );
-    let out = serve(d, &inv, "LABSQL1", "x", b"not json");
+    let out = serve(d, &inv, "LABSQL1", &cmd(), b"not json");
     assert_eq!(out.exit_status, 1);
     assert_eq!(serve(d, &inv, "NOSUCH", "x", b"{}").exit_status, 255);
 }
@@ -593,4 +597,60 @@ fn concurrent_serves_lose_no_update() {
             assert_eq!(&o[k], want, "{} {k}", r.address);
         }
     }
+}
+
+#[test]
+fn only_the_bootstrap_command_line_is_served() {
+    let (inv, topo, dir) = lab();
+    let p = payload(
+        vec![script(res(&topo, "node.LABSQL1.dtc"), StepAction::Probe)],
+        &[],
+        false,
+    );
+    assert_eq!(
+        serve(dir.path(), &inv, "LABSQL1", &cmd(), &p).exit_status,
+        0
+    );
+    for bad in [
+        "",
+        "cmd /c dir",
+        "powershell -Command Get-Process",
+        "powershell -EncodedCommand !!!",
+        "powershell -EncodedCommand QQA= extra",
+    ] {
+        let out = serve(dir.path(), &inv, "LABSQL1", bad, &p);
+        assert_eq!(out.exit_status, 1, "{bad}");
+        assert!(String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("unsupported command"));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn the_lock_scripts_are_served_outside_the_payload() {
+    let (inv, _, dir) = lab();
+    let enc = |s: &str| {
+        format!(
+            "powershell -NoProfile -NonInteractive -EncodedCommand {}",
+            crate::transport::windows::encode_powershell(s)
+        )
+    };
+    let acquire = enc("$bytes = [System.Text.Encoding]::UTF8.GetBytes('{\"id\":\"X\"}')\r\nWrite-Output 'BISRC-LOCK-OK'\r\n");
+    let out = serve(dir.path(), &inv, "LABSQL1", &acquire, b"");
+    assert_eq!(
+        (out.stdout.as_slice(), out.exit_status),
+        (&b"BISRC-LOCK-OK\n"[..], 0)
+    );
+    let out = serve(dir.path(), &inv, "LABSQL1", &acquire, b"");
+    assert_eq!(
+        (out.stdout.as_slice(), out.exit_status),
+        (&b"BISRC-LOCK-HELD {\"id\":\"X\"}\n"[..], 3)
+    );
+    let release = enc("if ((ConvertFrom-Json -InputObject $text).id -ne 'X') { exit 3 }\r\nWrite-Output 'BISRC-LOCK-RELEASED'\r\n");
+    let out = serve(dir.path(), &inv, "LABSQL1", &release, b"");
+    assert_eq!(
+        (out.stdout.as_slice(), out.exit_status),
+        (&b"BISRC-LOCK-RELEASED\n"[..], 0)
+    );
 }

@@ -61,6 +61,9 @@ pub struct HostState {
     pub dtc_rule_group_enabled: bool,
     /// Services stopped by a fault (`MSSQLSERVER`, `SQLSERVERAGENT`, `MSDTC`, `ClusSvc`, ...).
     pub stopped_services: BTreeSet<String>,
+    /// Files bisrc's stand-alone scripts keep on the node (the environment lock), by path.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 impl HostState {

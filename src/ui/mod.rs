@@ -7,6 +7,8 @@ pub mod plan;
 pub mod progress;
 pub mod verify;
 
+mod sim;
+
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ColorChoice, OutputFormat};

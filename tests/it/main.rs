@@ -6,6 +6,7 @@ mod cycle;
 mod harness;
 mod plan;
 mod render;
+mod sim;
 mod ssh;
 mod sshd;
 mod validate;
