@@ -67,10 +67,25 @@ impl Loaded {
     }
 }
 
+/// What kind of load failure happened (validation maps each kind to a stable code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadErrorKind {
+    /// The file could not be read as text: missing, a directory, unreadable, empty, not UTF-8,
+    /// binary.
+    Read,
+    /// The YAML is malformed or does not fit the model (types, unknown or duplicate keys).
+    #[default]
+    Syntax,
+    /// The input exceeds a bound: file size, nesting depth, aliases (a "billion laughs").
+    Limit,
+}
+
 /// Why an inventory could not be read.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct LoadError {
+    /// The kind of failure.
+    pub kind: LoadErrorKind,
     /// The file.
     pub path: PathBuf,
     /// What is wrong, one paragraph, lowercase start.
@@ -84,6 +99,7 @@ pub struct LoadError {
 impl LoadError {
     fn new(path: &Path, message: impl Into<String>) -> Self {
         LoadError {
+            kind: LoadErrorKind::Read,
             path: path.to_path_buf(),
             message: message.into(),
             loc: None,
@@ -111,14 +127,17 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         ));
     }
     if meta.len() > MAX_INVENTORY_BYTES {
-        return Err(LoadError::new(
-            path,
-            format!(
-                "the file is {} bytes; an inventory may be at most {} bytes",
-                meta.len(),
-                MAX_INVENTORY_BYTES
-            ),
-        ));
+        return Err(LoadError {
+            kind: LoadErrorKind::Limit,
+            ..LoadError::new(
+                path,
+                format!(
+                    "the file is {} bytes; an inventory may be at most {} bytes (16 MiB)",
+                    meta.len(),
+                    MAX_INVENTORY_BYTES
+                ),
+            )
+        });
     }
     let bytes = read_bounded(path)?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -142,10 +161,13 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, LoadError> {
         .read_to_end(&mut bytes)
         .map_err(|e| LoadError::new(path, format!("cannot read the file: {e}")))?;
     if bytes.len() as u64 > MAX_INVENTORY_BYTES {
-        return Err(LoadError::new(
-            path,
-            format!("the file is larger than {MAX_INVENTORY_BYTES} bytes"),
-        ));
+        return Err(LoadError {
+            kind: LoadErrorKind::Limit,
+            ..LoadError::new(
+                path,
+                format!("the file is larger than {MAX_INVENTORY_BYTES} bytes (16 MiB)"),
+            )
+        });
     }
     Ok(bytes)
 }
@@ -164,11 +186,7 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
             "the file contains NUL bytes; it looks binary, not YAML",
         ));
     }
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        with_snippet: false,
-    };
-    match serde_saphyr::from_str_with_options::<Inventory>(&text, options) {
+    match serde_saphyr::from_str_with_options::<Inventory>(&text, parse_options()) {
         Ok(inventory) => Ok(Loaded {
             source: Source {
                 path: path.to_path_buf(),
@@ -181,14 +199,107 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
                 line: u32::try_from(l.line()).unwrap_or(u32::MAX),
                 col: u32::try_from(l.column()).unwrap_or(u32::MAX),
             });
+            let kind = match e {
+                serde_saphyr::Error::Budget { .. }
+                | serde_saphyr::Error::AliasReplayCounterOverflow { .. }
+                | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+                | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+                | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => LoadErrorKind::Limit,
+                // wrapped errors: fall back on the text
+                _ if e.to_string().contains("limit exceeded")
+                    || e.to_string().contains("budget") =>
+                {
+                    LoadErrorKind::Limit
+                }
+                _ => LoadErrorKind::Syntax,
+            };
             Err(LoadError {
+                kind,
                 path: path.to_path_buf(),
-                message: e.to_string(),
+                message: one_paragraph(&e.to_string()),
                 loc: loc.filter(|l| l.is_known()),
                 text: Some(text),
             })
         }
     }
+}
+
+/// The parser settings: YAML 1.2 booleans only, duplicate keys rejected (the default), no
+/// includes (the default), and tight bounds. A real inventory has a few thousand YAML events
+/// and no aliases to speak of; a 500-cluster inventory about 200,000 events. The bounds stop
+/// an alias bomb ("billion laughs") or a deeply nested file long before memory or time run out.
+fn parse_options() -> serde_saphyr::Options {
+    let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+    alias_limits.max_total_replayed_events = 100_000;
+    alias_limits.max_replay_stack_depth = 16;
+    alias_limits.max_alias_expansions_per_anchor = 1_000;
+    serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+        alias_limits: alias_limits,
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: Some(MAX_INVENTORY_BYTES as usize),
+            max_events: 4_000_000,
+            max_aliases: 10_000,
+            max_anchors: 10_000,
+            max_depth: 32,
+            max_documents: 1,
+            max_nodes: 2_000_000,
+            max_total_scalar_bytes: MAX_INVENTORY_BYTES as usize,
+        },
+    }
+}
+
+/// Folds a parser message into one paragraph: the text may carry a `-->` location line or a
+/// snippet; the location is reported separately, so keep only the prose.
+fn one_paragraph(message: &str) -> String {
+    let mut out = String::new();
+    for line in message.lines() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with("-->") || t.starts_with('|') || t.starts_with('=') {
+            continue;
+        }
+        // snippet lines look like "12 | text"
+        if t.split_once('|').is_some_and(|(n, _)| {
+            !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit())
+        }) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(t);
+    }
+    let out = strip_location_suffix(&out);
+    // The parser's terse structural messages, in the inventory's terms.
+    let out = match out.as_str() {
+        "expected mapping start" => {
+            "expected a mapping of `key: value` lines here (an inventory starts with `version: 1`)"
+                .to_string()
+        }
+        "expected string scalar" => {
+            "expected a single text value here, not a list or mapping".to_string()
+        }
+        _ => out,
+    };
+    if out.is_empty() {
+        "the YAML could not be read".to_string()
+    } else {
+        out
+    }
+}
+
+/// Drops a trailing "at line N, column M (defined at ...)" that the location already carries.
+fn strip_location_suffix(s: &str) -> String {
+    let mut from = 0;
+    while let Some(i) = s[from..].find(" at line ") {
+        let at = from + i;
+        if s[at + " at line ".len()..].starts_with(|c: char| c.is_ascii_digit()) {
+            return s[..at].trim_end().to_string();
+        }
+        from = at + 1;
+    }
+    s.trim().to_string()
 }
 
 /// Expands a leading `~/` (or a bare `~`) to `$HOME`.
@@ -299,7 +410,7 @@ mod tests {
         let inv = prod.inventory;
         assert_eq!(inv.sites[1].clusters[0].name.as_str(), "DRSQLCL01");
         // spans point at the value
-        assert_eq!(inv.environment.loc, Loc { line: 6, col: 14 });
+        assert_eq!(inv.environment.loc, Loc { line: 7, col: 14 }); // line 1 is the schema comment
         assert!(matches!(
             inv.connection.password.as_ref().map(|p| &p.value),
             Some(SecretRef::Env(n)) if n == "BISRC_DEPLOY_PASSWORD"

@@ -62,6 +62,10 @@ pub enum ResourceKind {
     AgentJob,
     /// BizTalk log shipping from a source to a destination instance (`logshipping.S-to-D`).
     LogShipping,
+    /// The owner of a cluster group; applying it moves the group (`Move-ClusterGroup`). Not
+    /// part of the built topology: `verify --failover` makes these to rehearse failovers
+    /// (`failover.CLUSTER.GROUP`).
+    GroupOwner,
 }
 
 impl ResourceKind {
@@ -88,6 +92,7 @@ impl ResourceKind {
         ResourceKind::BackupJob,
         ResourceKind::AgentJob,
         ResourceKind::LogShipping,
+        ResourceKind::GroupOwner,
     ];
 
     /// The snake_case name (template file names use it).
@@ -114,6 +119,7 @@ impl ResourceKind {
             ResourceKind::BackupJob => "backup_job",
             ResourceKind::AgentJob => "agent_job",
             ResourceKind::LogShipping => "log_shipping",
+            ResourceKind::GroupOwner => "group_owner",
         }
     }
 
@@ -177,6 +183,8 @@ pub enum Observed {
     AgentJob(AgentJobObserved),
     /// See [`LogShippingObserved`].
     LogShipping(LogShippingObserved),
+    /// See [`GroupOwnerObserved`].
+    GroupOwner(GroupOwnerObserved),
 }
 
 impl Observed {
@@ -224,6 +232,7 @@ impl Observed {
             Observed::BackupJob(o) => o.exists,
             Observed::AgentJob(o) => o.exists,
             Observed::LogShipping(o) => o.configured,
+            Observed::GroupOwner(o) => o.exists,
         }
     }
 
@@ -251,6 +260,7 @@ impl Observed {
             ResourceKind::BackupJob => Observed::BackupJob(Default::default()),
             ResourceKind::AgentJob => Observed::AgentJob(Default::default()),
             ResourceKind::LogShipping => Observed::LogShipping(Default::default()),
+            ResourceKind::GroupOwner => Observed::GroupOwner(Default::default()),
         }
     }
 }
@@ -583,6 +593,18 @@ pub struct LogShippingObserved {
     pub databases: Vec<String>,
     /// The restore job on the destination is enabled.
     pub restore_job_enabled: Option<bool>,
+}
+
+/// Where a cluster group runs now.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupOwnerObserved {
+    /// The group exists.
+    pub exists: bool,
+    /// The node that owns it.
+    pub owner: Option<String>,
+    /// Group state.
+    pub state: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! UI: everything the user sees (diagnostics, plans, progress, reports). The only module
 //! allowed to print.
 
+pub mod diagnostic;
 pub mod progress;
 
 use std::io::{IsTerminal, Write};
@@ -35,6 +36,17 @@ impl Ui {
         let _ = writeln!(stderr, "error: {err}");
         for cause in err.chain().skip(1) {
             let _ = writeln!(stderr, "  caused by: {cause}");
+        }
+    }
+}
+
+impl Ui {
+    /// Prints a report (or JSON document) on stdout.
+    pub fn report(&mut self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = stdout.write_all(b"\n");
         }
     }
 }

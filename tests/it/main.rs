@@ -1,4 +1,8 @@
-//! The integration tests: one module per feature, sharing the fixtures in `sshd.rs`.
+//! The integration test binary: one module per feature, sharing the CLI harness and the
+//! sshd fixture.
 
+mod harness;
+mod render;
 mod ssh;
 mod sshd;
+mod validate;

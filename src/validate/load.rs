@@ -1,0 +1,40 @@
+//! Load failures as diagnostics, so a broken file is reported like any other finding
+//! (`BZ001` syntax and types, `BZ002` unreadable file, `BZ003` input bounds).
+
+use crate::inventory::{LoadError, LoadErrorKind, Loc};
+
+use super::{Diagnostic, BZ001, BZ002, BZ003};
+
+/// The diagnostic for a load failure.
+pub fn load_diagnostic(err: &LoadError) -> Diagnostic {
+    let loc = err.loc.unwrap_or(Loc::UNKNOWN);
+    match err.kind {
+        LoadErrorKind::Read => BZ002
+            .at(loc, err.message.clone())
+            .hint("give the path of a UTF-8 YAML inventory file; `bisrc init` writes a starter"),
+        LoadErrorKind::Limit => BZ003.at(loc, err.message.clone()).hint(
+            "inventories are small, plain YAML: keep them under 16 MiB, nested at most 32 levels, \
+             with few anchors and aliases",
+        ),
+        LoadErrorKind::Syntax => BZ001
+            .at(loc, err.message.clone())
+            .hint(syntax_hint(&err.message)),
+    }
+}
+
+fn syntax_hint(message: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    if m.contains("boolean") {
+        "write booleans as `true` or `false` (YAML 1.2); `yes`, `no`, `on` and `off` are not booleans"
+            .to_string()
+    } else if m.contains("duplicate") {
+        "each key may appear once in a mapping; remove or rename one of them".to_string()
+    } else if m.contains("unknown field") {
+        "check the spelling against docs/inventory.md or `bisrc schema`".to_string()
+    } else if m.contains("missing field") {
+        "add the field; docs/inventory.md lists every key and whether it is required".to_string()
+    } else {
+        "see docs/inventory.md for the inventory format; `bisrc schema` prints its JSON Schema"
+            .to_string()
+    }
+}

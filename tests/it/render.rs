@@ -1,0 +1,1029 @@
+//! `render`: every artifact of every example inventory parses in its language, stays within
+//! the documented cmdlets, parameters and setup keys, carries no secret, is deterministic;
+//! hostile names change no script's structure.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use bisrc::inventory::{self, Inventory};
+use bisrc::render::{Artifact, Renderer};
+use bisrc::step::{ResourceKind, StepHeader};
+use bisrc::topology::Topology;
+use tree_sitter::{Node, Parser};
+
+const INVENTORIES: &[&str] = &["lab", "contoso-prod", "scaled-out"];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/reference` beside the repository (CI puts it there).
+fn reference(file: &str) -> serde_json::Value {
+    let path = repo().join("../shared/reference").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "reference file {} is missing ({e}); the tests need ../shared/reference beside the repository",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("reference JSON parses")
+}
+
+fn load_text(name: &str, text: &str) -> Inventory {
+    let path = repo().join(format!("inventories/{name}.yaml"));
+    let _ = std::fs::metadata(&path).expect("inventory exists");
+    inventory::parse(&path, text.to_string())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .inventory
+}
+
+fn inventory_text(name: &str) -> String {
+    std::fs::read_to_string(repo().join(format!("inventories/{name}.yaml"))).unwrap()
+}
+
+fn render(inv: &Inventory) -> Vec<Artifact> {
+    let topo = Topology::build(inv, None).unwrap();
+    Renderer::new(None).unwrap().artifacts(inv, &topo).unwrap()
+}
+
+fn render_named(name: &str) -> Vec<Artifact> {
+    render(&load_text(name, &inventory_text(name)))
+}
+
+// ---------------------------------------------------------------- PowerShell
+
+fn ps_tree(text: &str) -> tree_sitter::Tree {
+    let mut p = Parser::new();
+    p.set_language(&tree_sitter_powershell::LANGUAGE.into())
+        .unwrap();
+    p.parse(text, None).expect("parse")
+}
+
+fn walk<'a>(n: Node<'a>, f: &mut dyn FnMut(Node<'a>) -> bool) {
+    if !f(n) {
+        return;
+    }
+    let mut c = n.walk();
+    for child in n.children(&mut c) {
+        walk(child, f);
+    }
+}
+
+fn ps_errors(path: &str, text: &str) -> Vec<String> {
+    let tree = ps_tree(text);
+    let mut errs = Vec::new();
+    walk(tree.root_node(), &mut |n| {
+        if n.is_error() || n.is_missing() {
+            let p = n.start_position();
+            let line = text.lines().nth(p.row).unwrap_or("");
+            errs.push(format!(
+                "{path}:{}:{}: {} {}\n  {line}",
+                p.row + 1,
+                p.column + 1,
+                if n.is_missing() { "MISSING" } else { "ERROR" },
+                n.kind()
+            ));
+        }
+        true
+    });
+    errs
+}
+
+/// Every command name with the parameters used on it, and the functions the script defines.
+fn ps_commands(text: &str) -> (Vec<(String, Vec<String>)>, BTreeSet<String>) {
+    let tree = ps_tree(text);
+    let src = text.as_bytes();
+    let mut commands = Vec::new();
+    let mut functions = BTreeSet::new();
+    walk(tree.root_node(), &mut |n| {
+        match n.kind() {
+            "command" => {
+                let name = n
+                    .child_by_field_name("command_name")
+                    .or_else(|| {
+                        let mut c = n.walk();
+                        let found = n.children(&mut c).find(|c| c.kind() == "command_name");
+                        found
+                    })
+                    .map(|c| c.utf8_text(src).unwrap().to_string());
+                let mut params = Vec::new();
+                let mut c = n.walk();
+                for child in n.children(&mut c) {
+                    if child.kind() == "command_elements" {
+                        let mut c2 = child.walk();
+                        for e in child.children(&mut c2) {
+                            if e.kind() == "command_parameter" {
+                                params.push(e.utf8_text(src).unwrap().to_string());
+                            }
+                        }
+                    }
+                }
+                if let Some(name) = name {
+                    commands.push((name, params));
+                }
+            }
+            "function_statement" => {
+                let mut c = n.walk();
+                let name = n
+                    .children(&mut c)
+                    .find(|c| c.kind() == "function_name")
+                    .map(|f| f.utf8_text(src).unwrap().to_ascii_lowercase());
+                functions.extend(name);
+            }
+            _ => {}
+        }
+        true
+    });
+    (commands, functions)
+}
+
+/// The structure of a script: the kinds of its named nodes, with string literals (and
+/// comments) as leaves, so a value that changes inside a literal does not show.
+fn ps_shape(text: &str) -> Vec<&'static str> {
+    let tree = ps_tree(text);
+    let mut shape = Vec::new();
+    walk(tree.root_node(), &mut |n| {
+        if !n.is_named() {
+            return true;
+        }
+        shape.push(n.kind());
+        !matches!(n.kind(), "string_literal" | "comment")
+    });
+    shape
+}
+
+fn check_cmdlets(path: &str, text: &str, cmdlets: &serde_json::Value) -> Vec<String> {
+    let (commands, functions) = ps_commands(text);
+    let mut errs = Vec::new();
+    for (name, params) in commands {
+        let lower = name.to_ascii_lowercase();
+        // `& $setup @args` runs a program found at run time (setup.exe, Configuration.exe).
+        if functions.contains(&lower) || name.starts_with('$') {
+            continue;
+        }
+        let Some(entry) = cmdlets.get(&lower) else {
+            errs.push(format!(
+                "{path}: command {name} is neither a documented cmdlet nor defined in the script"
+            ));
+            continue;
+        };
+        let documented: BTreeSet<&str> = entry["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        for p in params {
+            let bare = p
+                .trim_start_matches('-')
+                .trim_end_matches(':')
+                .to_ascii_lowercase();
+            if !documented.contains(bare.as_str()) {
+                errs.push(format!("{path}: {name} has no parameter {p}"));
+            }
+        }
+    }
+    errs
+}
+
+// ---------------------------------------------------------------- T-SQL
+
+#[derive(Debug, PartialEq, Eq)]
+enum Tok {
+    Ident,
+    Str,
+    Word(String),
+    Punct(char),
+}
+
+/// A small lexer: `[...]` identifiers with `]]`, `'...'`/`N'...'` strings with `''`,
+/// comments, `GO` alone on its line, balanced parentheses, no `{{` left over.
+fn sql_lex(path: &str, text: &str) -> Result<Vec<Tok>, String> {
+    if text.contains("{{") || text.contains("}}") {
+        return Err(format!("{path}: leftover handlebars"));
+    }
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.len() >= 2
+            && t[..2].eq_ignore_ascii_case("GO")
+            && t.split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("GO"))
+            && t != "GO"
+        {
+            return Err(format!("{path}:{}: GO must stand alone on its line", i + 1));
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    let mut depth = 0i32;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '-' if chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if chars.get(i + 1) == Some(&'*') => {
+                i += 2;
+                while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                    i += 1;
+                }
+                if i + 1 >= chars.len() {
+                    return Err(format!("{path}: unterminated comment"));
+                }
+                i += 2;
+            }
+            '[' => {
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(format!("{path}: unterminated [identifier")),
+                        Some(']') if chars.get(i + 1) == Some(&']') => i += 2,
+                        Some(']') => break,
+                        Some('\n') => return Err(format!("{path}: line break in an identifier")),
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+                toks.push(Tok::Ident);
+            }
+            '\'' => {
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(format!("{path}: unterminated string")),
+                        Some('\'') if chars.get(i + 1) == Some(&'\'') => i += 2,
+                        Some('\'') => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+                // N'..' : drop the N word just pushed.
+                if toks.last() == Some(&Tok::Word("N".into())) {
+                    toks.pop();
+                }
+                toks.push(Tok::Str);
+            }
+            ']' => return Err(format!("{path}: stray ]")),
+            c if c.is_alphanumeric() || c == '_' || c == '@' || c == '#' || c == '$' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '@' | '#' | '$'))
+                {
+                    i += 1;
+                }
+                toks.push(Tok::Word(
+                    chars[start..i]
+                        .iter()
+                        .collect::<String>()
+                        .to_ascii_uppercase(),
+                ));
+            }
+            c if c.is_whitespace() => i += 1,
+            c => {
+                if c == '(' {
+                    depth += 1;
+                }
+                if c == ')' {
+                    depth -= 1;
+                    if depth < 0 {
+                        return Err(format!("{path}: unbalanced )"));
+                    }
+                }
+                toks.push(Tok::Punct(c));
+                i += 1;
+            }
+        }
+    }
+    if depth != 0 {
+        return Err(format!("{path}: unbalanced ("));
+    }
+    Ok(toks)
+}
+
+/// Bodies of the single-quoted here-strings in a script.
+fn here_strings(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n");
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("@'\n") {
+        let body = &rest[start + 3..];
+        let end = body.find("\n'@").expect("here-string is terminated");
+        out.push(body[..end].to_string());
+        rest = &body[end + 3..];
+    }
+    out
+}
+
+// ---------------------------------------------------------------- INI and XML
+
+fn check_ini(path: &str, text: &str, keys: &serde_json::Value) -> Result<Vec<String>, String> {
+    let mut lines = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with(';'));
+    if lines.next() != Some("[OPTIONS]") {
+        return Err(format!("{path}: first section must be [OPTIONS]"));
+    }
+    let mut found = Vec::new();
+    let mut action = None;
+    for l in lines {
+        let (k, v) = l
+            .split_once('=')
+            .ok_or_else(|| format!("{path}: not KEY=value: {l}"))?;
+        if k.contains("PASSWORD") || k == "SAPWD" {
+            return Err(format!("{path}: password key {k}"));
+        }
+        let quoted_list = {
+            let mut ok = !v.is_empty();
+            let mut rest = v;
+            while ok && !rest.is_empty() {
+                ok = rest.starts_with('"');
+                match rest[1..].find('"') {
+                    Some(end) if ok => {
+                        rest = &rest[end + 2..];
+                        if !rest.is_empty() {
+                            ok = rest.starts_with(' ') && rest.len() > 1;
+                            rest = &rest[1..];
+                        }
+                    }
+                    _ => ok = false,
+                }
+            }
+            ok
+        };
+        let bare = v.chars().all(|c| c.is_ascii_alphanumeric() || c == ',');
+        if !(quoted_list || bare) {
+            return Err(format!("{path}: malformed value for {k}: {v}"));
+        }
+        if k == "FAILOVERCLUSTERIPADDRESSES" && v.trim_matches('"').contains(' ') {
+            return Err(format!("{path}: spaces inside FAILOVERCLUSTERIPADDRESSES"));
+        }
+        if k == "ACTION" {
+            action = Some(v.trim_matches('"').to_string());
+        }
+        found.push(k.to_string());
+    }
+    let action = action.ok_or_else(|| format!("{path}: no ACTION"))?;
+    let allowed: BTreeSet<&str> = keys["by_action"][&action]
+        .as_array()
+        .ok_or_else(|| format!("{path}: unknown ACTION {action}"))?
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    for k in &found {
+        if !allowed.contains(k.as_str()) {
+            return Err(format!(
+                "{path}: {k} is not a documented key for ACTION={action}"
+            ));
+        }
+    }
+    Ok(found)
+}
+
+fn xml_names(path: &str, e: &quick_xml::events::BytesStart) -> Result<Vec<String>, String> {
+    let mut names = vec![String::from_utf8_lossy(e.name().as_ref()).into_owned()];
+    for a in e.attributes() {
+        let a = a.map_err(|e| format!("{path}: {e}"))?;
+        a.unescape_value().map_err(|e| format!("{path}: {e}"))?;
+        names.push(format!("@{}", String::from_utf8_lossy(a.key.as_ref())));
+    }
+    Ok(names)
+}
+
+/// Element and attribute names in document order (the structure of an XML file).
+fn xml_shape(path: &str, text: &str) -> Result<Vec<String>, String> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(text);
+    let mut shape = Vec::new();
+    let mut depth = 0i32;
+    loop {
+        match r.read_event().map_err(|e| format!("{path}: {e}"))? {
+            Event::Start(e) => {
+                shape.extend(xml_names(path, &e)?);
+                depth += 1;
+            }
+            Event::Empty(e) => shape.extend(xml_names(path, &e)?),
+            Event::End(_) => depth -= 1,
+            Event::Text(t) => {
+                t.unescape().map_err(|e| format!("{path}: {e}"))?;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(format!("{path}: unclosed elements"));
+    }
+    Ok(shape)
+}
+
+// ---------------------------------------------------------------- the checks
+
+/// Every check over one rendered set; returns the problems found.
+fn check_all(artifacts: &[Artifact]) -> Vec<String> {
+    let cmdlets = reference("cmdlets.json");
+    let keys = reference("setup-keys.json");
+    let mut errs = Vec::new();
+    for a in artifacts {
+        let text = &a.content;
+        if text.replace("\r\n", "").contains('\n') {
+            errs.push(format!("{}: not CRLF", a.path));
+        }
+        if a.path.ends_with(".ps1") {
+            errs.extend(ps_errors(&a.path, text));
+            errs.extend(check_cmdlets(&a.path, text, &cmdlets));
+            if StepHeader::parse(text).is_err() {
+                errs.push(format!("{}: no step header", a.path));
+            }
+            for body in here_strings(text) {
+                if body.contains("SET NOCOUNT") || body.starts_with("--") {
+                    if let Err(e) = sql_lex(&a.path, &body) {
+                        errs.push(e);
+                    }
+                }
+            }
+        } else if a.path.ends_with(".sql") {
+            if let Err(e) = sql_lex(&a.path, text) {
+                errs.push(e);
+            }
+        } else if a.path.ends_with(".ini") {
+            if let Err(e) = check_ini(&a.path, text, &keys) {
+                errs.push(e);
+            }
+        } else if a.path.ends_with(".xml") {
+            if let Err(e) = xml_shape(&a.path, text) {
+                errs.push(e);
+            }
+        } else {
+            errs.push(format!("{}: unexpected file type", a.path));
+        }
+    }
+    errs
+}
+
+#[test]
+fn every_artifact_of_every_example_is_well_formed() {
+    for name in INVENTORIES {
+        let artifacts = render_named(name);
+        assert!(artifacts.len() > 50, "{name}: {}", artifacts.len());
+        let errs = check_all(&artifacts);
+        assert!(errs.is_empty(), "{name}:\n{}", errs.join("\n"));
+    }
+}
+
+#[test]
+fn every_kind_has_three_templates_and_probes_report_exactly_the_observed_fields() {
+    let r = Renderer::new(None).unwrap();
+    let names: BTreeSet<&str> = r.template_names().collect();
+    for kind in ResourceKind::ALL {
+        for action in ["probe", "apply", "verify"] {
+            let t = format!("steps/{}/{action}.ps1", kind.as_str());
+            assert!(names.contains(t.as_str()), "missing template {t}");
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for name in INVENTORIES {
+        let inv = load_text(name, &inventory_text(name));
+        let topo = Topology::build(&inv, None).unwrap();
+        for res in &topo.resources {
+            let text = r
+                .step(&inv, &topo, res, bisrc::step::StepAction::Probe)
+                .unwrap();
+            let keys = probe_keys(&text);
+            let mut want = res.kind.observed_fields();
+            want.sort();
+            assert_eq!(keys, want, "{}: probe fields", res.address);
+            seen.insert(res.kind);
+        }
+    }
+    // group_owner is not in a built topology: render it as the engine would.
+    let inv = load_text("lab", &inventory_text("lab"));
+    let topo = Topology::build(&inv, None).unwrap();
+    let res = group_owner_resource();
+    for action in [
+        bisrc::step::StepAction::Probe,
+        bisrc::step::StepAction::Apply,
+        bisrc::step::StepAction::Verify,
+    ] {
+        let text = r.step(&inv, &topo, &res, action).unwrap();
+        assert!(ps_errors("group_owner", &text).is_empty());
+        if action == bisrc::step::StepAction::Probe {
+            let mut want = ResourceKind::GroupOwner.observed_fields();
+            want.sort();
+            assert_eq!(probe_keys(&text), want);
+        }
+        if action == bisrc::step::StepAction::Apply {
+            assert!(text.contains("Move-ClusterGroup -Cluster 'LABSQLCL' -Name 'SQL Server (MSSQLSERVER)' -Node 'LABSQL2'"));
+        }
+    }
+    seen.insert(ResourceKind::GroupOwner);
+    assert_eq!(seen.len(), ResourceKind::ALL.len());
+}
+
+fn group_owner_resource() -> bisrc::topology::Resource {
+    let mut params = serde_json::Map::new();
+    params.insert("cluster".into(), "LABSQLCL".into());
+    params.insert("group".into(), "SQL Server (MSSQLSERVER)".into());
+    let mut desired = serde_json::Map::new();
+    desired.insert("exists".into(), true.into());
+    desired.insert("owner".into(), "LABSQL2".into());
+    desired.insert("state".into(), "Online".into());
+    bisrc::topology::Resource {
+        address: "failover.LABSQLCL.SQL Server (MSSQLSERVER)".into(),
+        kind: ResourceKind::GroupOwner,
+        site: "primary".into(),
+        target: bisrc::topology::Target::Owner {
+            cluster: "LABSQLCL".into(),
+            group: "SQL Server (MSSQLSERVER)".into(),
+            candidates: vec!["LABSQL1".into(), "LABSQL2".into()],
+        },
+        depends_on: vec![],
+        params,
+        desired,
+        immutable: vec![],
+        serial_group: None,
+        secrets: vec![],
+    }
+}
+
+/// The keys of the probe's result hashtable: `@{ observed = [ordered]@{ ... } }`, or the
+/// `$o = [ordered]@{ ... }` it names.
+fn probe_keys(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n");
+    let start = if let Some(i) = text.find("@{ observed = [ordered]@{") {
+        i + "@{ observed = [ordered]@{".len()
+    } else {
+        assert!(
+            text.contains("@{ observed = $o }"),
+            "no observed result in\n{text}"
+        );
+        text.find("$o = [ordered]@{").expect("$o hashtable") + "$o = [ordered]@{".len()
+    };
+    let mut depth = 1;
+    let mut keys = Vec::new();
+    let mut entry_start = true;
+    let body: Vec<char> = text[start..].chars().collect();
+    let mut i = 0;
+    let mut quoted = false;
+    while i < body.len() && depth > 0 {
+        let c = body[i];
+        if c == '\'' {
+            quoted = !quoted;
+        } else if !quoted {
+            match c {
+                '{' | '(' => depth += 1,
+                '}' | ')' => depth -= 1,
+                ';' | '\n' if depth == 1 => entry_start = true,
+                c if depth == 1 && entry_start && (c.is_alphanumeric() || c == '_') => {
+                    let s: String = body[i..]
+                        .iter()
+                        .take_while(|c| c.is_alphanumeric() || **c == '_')
+                        .collect();
+                    i += s.len();
+                    keys.push(s);
+                    entry_start = false;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    keys.sort();
+    keys
+}
+
+#[test]
+fn the_checkers_catch_what_they_are_for() {
+    let cmdlets = reference("cmdlets.json");
+    let keys = reference("setup-keys.json");
+    assert!(!ps_errors("x", "if ($a { 'b' }").is_empty());
+    assert!(!ps_errors("x", "Write-Output 'unterminated").is_empty());
+    let e = check_cmdlets(
+        "x",
+        "Invoke-Magic -Now\nGet-ClusterGroup -Nmae 'x'\nfunction Do-It { }\nDo-It -Anything 1",
+        &cmdlets,
+    );
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0].contains("Invoke-Magic") && e[1].contains("-Nmae"));
+    assert!(sql_lex("x", "SELECT [a]]b] FROM t WHERE n = N'it''s'").is_ok());
+    assert!(sql_lex("x", "SELECT [a] b]").is_err());
+    assert!(sql_lex("x", "SELECT N'open").is_err());
+    assert!(sql_lex("x", "SELECT (1").is_err());
+    assert!(sql_lex("x", "SELECT 1\nGO 5\n").is_err());
+    assert!(sql_lex("x", "SELECT {{x}}").is_err());
+    let ok = "[OPTIONS]\nACTION=\"AddNode\"\nINSTANCENAME=\"A\"\n";
+    assert!(check_ini("x", ok, &keys).is_ok());
+    assert!(check_ini(
+        "x",
+        "[OPTIONS]\nACTION=\"AddNode\"\nSQLUSERDBDIR=\"S:\\\"\n",
+        &keys
+    )
+    .is_err());
+    assert!(check_ini(
+        "x",
+        "[OPTIONS]\nACTION=\"AddNode\"\nSQLSVCPASSWORD=\"x\"\n",
+        &keys
+    )
+    .is_err());
+    assert!(check_ini(
+        "x",
+        "[OPTIONS]\nACTION=\"AddNode\"\nINSTANCENAME=\"a\"b\"\n",
+        &keys
+    )
+    .is_err());
+    assert!(xml_shape("x", "<a><b></a>").is_err());
+    assert!(xml_shape("x", "<a x=\"1\"/>").is_ok());
+}
+
+/// The lab inventory with a hostile value of every quoting class in every kind of field
+/// (YAML single-quoted, so `''` is one quote).
+fn hostile_lab() -> String {
+    let text = inventory_text("lab");
+    let subs: &[(&str, &str)] = &[
+        (
+            "name: BizTalkMsgBoxDb,",
+            "name: 'Msg''];DROP DATABASE y;--',",
+        ),
+        (
+            "operators: LAB\\BizTalk Server Operators",
+            "operators: 'LAB\\a''b$(calc)\u{2018}\u{2019}\u{201A}\u{201B}\u{201C}\u{201D}`;x ]]'",
+        ),
+        (
+            "host_users: [LAB\\BizTalk Application Users]",
+            "host_users: ['LAB\\x''];EXEC xp_cmdshell ''calc'';-- @(1)']",
+        ),
+        (
+            "destination: S:\\MSSQL\\Backup\\BizTalk\\",
+            "destination: 'S:\\bk\\O''Brien $(calc) `n ]]'",
+        ),
+        ("mark_name: BTS", "mark_name: 'B''T$(x);--'"),
+        (
+            "setup_media: C:\\media\\SQLServer2019",
+            "setup_media: 'C:\\media\\it''s $(calc) \u{2018}x\u{2019} & ; |'",
+        ),
+        (
+            "data: S:\\MSSQL\\Data",
+            "data: 'S:\\MSSQL\\Da''ta $(x);y ]'",
+        ),
+    ];
+    let mut out = text.clone();
+    for (from, to) in subs {
+        assert!(out.contains(from), "lab.yaml no longer has {from}");
+        out = out.replace(from, to);
+    }
+    out
+}
+
+#[test]
+fn hostile_values_change_no_structure() {
+    let plain = render_named("lab");
+    let hostile = render(&load_text("lab", &hostile_lab()));
+    let errs = check_all(&hostile);
+    assert!(errs.is_empty(), "hostile:\n{}", errs.join("\n"));
+    assert_eq!(plain.len(), hostile.len());
+    let keys = reference("setup-keys.json");
+    let mut compared = 0;
+    for (a, b) in plain.iter().zip(&hostile) {
+        assert_eq!(a.step, b.step);
+        let same = if a.path.ends_with(".ps1") {
+            ps_shape(&a.content) == ps_shape(&b.content)
+        } else if a.path.ends_with(".sql") {
+            sql_lex(&a.path, &a.content).unwrap() == sql_lex(&b.path, &b.content).unwrap()
+        } else if a.path.ends_with(".ini") {
+            check_ini(&a.path, &a.content, &keys).unwrap()
+                == check_ini(&b.path, &b.content, &keys).unwrap()
+        } else {
+            xml_shape(&a.path, &a.content).unwrap() == xml_shape(&b.path, &b.content).unwrap()
+        };
+        assert!(same, "{} changed structure:\n{}", b.path, b.content);
+        // The SQL inside the scripts keeps its tokens too.
+        let (ha, hb) = (here_strings(&a.content), here_strings(&b.content));
+        assert_eq!(ha.len(), hb.len(), "{}", b.path);
+        for (x, y) in ha.iter().zip(&hb) {
+            if x.contains("SET NOCOUNT") {
+                assert_eq!(
+                    sql_lex(&a.path, x).unwrap(),
+                    sql_lex(&b.path, y).unwrap(),
+                    "{}",
+                    b.path
+                );
+            }
+        }
+        compared += 1;
+    }
+    assert!(compared > 100);
+    // The payloads did reach the output, quoted.
+    let all: String = hostile.iter().map(|a| a.content.as_str()).collect();
+    assert!(all.contains("CREATE LOGIN [LAB\\x']];EXEC xp_cmdshell 'calc';-- @(1)] FROM WINDOWS"));
+    assert!(all.contains("ALTER DATABASE [Msg']];DROP DATABASE y;--] SET RECOVERY FULL;"));
+    assert!(all.contains(
+        "$setup = 'C:\\media\\it''s $(calc) \u{2018}\u{2018}x\u{2019}\u{2019} & ; |\\setup.exe'"
+    ));
+    assert!(all.contains("SQLUSERDBDIR=\"S:\\MSSQL\\Da'ta $(x);y ]\""));
+    assert!(all.contains("DECLARE @dest nvarchar(4000) = N'S:\\bk\\O''Brien $(calc) `n ]]';"));
+}
+
+#[test]
+fn a_value_setup_cannot_read_is_refused_with_its_place() {
+    let text = inventory_text("lab").replace("data: S:\\MSSQL\\Data", "data: 'S:\\MSSQL\\\"Data'");
+    let inv = load_text("lab", &text);
+    let topo = Topology::build(&inv, None).unwrap();
+    let err = Renderer::new(None)
+        .unwrap()
+        .artifacts(&inv, &topo)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sql.LABBTSSQL"), "{err}");
+    assert!(err.contains("ini/install_failover_cluster.ini"), "{err}");
+    assert!(err.contains("double quote"), "{err}");
+}
+
+#[test]
+fn templates_emit_values_only_through_helpers() {
+    let root = repo().join("templates");
+    let mut stack = vec![root.clone()];
+    let mut bad = Vec::new();
+    let mut scanned = 0;
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            scanned += 1;
+            let text = std::fs::read_to_string(&p).unwrap();
+            for problem in lint_template(&text) {
+                bad.push(format!(
+                    "{}: {problem}",
+                    p.strip_prefix(&root).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert!(scanned > 80, "{scanned}");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // The lint itself catches bare values.
+    assert_eq!(lint_template("a {{params.instance}} b").len(), 1);
+    assert_eq!(lint_template("{{{ps x}}}").len(), 1);
+    assert_eq!(lint_template("{{this}}").len(), 1);
+    assert!(lint_template("{{ps x}} {{#each y}}{{sql_ident this}}{{/each}} {{> partials/a}} {{!c}} {{#if z}}{{else}}{{/if}}").is_empty());
+}
+
+/// Mustaches that are not a block, a partial, a comment, `else`, or a helper call.
+fn lint_template(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push("unclosed mustache".into());
+            break;
+        };
+        let expr = after[..end].trim_matches('~').trim();
+        let ok = if expr.starts_with('{') {
+            false
+        } else if expr.starts_with(['#', '/', '>', '!']) || expr == "else" {
+            true
+        } else {
+            let head = expr.split_whitespace().next().unwrap_or("");
+            bisrc::render::HELPERS.contains(&head)
+        };
+        if !ok {
+            out.push(format!("bare value {{{{{expr}}}}}"));
+        }
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+#[test]
+fn overlay_replaces_templates_and_refuses_unknown_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("steps/windows_feature");
+    std::fs::create_dir_all(&f).unwrap();
+    std::fs::write(
+        f.join("probe.ps1.hbs"),
+        "# site override\n@{ observed = [ordered]@{ installed = (Get-WindowsFeature -Name {{ps params.feature}}).Installed } } | ConvertTo-Json -Compress -Depth 6\n",
+    )
+    .unwrap();
+    let r = Renderer::new(Some(dir.path())).unwrap();
+    let inv = load_text("lab", &inventory_text("lab"));
+    let topo = Topology::build(&inv, None).unwrap();
+    let res = topo
+        .get("node.LABSQL1.feature.failover-clustering")
+        .unwrap();
+    let s = r
+        .step(&inv, &topo, res, bisrc::step::StepAction::Probe)
+        .unwrap();
+    assert!(s.contains("# site override\r\n"));
+    assert_ne!(r.fingerprint(), Renderer::new(None).unwrap().fingerprint());
+
+    std::fs::write(dir.path().join("steps/nope.ps1.hbs"), "x").unwrap();
+    std::fs::write(dir.path().join("README"), "x").unwrap();
+    let err = Renderer::new(Some(dir.path())).err().unwrap().to_string();
+    assert!(err.contains("README, steps/nope.ps1.hbs"), "{err}");
+
+    // Strict mode: a missing variable names the template, line and column.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("steps/windows_feature");
+    std::fs::create_dir_all(&f).unwrap();
+    std::fs::write(f.join("apply.ps1.hbs"), "# x\n  $a = {{ps params.nope}}\n").unwrap();
+    let r = Renderer::new(Some(dir.path())).unwrap();
+    let err = r
+        .step(&inv, &topo, res, bisrc::step::StepAction::Apply)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("steps/windows_feature/apply.ps1 line 2, col 8"),
+        "{err}"
+    );
+    assert!(err.contains("params.nope"), "{err}");
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    for name in INVENTORIES {
+        assert_eq!(render_named(name), render_named(name), "{name}");
+    }
+}
+
+fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bisrc"))
+}
+
+fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn cli_writes_the_tree_and_manifest_without_secrets() {
+    let secrets: Vec<(&str, String)> = [
+        "BISRC_DEPLOY_PASSWORD",
+        "SQL_ENGINE_PASSWORD",
+        "SQL_AGENT_PASSWORD",
+        "SQL_DR_ENGINE_PASSWORD",
+        "SQL_DR_AGENT_PASSWORD",
+        "WITNESS_KEY",
+    ]
+    .iter()
+    .map(|n| (*n, format!("s3cr3t-{n}-q'\"$(x)")))
+    .collect();
+    for name in ["contoso-prod", "scaled-out"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("rendered");
+        let run = |out: &std::path::Path| {
+            let mut cmd = bin();
+            cmd.args(["--format", "json", "render", "-i"])
+                .arg(repo().join(format!("inventories/{name}.yaml")))
+                .arg("-o")
+                .arg(out);
+            for (k, v) in &secrets {
+                cmd.env(k, v);
+            }
+            cmd.output().unwrap()
+        };
+        let first = run(&out);
+        assert!(
+            first.status.success(),
+            "{}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        let tree1 = read_tree(&out);
+        // Again into the same directory: replaced whole, byte-identical.
+        let second = run(&out);
+        assert!(second.status.success());
+        assert_eq!(first.stdout, second.stdout);
+        let tree2 = read_tree(&out);
+        assert_eq!(tree1, tree2);
+        // Nothing else is left beside it.
+        let beside: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(beside.len(), 1);
+
+        let manifest: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+        let files = manifest["files"].as_array().unwrap();
+        assert_eq!(files.len() + 1, tree1.len());
+        for f in files {
+            let path = f["path"].as_str().unwrap();
+            let bytes = &tree1.iter().find(|(p, _)| p == path).unwrap().1;
+            use sha2::Digest;
+            let sum: String = sha2::Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(f["sha256"], sum.as_str(), "{path}");
+            for ext in [".ps1", ".ini", ".sql", ".xml"] {
+                if path.ends_with(ext) {
+                    let text = String::from_utf8(bytes.clone()).unwrap();
+                    assert!(!text.replace("\r\n", "").contains('\n'), "{path} not CRLF");
+                }
+            }
+        }
+        let everything: Vec<&[u8]> = tree1
+            .iter()
+            .map(|(_, b)| b.as_slice())
+            .chain([first.stdout.as_slice(), first.stderr.as_slice()])
+            .collect();
+        for (_, v) in &secrets {
+            for blob in &everything {
+                assert!(
+                    !String::from_utf8_lossy(blob).contains("s3cr3t-"),
+                    "a secret leaked in {name}"
+                );
+                let _ = v;
+            }
+        }
+        let all = String::from_utf8_lossy(
+            &tree1
+                .iter()
+                .flat_map(|(_, b)| b.clone())
+                .collect::<Vec<u8>>(),
+        )
+        .into_owned();
+        if name == "contoso-prod" {
+            assert!(all.contains("$BisrcSecrets['sql.BTSSQL01.engine_password']"));
+        } else {
+            assert!(
+                all.contains("-AccessKey $BisrcSecrets['cluster.FABSQLCL01.quorum.access_key']")
+                    || all.contains("-AccessKey $BisrcSecrets["),
+                "no cloud witness key reference"
+            );
+        }
+    }
+}
+
+#[test]
+fn cli_refuses_a_broken_inventory_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inv = tmp.path().join("bad.yaml");
+    std::fs::write(&inv, "version: 1\nenvironment: [\n").unwrap();
+    let out = tmp.path().join("out");
+    let o = bin()
+        .args(["render", "-i"])
+        .arg(&inv)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.yaml"));
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn snapshots_of_every_inventory_and_every_template() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots/render");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for name in INVENTORIES {
+            let artifacts = render_named(name);
+            // The manifest pins every artifact byte for byte.
+            let manifest: String = artifacts
+                .iter()
+                .map(|a| {
+                    use sha2::Digest;
+                    let sum: String = sha2::Sha256::digest(a.content.as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
+                    format!("{}  {}  {}  {}\n", &sum[..16], a.step, a.resource, a.path)
+                })
+                .collect();
+            insta::assert_snapshot!(format!("{name}__manifest"), manifest);
+            // One artifact per distinct template (kind + file), readable.
+            let mut seen = BTreeSet::new();
+            let topo = Topology::build(&load_text(name, &inventory_text(name)), None).unwrap();
+            for a in &artifacts {
+                let kind = topo.get(&a.resource).map_or("dr", |r| r.kind.as_str());
+                let file = a.path.rsplit('/').next().unwrap();
+                if seen.insert((kind, file.to_string())) {
+                    insta::assert_snapshot!(
+                        format!("{name}__{kind}__{file}"),
+                        a.content.replace("\r\n", "\n")
+                    );
+                }
+            }
+        }
+    });
+}

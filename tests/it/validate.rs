@@ -1,0 +1,569 @@
+//! `bisrc validate`, `schema`, `init` and `completions` through the real binary: every rule of
+//! the catalogue is triggered by a one-line mutation of an example inventory, every kind of
+//! bad input is rejected cleanly, and the renderings are pinned by snapshots.
+
+use std::collections::BTreeSet;
+
+use crate::harness::Test;
+
+const LAB: &str = include_str!("../../inventories/lab.yaml");
+const PROD: &str = include_str!("../../inventories/contoso-prod.yaml");
+const SCALED: &str = include_str!("../../inventories/scaled-out.yaml");
+
+/// One invalid (or warned-about) inventory: a base text, replacements applied in order (each
+/// `from` must occur), and the code and line expected among the diagnostics.
+struct Case {
+    base: &'static str,
+    edits: &'static [(&'static str, &'static str)],
+    code: &'static str,
+    line: u64,
+    exit: i32,
+}
+
+const fn case(
+    base: &'static str,
+    edits: &'static [(&'static str, &'static str)],
+    code: &'static str,
+    line: u64,
+    exit: i32,
+) -> Case {
+    Case {
+        base,
+        edits,
+        code,
+        line,
+        exit,
+    }
+}
+
+const LAB_SQL2: &str =
+    "      - { name: LABSQL2, address: labsql2.lab.local, ips: [192.168.50.12] }";
+const LAB_SQL3: &str = "      - { name: LABSQL2, address: labsql2.lab.local, ips: [192.168.50.12] }\n      - { name: LABSQL3, address: labsql3.lab.local, ips: [192.168.50.13] }";
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    // load: syntax and types
+    case(LAB, &[("  days_to_keep: 7", "  days_to_keep: seven")], "BZ001", 74, 1),
+    case(LAB, &[("  mark_name: BTS", "  mark_name: BTS\n  mark: X")], "BZ001", 74, 1),
+    case(LAB, &[("  days_to_keep: 7", "  days_to_keep: 7\n  compression: yes")], "BZ001", 75, 1),
+    case(LAB, &[("  mark_name: BTS", "  mark_name: BTS\n  mark_name: BTS")], "BZ001", 74, 1),
+    case(LAB, &[("port: 1433", "port: 99999")], "BZ001", 62, 1),
+    case(LAB, &[("environment: lab", "environment: [lab]")], "BZ001", 6, 1),
+    case(LAB, &[("quorum: { witness: disk,", "quorum: { witness: disks,")], "BZ001", 41, 1),
+    case(LAB, &[("engine: { user: LAB\\gmsa-sqlbts$ }", "engine: { user: LAB\\gmsa-sqlbts$, password: { vault: x } }")], "BZ001", 57, 1),
+    // misc
+    case(LAB, &[("version: 1", "version: 2")], "BZ005", 5, 1),
+    case(LAB, &[("environment: lab", "environment: lab/../x")], "BZ006", 6, 1),
+    // references
+    case(LAB, &[("nodes: [LABSQL1, LABSQL2]", "nodes: [LABSQL1, LABSQL3]")], "BZ010", 40, 1),
+    case(LAB, &[("disks: [SQLData, SQLLog]", "disks: [SQLData, SQLLogs]")], "BZ011", 50, 1),
+    case(LAB, &[("disk: Quorum }", "disk: Quorom }")], "BZ012", 41, 1),
+    case(LAB, &[("disk: DTC }", "disk: DTX }")], "BZ013", 42, 1),
+    case(PROD, &[("ip: 10.10.0.23 }", "ip: 10.10.0.23, disk: SSO }")], "BZ014", 56, 1),
+    case(LAB, &[("role: tracking,   instance: LABBTSSQL", "role: tracking,   instance: LABBTSSQ1")], "BZ015", 67, 1),
+    case(PROD, &[("destination: DRSQL01 }", "destination: DRSQL02 }")], "BZ016", 137, 1),
+    case(SCALED, &[("preferred_owners: [FABSQL01, FABSQL02]", "preferred_owners: [FABSQL01, FABSQL03]")], "BZ017", 56, 1),
+    case(LAB, &[("role: management, instance: LABBTSSQL", "role: management, instance: LABSQL1")], "BZ018", 65, 1),
+    // uniqueness
+    case(LAB, &[("dtc: { name: LABDTC,", "dtc: { name: LABSQL2,")], "BZ020", 42, 1),
+    case(PROD, &[("  - name: dr\n", "  - name: primary\n")], "BZ021", 78, 1),
+    case(LAB, &[("{ name: DTC,     disk: 4", "{ name: SQLLog,  disk: 4")], "BZ022", 36, 1),
+    case(LAB, &[("{ name: SSODB,           role: sso,", "{ name: BizTalkDTADb,    role: sso,")], "BZ023", 68, 1),
+    case(LAB, &[("ips: [192.168.50.12]", "ips: [192.168.50.11]")], "BZ024", 29, 1),
+    case(LAB, &[("disk: 4, letter: M", "disk: 3, letter: M")], "BZ025", 36, 1),
+    case(LAB, &[("disk: 4, letter: M", "disk: 4, letter: L")], "BZ026", 36, 1),
+    case(LAB, &[("ip: 192.168.50.21, disk: DTC }", "ip: 192.168.50.21, disk: SQLLog }")], "BZ027", 50, 1),
+    case(SCALED, &[("instance: TRACKING", "instance: MSGBOX")], "BZ028", 67, 1),
+    // names
+    case(LAB, &[("name: LABSQLCL", "name: LAB_SQLCL")], "BZ030", 38, 1),
+    case(LAB, &[("name: LABBTS1,", "name: LABBTS1234567890,")], "BZ030", 31, 1),
+    case(LAB, &[("name: LABDTC,", "name: 12345,")], "BZ030", 42, 1),
+    case(LAB, &[("instance: MSSQLSERVER", "instance: 1MSSQL")], "BZ031", 45, 1),
+    // addresses
+    case(LAB, &[("ip: 192.168.50.20", "ip: 192.168.50.300")], "BZ040", 39, 1),
+    case(LAB, &[("subnet: 192.168.50.0/24", "subnet: 192.168.50.0/33")], "BZ041", 26, 1),
+    case(LAB, &[("subnet: 192.168.50.0/24", "subnet: 192.168.50.1/24")], "BZ041", 26, 1),
+    case(LAB, &[("ip: 192.168.50.22", "ip: 192.168.51.22")], "BZ042", 46, 1),
+    case(PROD, &[("ip: 10.10.0.20", "ip: 10.20.0.20")], "BZ042", 52, 1),
+    case(LAB, &[("ips: [192.168.50.12]", "ips: [10.0.0.12]")], "BZ043", 29, 1),
+    case(LAB, &[("ip: 192.168.50.20", "ip: 192.168.50.255")], "BZ044", 39, 1),
+    // storage and paths
+    case(LAB, &[("backup: S:\\MSSQL\\Backup", "backup: MSSQL\\Backup")], "BZ050", 55, 1),
+    case(LAB, &[("data: S:\\MSSQL\\Data", "data: Q:\\MSSQL\\Data")], "BZ051", 52, 1),
+    case(LAB, &[("data: S:\\MSSQL\\Data", "data: D:\\MSSQL\\Data")], "BZ051", 52, 1),
+    case(LAB, &[("tempdb: S:\\MSSQL\\TempDB", "tempdb: D:\\TempDB")], "BZ052", 54, 0),
+    case(LAB, &[("log: L:\\MSSQL\\Log", "log: S:\\MSSQL\\Log")], "BZ053", 53, 0),
+    case(LAB, &[("size_gb: 50, allocation_unit_kb: 64", "size_gb: 50, allocation_unit_kb: 4")], "BZ054", 35, 0),
+    case(LAB, &[("size_gb: 50, allocation_unit_kb: 64", "size_gb: 50")], "BZ054", 35, 0),
+    case(LAB, &[("letter: Q,", "letter: QQ,")], "BZ055", 33, 1),
+    // cluster shape
+    case(LAB, &[("nodes: [LABSQL1, LABSQL2]", "nodes: [LABSQL1]")], "BZ060", 38, 1),
+    case(LAB, &[("quorum: { witness: disk, disk: Quorum }", "quorum: { witness: none }")], "BZ061", 41, 1),
+    case(LAB, &[(LAB_SQL2, LAB_SQL3), ("nodes: [LABSQL1, LABSQL2]", "nodes: [LABSQL1, LABSQL2, LABSQL3]"), ("edition: Developer", "edition: Standard")], "BZ062", 49, 1),
+    case(PROD, &[("path: \\\\fs02.contoso.local\\witness\\DRSQLCL01", "path: fs02\\witness")], "BZ063", 97, 1),
+    case(PROD, &[("quorum: { witness: file_share, path: \\\\fs02.contoso.local\\witness\\DRSQLCL01 }", "quorum: { witness: file_share }")], "BZ063", 97, 1),
+    case(SCALED, &[("account: fabrikamwitness, access_key: { env: WITNESS_KEY } }", "account: fabrikamwitness }")], "BZ064", 48, 1),
+    case(LAB, &[("{ witness: disk, disk: Quorum }", "{ witness: disk }")], "BZ065", 41, 1),
+    case(LAB, &[("{ witness: disk, disk: Quorum }", "{ witness: disk, disk: Quorum, path: \\\\fs\\w }")], "BZ066", 41, 1),
+    // BizTalk
+    case(LAB, &[("version: \"2020\"", "version: \"2013\"")], "BZ070", 9, 1),
+    case(LAB, &[("  - { name: BizTalkDTADb,    role: tracking,   instance: LABBTSSQL }\n", "")], "BZ071", 65, 1),
+    case(LAB, &[("{ name: SSODB,           role: sso,", "{ name: SSODB,           role: tracking,")], "BZ072", 68, 1),
+    case(LAB, &[("role: management, instance: LABBTSSQL }", "role: management, instance: LABBTSSQL, publishing: false }")], "BZ073", 65, 1),
+    case(LAB, &[("role: messagebox, instance: LABBTSSQL }", "role: messagebox, instance: LABBTSSQL, publishing: false }")], "BZ074", 66, 1),
+    case(LAB, &[("role: messagebox, instance: LABBTSSQL }", "role: messagebox, instance: LABBTSSQL }\n  - { name: BizTalkMsgBoxDb2, role: messagebox, instance: LABBTSSQL }")], "BZ075", 67, 0),
+    case(LAB, &[("version: \"2020\"", "version: \"2016\"")], "BZ076", 47, 1),
+    case(LAB, &[("version: \"2019\"", "version: \"2012\"")], "BZ077", 47, 1),
+    case(LAB, &[("administrators: LAB\\BizTalk Server Administrators", "administrators: OTHER\\BizTalk Server Administrators")], "BZ078", 11, 1),
+    case(LAB, &[("operators: LAB\\BizTalk Server Operators", "operators: BizTalk Server Operators")], "BZ078", 12, 1),
+    // accounts and secrets
+    case(PROD, &[("password: { env: SQL_ENGINE_PASSWORD }", "password: Hunter2Secret")], "BZ080", 71, 1),
+    case(PROD, &[("password: { env: BISRC_DEPLOY_PASSWORD }", "password: \"Hunter2Secret\"")], "BZ080", 28, 1),
+    case(SCALED, &[("access_key: { env: WITNESS_KEY }", "access_key: Hunter2Secret")], "BZ080", 48, 1),
+    case(PROD, &[("user: CONTOSO\\svc-bisrc", "user: svc-bisrc")], "BZ081", 25, 1),
+    case(LAB, &[("engine: { user: LAB\\gmsa-sqlbts$ }", "engine: { user: LAB\\gmsa-sqlbts$, password: { env: X } }")], "BZ082", 57, 1),
+    case(LAB, &[("engine: { user: LAB\\gmsa-sqlbts$ }", "engine: { user: LAB\\svc-sqlbts }")], "BZ083", 57, 1),
+    case(LAB, &[("sysadmins: [LAB\\BizTalk Server Administrators]", "sysadmins: [OTHER\\SQL Admins]")], "BZ084", 59, 0),
+    // backup and DR
+    case(PROD, &[("backup_hour: 1", "backup_hour: 24")], "BZ090", 131, 1),
+    case(LAB, &[("days_to_keep: 7", "days_to_keep: 0")], "BZ091", 74, 1),
+    case(LAB, &[("destination: S:\\MSSQL\\Backup\\BizTalk\\", "destination: backups")], "BZ092", 71, 1),
+    case(PROD, &[("destination: DRSQL01 }", "destination: BTSSQL01 }")], "BZ093", 137, 1),
+    case(PROD, &[("version: \"2019\"              # log shipping", "version: \"2017\"              # log shipping")], "BZ094", 103, 1),
+    case(PROD, &[("the restore cannot move files\n              data: S:\\MSSQL\\Data", "the restore cannot move files\n              data: S:\\MSSQL\\DataDR")], "BZ095", 108, 1),
+    case(SCALED, &[("  days_to_keep: 14", "  days_to_keep: 14\n  log_shipping:\n    - { source: FABMSGSQL, destination: FABTRKSQL }")], "BZ096", 99, 1),
+    // instance settings and connection
+    case(LAB, &[("max_server_memory_mb: 8192", "max_server_memory_mb: 512")], "BZ100", 60, 1),
+    case(LAB, &[("tempdb_files: 4", "tempdb_files: 9")], "BZ101", 61, 1),
+    case(PROD, &[("  user: CONTOSO\\svc-bisrc\n", "")], "BZ102", 24, 1),
+    case(SCALED, &[("  identity_file: ~/.ssh/id_ed25519\n", ""), ("  password: { file: ~/.config/bisrc/fabrikam.pw }\n", "")], "BZ103", 22, 1),
+    case(PROD, &[("  password: { env: BISRC_DEPLOY_PASSWORD }", "")], "BZ104", 24, 0),
+    case(PROD, &[("  password: { env: BISRC_DEPLOY_PASSWORD }", "")], "BZ105", 63, 0),
+];
+
+fn mutate(c: &Case) -> String {
+    let mut text = c.base.to_string();
+    for (from, to) in c.edits {
+        assert!(
+            text.contains(from),
+            "case {}: `{from}` is not in the base text",
+            c.code
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+fn run_json(text: &str) -> (crate::harness::Output, Vec<(String, u64)>) {
+    let out = Test::new()
+        .inventory_text(text)
+        .args(["validate", "-i", Test::INVENTORY, "--format", "json"])
+        .run();
+    let json = out.json();
+    let found = json["diagnostics"]
+        .as_array()
+        .unwrap_or_else(|| out.fail("no diagnostics array"))
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("").to_string(),
+                d["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    (out, found)
+}
+
+#[test]
+fn examples_are_valid() {
+    for (name, text) in [("lab", LAB), ("contoso-prod", PROD), ("scaled-out", SCALED)] {
+        // the copy with its schema comment, and the original without it
+        let original = text.split_once('\n').map(|(first, rest)| {
+            assert!(
+                first.starts_with("# yaml-language-server: $schema="),
+                "{name}"
+            );
+            rest
+        });
+        for t in [text, original.unwrap()] {
+            let (out, found) = run_json(t);
+            out.code(0);
+            assert_eq!(found, vec![], "{name} has diagnostics");
+        }
+    }
+    let shared = std::path::Path::new("/work/shared/examples");
+    if shared.is_dir() {
+        for e in std::fs::read_dir(shared).unwrap().flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let (out, found) = run_json(&text);
+            out.code(0);
+            assert_eq!(found, vec![], "{}", e.path().display());
+        }
+    }
+}
+
+#[test]
+fn every_case_reports_its_code_at_its_line() {
+    let mut failures = Vec::new();
+    for c in CASES {
+        let (out, found) = run_json(&mutate(c));
+        if out.status.code() != Some(c.exit) || !found.contains(&(c.code.to_string(), c.line)) {
+            failures.push(format!(
+                "{} expected at line {} (exit {}), got exit {:?} and {found:?}\n{}",
+                c.code,
+                c.line,
+                c.exit,
+                out.status.code(),
+                out.stdout
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_catalogue_is_documented_and_tested() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).unwrap();
+    let mut tested: BTreeSet<&str> = CASES.iter().map(|c| c.code).collect();
+    tested.extend(["BZ002", "BZ003"]); // bad_input_* below
+    let mut codes = BTreeSet::new();
+    for r in bisrc::validate::RULES {
+        assert!(codes.insert(r.code), "{} is listed twice", r.code);
+        assert!(
+            docs.contains(&format!("### {}", r.code)),
+            "{} is not documented in docs/rules.md",
+            r.code
+        );
+        assert!(tested.contains(r.code), "{} has no test", r.code);
+        let severity = format!("**{}**", r.severity.as_str());
+        let section = docs.split(&format!("### {}", r.code)).nth(1).unwrap();
+        let section = section.split("\n### ").next().unwrap();
+        assert!(
+            section.contains(&severity),
+            "{}: docs do not say {severity}",
+            r.code
+        );
+    }
+    for c in CASES {
+        assert!(
+            codes.contains(c.code),
+            "case code {} is not in the catalogue",
+            c.code
+        );
+    }
+}
+
+#[test]
+fn literal_secret_is_never_echoed() {
+    let c = CASES.iter().find(|c| c.code == "BZ080").unwrap();
+    let text = mutate(c);
+    let out = Test::new()
+        .inventory_text(&text)
+        .args(["validate", "-i", Test::INVENTORY])
+        .run();
+    out.code(1)
+        .stderr_contains("error[BZ080]")
+        .output_lacks("Hunter2Secret");
+    let out = Test::new()
+        .inventory_text(&text)
+        .args(["validate", "-i", Test::INVENTORY, "--format", "json"])
+        .run();
+    out.code(1).output_lacks("Hunter2Secret");
+}
+
+/// A bad input: exit 1, the expected code, one clean paragraph, no panic.
+fn bad_input(test: Test, path: &str, code: &str, message: &str) {
+    let out = test.args(["validate", "-i", path]).run();
+    out.code(1)
+        .stderr_contains(&format!("error[{code}]"))
+        .stderr_contains(message)
+        .stderr_contains("invalid (1 error, 0 warnings)");
+    if out.stderr.contains("panicked") || out.stderr.contains("RUST_BACKTRACE") {
+        out.fail("panic");
+    }
+    let first = out.stderr.lines().next().unwrap_or("");
+    if first.len() > 400 {
+        out.fail("the message is not one short paragraph");
+    }
+}
+
+#[test]
+fn bad_input_empty_file() {
+    bad_input(
+        Test::new().inventory_text(""),
+        Test::INVENTORY,
+        "BZ002",
+        "the file is empty",
+    );
+    bad_input(
+        Test::new().inventory_text("\n  \n"),
+        Test::INVENTORY,
+        "BZ002",
+        "the file is empty",
+    );
+}
+
+#[test]
+fn bad_input_not_yaml() {
+    bad_input(
+        Test::new().inventory_text("this is not an inventory\n"),
+        Test::INVENTORY,
+        "BZ001",
+        "inventory.yaml:1:1: error[BZ001]: expected a mapping",
+    );
+    bad_input(
+        Test::new().inventory_text("version: 1\nsites: [\n"),
+        Test::INVENTORY,
+        "BZ001",
+        "inventory.yaml:",
+    );
+}
+
+#[test]
+fn bad_input_binary_and_invalid_utf8() {
+    bad_input(
+        Test::new().file("x.yaml", b"\x7fELF\x02\x01\x01\x00\x00\x00"),
+        "x.yaml",
+        "BZ002",
+        "NUL bytes",
+    );
+    bad_input(
+        Test::new().file("x.yaml", b"version: 1\nenvironment: \xff\xfe\n"),
+        "x.yaml",
+        "BZ002",
+        "not valid UTF-8",
+    );
+}
+
+#[test]
+fn bad_input_wrong_type_unknown_field_yes_duplicate() {
+    bad_input(
+        Test::new().inventory_text(&LAB.replace("tempdb_files: 4", "tempdb_files: four")),
+        Test::INVENTORY,
+        "BZ001",
+        ":61:27: error[BZ001]",
+    );
+    bad_input(
+        Test::new()
+            .inventory_text(&LAB.replace("  mark_name: BTS", "  mark_name: BTS\n  retention: 3")),
+        Test::INVENTORY,
+        "BZ001",
+        "unknown field `retention`",
+    );
+    bad_input(
+        Test::new().inventory_text(
+            &LAB.replace("  mark_name: BTS", "  mark_name: BTS\n  compression: yes"),
+        ),
+        Test::INVENTORY,
+        "BZ001",
+        "write booleans as `true` or `false`",
+    );
+    bad_input(
+        Test::new().inventory_text(
+            &LAB.replace("  mark_name: BTS", "  mark_name: BTS\n  days_to_keep: 3"),
+        ),
+        Test::INVENTORY,
+        "BZ001",
+        "duplicate",
+    );
+}
+
+#[test]
+fn bad_input_alias_bomb() {
+    // Anchored site, cluster and instance, each aliased 50 times: 125,000 instances once
+    // expanded. The alias bounds stop it.
+    let mut text = LAB
+        .replace("  - name: primary", "  - &s\n    name: primary")
+        .replace(
+            "      - name: LABSQLCL",
+            "      - &c\n        name: LABSQLCL",
+        )
+        .replace(
+            "          - name: LABBTSSQL",
+            "          - &i\n            name: LABBTSSQL",
+        );
+    let tail = format!(
+        "{}{}{}",
+        "          - *i\n".repeat(50),
+        "      - *c\n".repeat(50),
+        "  - *s\n".repeat(50)
+    );
+    text = text.replacen("\ndatabases:", &format!("{tail}\ndatabases:"), 1);
+    let start = std::time::Instant::now();
+    bad_input(
+        Test::new().inventory_text(&text),
+        Test::INVENTORY,
+        "BZ003",
+        "inventory.yaml:",
+    );
+    // not a timing assertion on performance, only a guard against a hang
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn bad_input_deep_nesting() {
+    // 100,000 levels: the parser's recursion bound stops it (no stack overflow, no hang),
+    // and the quoted source line is cut to a window around the column.
+    let deep = format!(
+        "version: 1\nsites: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    bad_input(
+        Test::new().inventory_text(&deep),
+        Test::INVENTORY,
+        "BZ003",
+        "limit exceeded",
+    );
+}
+
+#[test]
+fn bad_input_huge_file() {
+    let t = Test::new();
+    let f = std::fs::File::create(t.path().join("big.yaml")).unwrap();
+    f.set_len(50 * 1024 * 1024).unwrap(); // sparse: 50 MB of NUL without writing them
+    bad_input(t, "big.yaml", "BZ003", "at most 16777216 bytes");
+}
+
+#[test]
+fn bad_input_missing_file_and_directory() {
+    bad_input(
+        Test::new(),
+        "nope.yaml",
+        "BZ002",
+        "nope.yaml: error[BZ002]: no such file",
+    );
+    bad_input(
+        Test::new().dir("inv"),
+        "inv",
+        "BZ002",
+        "this is a directory",
+    );
+}
+
+#[test]
+fn human_rendering_snapshot() {
+    let text = LAB
+        .replace("nodes: [LABSQL1, LABSQL2]", "nodes: [LABSQL1, LABSQL3]")
+        .replace("disk: 4, letter: M", "disk: 3, letter: M")
+        .replace("log: L:\\MSSQL\\Log", "log: S:\\MSSQL\\Log");
+    let out = Test::new()
+        .inventory_text(&text)
+        .args(["validate", "-i", Test::INVENTORY])
+        .run();
+    out.code(1);
+    insta::assert_snapshot!(out.stderr_redacted());
+}
+
+#[test]
+fn json_rendering_snapshot() {
+    let text = PROD
+        .replace(
+            "disks: [SQLData, SQLLog, SQLBackup]",
+            "disks: [SQLDta, SQLLog, SQLBackup]",
+        )
+        .replace("  password: { env: BISRC_DEPLOY_PASSWORD }", "");
+    let out = Test::new()
+        .inventory_text(&text)
+        .args(["validate", "-i", Test::INVENTORY, "--format", "json"])
+        .run();
+    out.code(1);
+    insta::assert_json_snapshot!(out.json());
+}
+
+#[test]
+fn warnings_only_exit_zero_and_load_errors_render_as_diagnostics() {
+    Test::new()
+        .inventory_text(&LAB.replace("log: L:\\MSSQL\\Log", "log: S:\\MSSQL\\Log"))
+        .args(["validate", "-i", Test::INVENTORY])
+        .run()
+        .code(0)
+        .stderr_contains(
+            "inventory.yaml:53:20: warning[BZ053]: data and log of LABBTSSQL are both on S:",
+        )
+        .stderr_contains("valid (1 warning)");
+    let out = Test::new()
+        .inventory_text(&LAB.replace("tempdb_files: 4", "tempdb_files: four"))
+        .args(["validate", "-i", Test::INVENTORY, "--format", "json"])
+        .run();
+    out.code(1);
+    let j = out.json();
+    assert_eq!(j["diagnostics"][0]["code"], "BZ001");
+    assert_eq!(j["diagnostics"][0]["line"], 61);
+    assert_eq!(j["diagnostics"][0]["column"], 27);
+}
+
+#[test]
+fn schema_matches_the_committed_file() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/inventories/bisrc.schema.json"
+    ))
+    .unwrap();
+    let out = Test::new().args(["schema"]).run();
+    out.code(0).stdout_is(&committed);
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(schema["title"], "Inventory");
+    assert!(schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "sites"));
+}
+
+#[test]
+fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
+    let t = Test::new().dir("env");
+    let dir = t.path().join("env");
+    let out = t.args(["init", "--dir", "env"]).run();
+    out.code(0).stderr_contains("wrote env/bisrc.yaml");
+    let written = std::fs::read_to_string(dir.join("bisrc.yaml")).unwrap();
+    assert!(written.starts_with("# bisrc inventory (format version 1)"));
+    // it validates, with no warning
+    let (v, found) = run_json(&written);
+    v.code(0);
+    assert_eq!(found, vec![]);
+    // no leftover temporary file
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+
+    let t = Test::new().file("bisrc.yaml", "mine\n");
+    let out = t.args(["init"]).run();
+    out.code(1).stderr_contains("already exists; pass --force");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("bisrc.yaml")).unwrap(),
+        "mine\n"
+    );
+
+    let out = Test::new()
+        .file("bisrc.yaml", "mine\n")
+        .args(["init", "--force"])
+        .run();
+    out.code(0);
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("bisrc.yaml")).unwrap(),
+        written
+    );
+
+    Test::new()
+        .args(["init", "--dir", "missing"])
+        .run()
+        .code(1)
+        .stderr_contains("is not a directory");
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for (shell, needle) in [
+        ("bash", "_bisrc()"),
+        ("zsh", "#compdef bisrc"),
+        ("fish", "complete -c bisrc"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = Test::new().args(["completions", shell]).run();
+        out.code(0)
+            .stdout_contains(needle)
+            .stdout_contains("validate");
+    }
+    Test::new().args(["completions", "tcsh"]).run().code(1);
+}
