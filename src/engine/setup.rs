@@ -19,10 +19,6 @@ use super::host::Connector;
 use super::lock::LockSite;
 use super::Context;
 
-/// Environment variable that moves the ssh environment lock to a local directory (test rigs
-/// whose nodes are the simulator behind sshd cannot run the lock script).
-pub const LOCK_DIR_ENV: &str = "BISRC_LOCK_DIR";
-
 /// Command-line settings of a run.
 #[derive(Debug, Clone, Default)]
 pub struct RunSettings {
@@ -89,23 +85,16 @@ pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
                 },
             )
             .map_err(|e| anyhow::anyhow!(e))?;
-            let lock = match std::env::var_os(LOCK_DIR_ENV) {
-                Some(dir) if !dir.is_empty() => {
-                    LockSite::File(PathBuf::from(dir).join("lock.json"))
-                }
-                _ => {
-                    let first = topology
-                        .hosts
-                        .iter()
-                        .find(|h| h.role == HostRole::SqlNode)
-                        .or(topology.hosts.first())
-                        .map(|h| h.name.clone())
-                        .ok_or_else(|| {
-                            anyhow::anyhow!("the inventory has no host to hold the lock")
-                        })?;
-                    LockSite::Remote { host: first }
-                }
-            };
+            // The lock lives on the environment, not the workstation: the first SQL node of
+            // the site (or of the inventory).
+            let first = topology
+                .hosts
+                .iter()
+                .find(|h| h.role == HostRole::SqlNode)
+                .or(topology.hosts.first())
+                .map(|h| h.name.clone())
+                .ok_or_else(|| anyhow::anyhow!("the inventory has no host to hold the lock"))?;
+            let lock = LockSite::Remote { host: first };
             (
                 Box::new(TransportConnector::new(
                     SshTransport::new(cfg),

@@ -297,3 +297,170 @@ fn no_secret_reaches_output_journal_or_plan_files() {
         }
     }
 }
+
+/// The lab inventory over ssh: each node is a real sshd on 127.0.0.x whose ForceCommand
+/// serves the simulator as that node (mapped from the address/port the session came in on).
+mod over_sshd {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+
+    use super::{Lab, LAB};
+    use crate::sshd::{Options, SshdFleet, USER};
+
+    fn chown_user(path: &std::path::Path) {
+        let ok = Command::new("chown")
+            .args(["-R", USER])
+            .arg(path)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "chown {}", path.display());
+    }
+
+    /// The logon name in NETBIOS form (validation requires `DOMAIN\\user`, as Windows does):
+    /// an alias of the fixture's session user with the same uid, so sshd finds it.
+    const NETBIOS_USER: &str = "LAB\\bisrct";
+
+    fn ensure_netbios_alias() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let known = Command::new("id").arg(NETBIOS_USER).output().unwrap();
+            if !known.status.success() {
+                let ok = Command::new("useradd")
+                    .args(["--badname", "-M", "-o", "-u"])
+                    .arg(uid(USER))
+                    .args(["-g", USER, "-d", "/nonexistent", "-s", "/bin/sh", NETBIOS_USER])
+                    .status()
+                    .unwrap()
+                    .success();
+                assert!(ok, "cannot create the alias user {NETBIOS_USER}");
+            }
+            // No password, but not locked: sshd refuses locked accounts even for keys.
+            let ok = Command::new("usermod")
+                .args(["-p", "*", NETBIOS_USER])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "cannot unlock {NETBIOS_USER}");
+        });
+    }
+
+    fn uid(user: &str) -> String {
+        let out = Command::new("id").args(["-u", user]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    #[test]
+    fn lab_cycle_over_real_sshd_with_one_connection_per_host() {
+        // Files the session user reads: the node map, the wrapper, the inventory, the world.
+        let rig = tempfile::Builder::new().prefix("bisrc-rig-").tempdir().unwrap();
+        std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let world = rig.path().join("world");
+        std::fs::create_dir(&world).unwrap();
+        chown_user(&world);
+        let inv_path = rig.path().join("lab-ssh.yaml");
+        let map = rig.path().join("nodes.map");
+        let wrapper = rig.path().join("node.sh");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nset -- $SSH_CONNECTION\nname=$(awk -v a=\"$3\" -v p=\"$4\" '$1==a && $2==p {{print $3}}' {map})\n\
+                 exec {bin} sim-node --inventory {inv} --world {world} --node \"$name\"\n",
+                map = map.display(),
+                bin = env!("CARGO_BIN_EXE_bisrc"),
+                inv = inv_path.display(),
+                world = world.display(),
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+        let fleet = SshdFleet::start(
+            3,
+            Options {
+                force_command: Some(wrapper.display().to_string()),
+                ..Default::default()
+            },
+        );
+        ensure_netbios_alias();
+        let names = ["LABSQL1", "LABSQL2", "LABBTS1"];
+        let mut map_text = String::new();
+        let mut inv = LAB
+            .replace(
+                "connection:\n  transport: simulated\n",
+                &format!(
+                    "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
+                    fleet.client_key.display(),
+                    fleet.known_hosts.display()
+                ),
+            );
+        for (h, name) in fleet.hosts().iter().zip(names) {
+            map_text.push_str(&format!("{} {} {name}\n", h.address, h.port));
+            let from = format!("address: {}.lab.local", name.to_lowercase());
+            assert!(inv.contains(&from), "lab inventory changed: {from}");
+            inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
+        }
+        std::fs::write(&map, map_text).unwrap();
+        std::fs::write(&inv_path, &inv).unwrap();
+        let lab = Lab::new(&inv);
+
+        let accepted = || -> Vec<usize> {
+            fleet
+                .hosts()
+                .iter()
+                .map(|h| {
+                    std::fs::read_to_string(&h.log)
+                        .unwrap_or_default()
+                        .matches("Accepted publickey")
+                        .count()
+                })
+                .collect()
+        };
+        let before = accepted();
+        // Human output: the key-logon warning (BZ104) is expected here.
+        let plan = lab.run(&["plan", "--detailed-exitcode"]);
+        if !plan.stdout.contains(" 0 unknown") {
+            eprintln!("sshd log: {}", std::fs::read_to_string(&fleet.hosts()[0].log).unwrap_or_default());
+        }
+        plan.code(2).stdout_has(" to update, 0 blocked, 0 unknown.");
+        let after = accepted();
+        let per_host: Vec<usize> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+        assert_eq!(per_host, [1, 1, 1], "plan must cost one connection per host");
+
+        lab.run(&["apply", "--auto-approve"]).code(0).stdout_has("Apply complete");
+        lab.run(&["plan", "--detailed-exitcode"]).code(0).stdout_has("No changes.");
+        lab.run(&["verify"]).code(0);
+        lab.run(&["verify", "--failover"])
+            .code(0)
+            .stdout_has("4 of 4 moves succeeded");
+
+        // Drift behind bisrc's back, then a failing step and a resume, all over ssh.
+        let loaded = bisrc::inventory::load(&inv_path).unwrap();
+        bisrc::sim::faults::inject(
+            &world,
+            &loaded.inventory,
+            &bisrc::sim::faults::Fault::Set {
+                address: "sql.LABBTSSQL.config".into(),
+                key: "max_degree_of_parallelism".into(),
+                value: serde_json::json!(0),
+            },
+        )
+        .unwrap();
+        bisrc::sim::faults::inject(
+            &world,
+            &loaded.inventory,
+            &bisrc::sim::faults::Fault::FailStep {
+                glob: "sql.LABBTSSQL.config".into(),
+                times: Some(1),
+            },
+        )
+        .unwrap();
+        chown_user(&world);
+        lab.run(&["plan"]).code(0).stdout_has("max_degree_of_parallelism: 0 → 1");
+        lab.run(&["apply", "--auto-approve"])
+            .code(1)
+            .stdout_has("✗ sql.LABBTSSQL.config on LABSQL1");
+        lab.run(&["apply", "--auto-approve"]).code(0);
+        lab.run(&["plan", "--detailed-exitcode"]).code(0);
+    }
+}
