@@ -53,9 +53,24 @@ impl SelectArgs {
 /// Loads and validates the inventory and builds the run setup; `None` when the inventory
 /// is invalid (diagnostics already shown).
 pub(super) fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
-    let Some(loaded) = super::validate::load_valid(&run.inv.inventory, ui) else {
-        return Ok(None);
+    // With `--format json`, stdout holds exactly one JSON document (the report): warnings of
+    // a usable inventory go to stderr as text; errors still come out as the JSON diagnostics.
+    let path = run.inv.inventory.as_path();
+    let loaded = match crate::inventory::load(path) {
+        Err(_) => return Ok(super::validate::load_valid(path, ui).and(None)),
+        Ok(l) => l,
     };
+    match crate::validate::check(&loaded) {
+        Err(_) => return Ok(super::validate::load_valid(path, ui).and(None)),
+        Ok(warnings) if !warnings.is_empty() => {
+            let mut text_ui = Ui {
+                format: crate::cli::OutputFormat::Human,
+                color: ui.color,
+            };
+            text_ui.diagnostics(path, Some(&loaded.source.text), &warnings);
+        }
+        Ok(_) => {}
+    }
     let settings = RunSettings {
         site: run.site.clone(),
         parallelism: Some(run.parallelism),

@@ -329,7 +329,15 @@ mod over_sshd {
                 let ok = Command::new("useradd")
                     .args(["--badname", "-M", "-o", "-u"])
                     .arg(uid(USER))
-                    .args(["-g", USER, "-d", "/nonexistent", "-s", "/bin/sh", NETBIOS_USER])
+                    .args([
+                        "-g",
+                        USER,
+                        "-d",
+                        "/nonexistent",
+                        "-s",
+                        "/bin/sh",
+                        NETBIOS_USER,
+                    ])
                     .status()
                     .unwrap()
                     .success();
@@ -353,7 +361,10 @@ mod over_sshd {
     #[test]
     fn lab_cycle_over_real_sshd_with_one_connection_per_host() {
         // Files the session user reads: the node map, the wrapper, the inventory, the world.
-        let rig = tempfile::Builder::new().prefix("bisrc-rig-").tempdir().unwrap();
+        let rig = tempfile::Builder::new()
+            .prefix("bisrc-rig-")
+            .tempdir()
+            .unwrap();
         std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let world = rig.path().join("world");
         std::fs::create_dir(&world).unwrap();
@@ -420,15 +431,33 @@ mod over_sshd {
         // Human output: the key-logon warning (BZ104) is expected here.
         let plan = lab.run(&["plan", "--detailed-exitcode"]);
         if !plan.stdout.contains(" 0 unknown") {
-            eprintln!("sshd log: {}", std::fs::read_to_string(&fleet.hosts()[0].log).unwrap_or_default());
+            eprintln!(
+                "sshd log: {}",
+                std::fs::read_to_string(&fleet.hosts()[0].log).unwrap_or_default()
+            );
         }
         plan.code(2).stdout_has(" to update, 0 blocked, 0 unknown.");
         let after = accepted();
         let per_host: Vec<usize> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
-        assert_eq!(per_host, [1, 1, 1], "plan must cost one connection per host");
+        assert_eq!(
+            per_host,
+            [1, 1, 1],
+            "plan must cost one connection per host"
+        );
 
-        lab.run(&["apply", "--auto-approve"]).code(0).stdout_has("Apply complete");
-        lab.run(&["plan", "--detailed-exitcode"]).code(0).stdout_has("No changes.");
+        lab.run(&["apply", "--auto-approve"])
+            .code(0)
+            .stdout_has("Apply complete");
+        lab.run(&["plan", "--detailed-exitcode"])
+            .code(0)
+            .stdout_has("No changes.");
+        // JSON stays one document on stdout; the inventory's warning goes to stderr.
+        let j = lab.run(&["plan", "--format", "json"]);
+        j.code(0).stderr_has("warning[BZ104]");
+        assert_eq!(
+            j.json()["summary"]["no_op"],
+            j.json()["changes"].as_array().unwrap().len()
+        );
         lab.run(&["verify"]).code(0);
         lab.run(&["verify", "--failover"])
             .code(0)
@@ -456,7 +485,9 @@ mod over_sshd {
         )
         .unwrap();
         chown_user(&world);
-        lab.run(&["plan"]).code(0).stdout_has("max_degree_of_parallelism: 0 → 1");
+        lab.run(&["plan"])
+            .code(0)
+            .stdout_has("max_degree_of_parallelism: 0 → 1");
         lab.run(&["apply", "--auto-approve"])
             .code(1)
             .stdout_has("✗ sql.LABBTSSQL.config on LABSQL1");
