@@ -41,13 +41,9 @@ struct Entry<'a> {
 
 /// Runs `bisrc render`.
 pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
-    let loaded = crate::inventory::load(&args.inv.inventory).map_err(|e| {
-        let at = e
-            .loc
-            .map(|l| format!(":{}:{}", l.line, l.col))
-            .unwrap_or_default();
-        anyhow::anyhow!("{}{at}: {}", e.path.display(), e.message)
-    })?;
+    let Some(loaded) = super::validate::load_valid(&args.inv.inventory, ui) else {
+        return Ok(Outcome::Failure);
+    };
     let inv = &loaded.inventory;
     let overlay = match (&args.templates, &inv.templates) {
         (Some(dir), _) => Some(dir.clone()),

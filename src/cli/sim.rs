@@ -1,19 +1,157 @@
 //! `bisrc sim`: the simulated world (fault injection, status).
 
-use super::Outcome;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use super::{InventoryArgs, Outcome};
+use crate::sim::faults::{self, Fault};
 use crate::ui::Ui;
 
 /// `bisrc sim` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Inject or clear a fault.
-    Fault,
+    /// Inject or clear a fault (node down, disk offline, service stopped, failing or slow
+    /// steps, drift of a setting).
+    Fault(FaultArgs),
     /// Show the world as a Windows admin would see it.
-    Status,
+    Status(WorldArgs),
+}
+
+/// The inventory and the world.
+#[derive(Debug, clap::Args)]
+pub struct WorldArgs {
+    #[command(flatten)]
+    inv: InventoryArgs,
+    /// World directory served by `bisrc sim-node` (default: the simulated transport's world,
+    /// `.bisrc/world/` beside the inventory).
+    #[arg(long, value_name = "DIR")]
+    world: Option<PathBuf>,
+}
+
+/// Arguments of `bisrc sim fault`.
+#[derive(Debug, clap::Args)]
+pub struct FaultArgs {
+    #[command(flatten)]
+    at: WorldArgs,
+    #[command(subcommand)]
+    fault: FaultCommand,
+}
+
+/// The faults.
+#[derive(Debug, clap::Subcommand)]
+pub enum FaultCommand {
+    /// Power a node off: unreachable; its roles fail over if the cluster keeps quorum.
+    NodeDown {
+        /// Node name.
+        node: String,
+    },
+    /// Power a node back on (its former roles stay where they are).
+    NodeUp {
+        /// Node name.
+        node: String,
+    },
+    /// Take a cluster disk offline (storage name from the inventory, or SITE/NAME).
+    DiskOffline {
+        /// Storage name.
+        disk: String,
+    },
+    /// Bring a cluster disk back online.
+    DiskOnline {
+        /// Storage name.
+        disk: String,
+    },
+    /// Stop a Windows service on a node (MSSQLSERVER, SQLSERVERAGENT, MSDTC, ClusSvc, ENTSSO).
+    ServiceStop {
+        /// Node name.
+        node: String,
+        /// Service name.
+        service: String,
+    },
+    /// Start a stopped service again.
+    ServiceStart {
+        /// Node name.
+        node: String,
+        /// Service name.
+        service: String,
+    },
+    /// Make apply steps of matching resource addresses fail.
+    FailStep {
+        /// Glob over resource addresses, e.g. 'sql.*.config'.
+        glob: String,
+        /// Fail this many times (default: until cleared).
+        #[arg(long)]
+        times: Option<u32>,
+    },
+    /// Make steps of matching resource addresses slow.
+    SlowStep {
+        /// Glob over resource addresses.
+        glob: String,
+        /// Seconds each step sleeps first.
+        seconds: f64,
+    },
+    /// Change a setting behind bisrc's back (drift), e.g.
+    /// `set sql.LABBTSSQL.config max_degree_of_parallelism 0`.
+    Set {
+        /// Resource address.
+        address: String,
+        /// Attribute (a field of the resource's observed state).
+        key: String,
+        /// New value as JSON (`0`, `false`, `"SIMPLE"`); a bare word is taken as a string.
+        value: String,
+    },
+    /// Clear every fault: nodes up, services running, cluster disks online, no step faults.
+    Clear,
 }
 
 /// Runs `bisrc sim ...`.
 pub fn run(cmd: Command, ui: &mut Ui) -> anyhow::Result<Outcome> {
-    let _ = (cmd, ui);
-    super::not_yet("sim")
+    match cmd {
+        Command::Status(at) => {
+            let (loaded, dir) = open(&at)?;
+            let status = crate::sim::status(&dir, &loaded.inventory)?;
+            ui.sim_status(&status);
+            Ok(Outcome::Success)
+        }
+        Command::Fault(args) => {
+            let (loaded, dir) = open(&args.at)?;
+            let fault = to_fault(args.fault);
+            let done = faults::inject(&dir, &loaded.inventory, &fault)?;
+            ui.sim_fault(&done);
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+fn open(at: &WorldArgs) -> anyhow::Result<(crate::inventory::Loaded, PathBuf)> {
+    let loaded = crate::inventory::load(&at.inv.inventory)
+        .with_context(|| format!("cannot load {}", at.inv.inventory.display()))?;
+    let dir = at
+        .world
+        .clone()
+        .unwrap_or_else(|| crate::sim::default_world_dir(&loaded));
+    Ok((loaded, dir))
+}
+
+fn to_fault(f: FaultCommand) -> Fault {
+    match f {
+        FaultCommand::NodeDown { node } => Fault::NodeDown(node),
+        FaultCommand::NodeUp { node } => Fault::NodeUp(node),
+        FaultCommand::DiskOffline { disk } => Fault::DiskOffline(disk),
+        FaultCommand::DiskOnline { disk } => Fault::DiskOnline(disk),
+        FaultCommand::ServiceStop { node, service } => Fault::ServiceStop { node, service },
+        FaultCommand::ServiceStart { node, service } => Fault::ServiceStart { node, service },
+        FaultCommand::FailStep { glob, times } => Fault::FailStep { glob, times },
+        FaultCommand::SlowStep { glob, seconds } => Fault::SlowStep { glob, seconds },
+        FaultCommand::Set {
+            address,
+            key,
+            value,
+        } => Fault::Set {
+            address,
+            key,
+            value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
+        },
+        FaultCommand::Clear => Fault::Clear,
+    }
 }

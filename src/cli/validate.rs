@@ -38,8 +38,6 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
 /// Loads and validates an inventory for a verb that acts on it. Reports load errors and
 /// diagnostics (warnings too) through `ui`; returns `None` when the inventory is unusable,
 /// in which case the verb returns [`Outcome::Failure`].
-// The gate for render/plan/apply; unused until those verbs land.
-#[allow(dead_code)]
 pub(crate) fn load_valid(path: &Path, ui: &mut Ui) -> Option<Loaded> {
     match inventory::load(path) {
         Err(e) => {

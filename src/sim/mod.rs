@@ -1,2 +1,501 @@
 //! The node simulator: a model of WSFC, SQL Server FCI, MSDTC and the BizTalk databases and
 //! jobs, answering steps exactly as a Windows node would under the step contract.
+//!
+//! [`serve`] takes what sshd hands a Windows node (the bootstrap command line and the JSON
+//! payload on standard input) and returns what the node prints: one result line per step,
+//! the reasons of failures on stderr, and the exit status. Steps are served from their header
+//! (`kind`, `spec.params`, `spec.desired`), as a real script would run from its text; the
+//! world they act on ([`world::World`]) is kept under a directory shared by every simulated
+//! node. Apply steps enforce the real preconditions and fail with the message Windows would
+//! print. This module never prints, never imports anything above `inventory`/`step`/`topology`,
+//! and never stores a secret value (it only checks that the declared secrets were sent).
+
+mod biztalk;
+mod checks;
+mod cluster;
+pub mod faults;
+mod host;
+mod lockfile;
+mod roles;
+mod sql;
+mod storage;
+pub mod world;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+use crate::inventory::Inventory;
+use crate::step::{result_line, Check, Payload, ResourceKind, StepAction, StepHeader, StepOutcome};
+
+pub use world::World;
+
+/// What a simulated node prints for one command, and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimOutput {
+    /// Standard output (result lines).
+    pub stdout: Vec<u8>,
+    /// Standard error (reasons of failures).
+    pub stderr: Vec<u8>,
+    /// 0 when every step succeeded, 1 when one failed, 255 when the node is unreachable.
+    pub exit_status: i32,
+}
+
+impl SimOutput {
+    fn unreachable(msg: String) -> SimOutput {
+        SimOutput {
+            stdout: Vec::new(),
+            stderr: format!("{msg}\n").into_bytes(),
+            exit_status: 255,
+        }
+    }
+}
+
+/// The world as an administrator would see it (for `bisrc sim status`): the stored model
+/// plus what `Get-ClusterNode` / `Get-ClusterGroup` would compute from it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WorldStatus {
+    /// The stored world.
+    pub world: World,
+    /// Each cluster's live view.
+    pub clusters: Vec<ClusterView>,
+}
+
+/// One cluster as `Get-Cluster*` shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClusterView {
+    /// Cluster name.
+    pub name: String,
+    /// Whether the cluster has quorum.
+    pub has_quorum: bool,
+    /// Member nodes and `Up`/`Down`.
+    pub nodes: Vec<crate::step::observed::ClusterNodeState>,
+    /// Groups with owner and state.
+    pub groups: Vec<crate::step::observed::ClusterGroupState>,
+}
+
+/// Serves one command as node `node` would. `command_line` must be the bootstrap form
+/// (`powershell ... -EncodedCommand <base64 UTF-16LE>`, as `transport::windows` builds it);
+/// `stdin` is the JSON [`Payload`]. Returns what the node prints and its exit status.
+pub fn serve(
+    world_dir: &Path,
+    inventory: &Inventory,
+    node: &str,
+    command_line: &str,
+    stdin: &[u8],
+) -> SimOutput {
+    let Some(node) = host_name(inventory, node) else {
+        return SimOutput::unreachable(format!(
+            "ssh: Could not resolve hostname {node}: no such host in the simulated inventory"
+        ));
+    };
+    if !node_is_up(world_dir, inventory, &node) {
+        return SimOutput::unreachable(format!("node {node} is down (simulated)"));
+    }
+    let Some(script) = decode_bootstrap(command_line) else {
+        return SimOutput {
+            stdout: Vec::new(),
+            stderr: format!(
+                "unsupported command: the simulated node {node} runs only the bisrc PowerShell bootstrap (powershell -NoProfile -NonInteractive -EncodedCommand ...)\n"
+            )
+            .into_bytes(),
+            exit_status: 1,
+        };
+    };
+    if lockfile::is_lock_script(&script) {
+        let answer = world::update(world_dir, inventory, |w| lockfile::run(w, &node, &script));
+        return match answer {
+            Ok((stdout, exit_status)) => SimOutput {
+                stdout: stdout.into_bytes(),
+                stderr: Vec::new(),
+                exit_status,
+            },
+            Err(e) => internal(
+                SimOutput {
+                    stdout: Vec::new(),
+                    stderr: Vec::new(),
+                    exit_status: 0,
+                },
+                e,
+            ),
+        };
+    }
+    let payload: Payload = match serde_json::from_slice(stdin) {
+        Ok(p) => p,
+        Err(e) => {
+            return SimOutput {
+                stdout: Vec::new(),
+                stderr: format!(
+                    "bisrc bootstrap: the payload on standard input is not a step payload: {e}\n"
+                )
+                .into_bytes(),
+                exit_status: 1,
+            }
+        }
+    };
+    let mut out = SimOutput {
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        exit_status: 0,
+    };
+    for (index, step) in payload.steps.iter().enumerate() {
+        let started = Instant::now();
+        let header = match StepHeader::parse(&step.script) {
+            Ok(h) => h,
+            Err(e) => {
+                record(
+                    &mut out,
+                    StepOutcome {
+                        index,
+                        resource: String::new(),
+                        action: StepAction::Probe,
+                        ok: false,
+                        result: None,
+                        error: e,
+                        duration_ms: 0,
+                    },
+                );
+                if payload.continue_on_error {
+                    continue;
+                }
+                break;
+            }
+        };
+        let delay = match world::load(world_dir, inventory) {
+            Ok(w) => faults::delay_for(&w, &header.resource),
+            Err(e) => return internal(out, e),
+        };
+        if delay > 0.0 {
+            std::thread::sleep(Duration::from_secs_f64(delay));
+        }
+        let answer = world::update(world_dir, inventory, |w| {
+            if !w.host(&node).is_some_and(|h| h.up) {
+                return None;
+            }
+            Some(run_step(w, inventory, &node, &header, &payload))
+        });
+        let answer = match answer {
+            Ok(Some(a)) => a,
+            Ok(None) => {
+                out.stderr
+                    .extend(format!("node {node} is down (simulated)\n").as_bytes());
+                out.exit_status = 255;
+                return out;
+            }
+            Err(e) => return internal(out, e),
+        };
+        let ok = answer.is_ok();
+        record(
+            &mut out,
+            StepOutcome {
+                index,
+                resource: header.resource.clone(),
+                action: header.action,
+                ok,
+                result: answer.as_ref().ok().cloned(),
+                error: answer.err().unwrap_or_default(),
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            },
+        );
+        if !ok && !payload.continue_on_error {
+            break;
+        }
+    }
+    out
+}
+
+/// Whether `line` is the bootstrap form: PowerShell with `-EncodedCommand` and a base64
+/// UTF-16LE script as its last word. Recognised here rather than through
+/// `transport::windows`, which sits above `sim` (a test checks the two agree).
+pub fn is_bootstrap(line: &str) -> bool {
+    decode_bootstrap(line).is_some()
+}
+
+/// The PowerShell text of a bootstrap-form command line.
+fn decode_bootstrap(line: &str) -> Option<String> {
+    use base64::Engine as _;
+    let mut words = line.split_whitespace();
+    let program = words.next()?;
+    let program = program
+        .rsplit(['\\', '/'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(
+        program.as_str(),
+        "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe"
+    ) {
+        return None;
+    }
+    let rest: Vec<&str> = words.collect();
+    let pos = rest.iter().position(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "-encodedcommand" | "-enc" | "-e"
+        )
+    })?;
+    if pos + 2 != rest.len() {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(rest[pos + 1])
+        .ok()
+        .filter(|b| b.len() % 2 == 0)
+        .and_then(|b| {
+            let units: Vec<u16> = b
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        })
+}
+
+fn record(out: &mut SimOutput, outcome: StepOutcome) {
+    if !outcome.ok {
+        out.exit_status = 1;
+        out.stderr.extend(
+            format!(
+                "{} ({}): {}\n",
+                outcome.resource,
+                outcome.action.as_str(),
+                outcome.error
+            )
+            .as_bytes(),
+        );
+    }
+    out.stdout.extend(result_line(&outcome).as_bytes());
+}
+
+fn internal(mut out: SimOutput, e: world::WorldError) -> SimOutput {
+    out.stderr.extend(format!("{e}\n").as_bytes());
+    out.exit_status = 1;
+    out
+}
+
+/// Whether `node` is up in the world under `world_dir` (a fresh world: every node is up).
+/// A host the inventory does not name is never up.
+pub fn node_is_up(world_dir: &Path, inventory: &Inventory, node: &str) -> bool {
+    if host_name(inventory, node).is_none() {
+        return false;
+    }
+    world::load(world_dir, inventory)
+        .map(|w| w.host(node).is_some_and(|h| h.up))
+        .unwrap_or(false)
+}
+
+/// The world under `world_dir` (fresh when none was saved yet).
+pub fn status(world_dir: &Path, inventory: &Inventory) -> Result<WorldStatus, world::WorldError> {
+    let world = world::load(world_dir, inventory)?;
+    let clusters = world
+        .clusters
+        .values()
+        .map(|c| ClusterView {
+            name: c.name.clone(),
+            has_quorum: cluster::has_quorum(&world, c),
+            nodes: c
+                .members
+                .iter()
+                .map(|m| crate::step::observed::ClusterNodeState {
+                    name: m.clone(),
+                    state: if cluster::active(&world, m) {
+                        "Up"
+                    } else {
+                        "Down"
+                    }
+                    .into(),
+                })
+                .collect(),
+            groups: c
+                .groups
+                .iter()
+                .map(|g| crate::step::observed::ClusterGroupState {
+                    name: g.name.clone(),
+                    state: cluster::group_state(&world, c, g).into(),
+                    owner: g.owner.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(WorldStatus { world, clusters })
+}
+
+/// The world directory the simulated transport uses for an inventory loaded from a file:
+/// `<state dir>/world`.
+pub fn default_world_dir(loaded: &crate::inventory::Loaded) -> std::path::PathBuf {
+    loaded.state_dir().join("world")
+}
+
+/// The inventory's spelling of host `name` (SQL node or BizTalk server).
+fn host_name(inv: &Inventory, name: &str) -> Option<String> {
+    inv.sites.iter().find_map(|s| {
+        s.nodes
+            .iter()
+            .map(|n| &n.name.value)
+            .chain(s.biztalk_servers.iter().map(|b| &b.name.value))
+            .find(|n| n.eq_ignore_ascii_case(name))
+            .cloned()
+    })
+}
+
+/// Runs one step against the world (the lock is held).
+fn run_step(
+    w: &mut World,
+    inv: &Inventory,
+    node: &str,
+    header: &StepHeader,
+    payload: &Payload,
+) -> Result<Value, String> {
+    let empty = Map::new();
+    let spec = header.spec.as_object().unwrap_or(&empty);
+    let obj = |k: &str| spec.get(k).and_then(Value::as_object).unwrap_or(&empty);
+    let now = unix_now();
+    let c = Ctx {
+        inv,
+        node: node.to_string(),
+        address: &header.resource,
+        kind: header.kind,
+        params: obj("params"),
+        desired: obj("desired"),
+        now,
+    };
+    match header.action {
+        StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
+        StepAction::Apply => {
+            for key in &header.secrets {
+                if !payload.secrets.contains_key(key) {
+                    return Err(format!(
+                        "secret {key} was not provided: $BisrcSecrets['{key}'] is empty"
+                    ));
+                }
+            }
+            faults::take_failure(w, &header.resource)?;
+            let before = w.clone();
+            if let Err(e) = apply(w, &c) {
+                // A failed step leaves what it did not get to unchanged.
+                *w = before;
+                return Err(e);
+            }
+            let changed = *w != before;
+            Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
+        }
+        StepAction::Verify => {
+            let checks = checks::verify(w, &c)?;
+            Ok(serde_json::json!({ "checks": checks }))
+        }
+    }
+}
+
+/// The probe answer of the step: the full observed object of its kind.
+fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
+    use ResourceKind as K;
+    match c.kind {
+        K::WindowsFeature | K::DtcNetwork | K::Firewall => host::probe(w, c),
+        K::ClusterValidation | K::Cluster | K::ClusterNode | K::ClusterNetwork | K::Quorum => {
+            cluster::probe(w, c)
+        }
+        K::ClusterDisk => storage::probe(w, c),
+        K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::probe(w, c),
+        K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::probe(w, c),
+        K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
+            biztalk::probe(w, c)
+        }
+    }
+}
+
+/// Converges the world to the step's desired state, or fails as Windows would.
+fn apply(w: &mut World, c: &Ctx) -> Result<(), String> {
+    use ResourceKind as K;
+    match c.kind {
+        K::WindowsFeature | K::DtcNetwork | K::Firewall => host::apply(w, c),
+        K::ClusterValidation | K::Cluster | K::ClusterNode | K::ClusterNetwork | K::Quorum => {
+            cluster::apply(w, c)
+        }
+        K::ClusterDisk => storage::apply(w, c),
+        K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::apply(w, c),
+        K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::apply(w, c),
+        K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
+            biztalk::apply(w, c)
+        }
+    }
+}
+
+/// One step being served: who runs it and what its header says.
+pub(crate) struct Ctx<'a> {
+    inv: &'a Inventory,
+    /// The node running the step, spelled as the inventory does.
+    node: String,
+    /// The resource address.
+    address: &'a str,
+    kind: ResourceKind,
+    params: &'a Map<String, Value>,
+    desired: &'a Map<String, Value>,
+    /// Unix time.
+    now: u64,
+}
+
+impl Ctx<'_> {
+    fn param_str(&self, key: &str) -> Result<String, String> {
+        self.params
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("the step's spec has no params.{key} (a render bug)"))
+    }
+
+    fn want(&self, key: &str) -> Option<&Value> {
+        self.desired.get(key).filter(|v| !v.is_null())
+    }
+
+    fn want_str(&self, key: &str) -> Option<String> {
+        self.want(key).and_then(Value::as_str).map(str::to_string)
+    }
+
+    fn want_bool(&self, key: &str) -> Option<bool> {
+        self.want(key).and_then(Value::as_bool)
+    }
+
+    fn want_u64(&self, key: &str) -> Option<u64> {
+        self.want(key).and_then(Value::as_u64)
+    }
+
+    /// The cluster the inventory puts this node in.
+    fn node_cluster(&self) -> Option<String> {
+        self.inv
+            .clusters()
+            .find(|(_, c)| c.nodes.iter().any(|n| n.eq_ignore_ascii_case(&self.node)))
+            .map(|(_, c)| c.name.value.clone())
+    }
+
+    /// The cluster named in `params.cluster`, else this node's.
+    fn cluster_name(&self) -> Result<String, String> {
+        self.param_str("cluster")
+            .ok()
+            .or_else(|| self.node_cluster())
+            .ok_or_else(|| {
+                format!(
+                    "The cluster service is not installed on node {}; it is not a cluster node",
+                    self.node
+                )
+            })
+    }
+}
+
+/// Seconds since the Unix epoch (backup freshness uses the system clock).
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A check result.
+fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
+    Check {
+        name: name.to_string(),
+        ok,
+        detail: detail.into(),
+    }
+}

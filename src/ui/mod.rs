@@ -4,6 +4,8 @@
 pub mod diagnostic;
 pub mod progress;
 
+mod sim;
+
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ColorChoice, OutputFormat};

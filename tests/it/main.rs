@@ -1,8 +1,9 @@
-//! The integration test binary: one module per feature, sharing the CLI harness and the
-//! sshd fixture.
+//! The integration test binary: one module per feature, sharing the CLI harness
+//! (`harness.rs`) and the sshd fixture (`sshd.rs`).
 
 mod harness;
 mod render;
+mod sim;
 mod ssh;
 mod sshd;
 mod validate;

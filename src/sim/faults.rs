@@ -1,0 +1,307 @@
+//! Fault injection: what `bisrc sim fault` and tests do to a world behind bisrc's back —
+//! nodes going down and up, cluster disks going offline, services stopping, apply steps
+//! failing or slowing down, and drift of any desired attribute (`set ADDRESS KEY VALUE`).
+//! Takes a world directory, the inventory and a [`Fault`]; changes the world under its lock
+//! and returns a one-line description. Never prints.
+
+use std::path::Path;
+
+use globset::Glob;
+use serde_json::{Map, Value};
+
+use super::cluster::{active, fail_over};
+use super::world::{self, disk_key, FailStep, SlowStep, World, WorldError};
+use super::Ctx;
+use crate::inventory::Inventory;
+use crate::topology::{Target, Topology};
+
+/// One fault to inject (or clear).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// The node powers off: unreachable, its cluster roles fail over if quorum holds.
+    NodeDown(String),
+    /// The node comes back (its former groups stay where they are).
+    NodeUp(String),
+    /// The cluster disk resource of this storage name (`NAME` or `SITE/NAME`) goes Offline.
+    DiskOffline(String),
+    /// The cluster disk comes back Online.
+    DiskOnline(String),
+    /// A Windows service stops on a node (`MSSQLSERVER`, `SQLSERVERAGENT`, `MSDTC`, `ClusSvc`).
+    ServiceStop {
+        /// Node.
+        node: String,
+        /// Service name.
+        service: String,
+    },
+    /// A stopped service starts again.
+    ServiceStart {
+        /// Node.
+        node: String,
+        /// Service name.
+        service: String,
+    },
+    /// Apply steps of resources matching the glob fail (`times` times, or until cleared).
+    FailStep {
+        /// Glob over resource addresses.
+        glob: String,
+        /// How many times; `None` until cleared.
+        times: Option<u32>,
+    },
+    /// Steps of resources matching the glob sleep first.
+    SlowStep {
+        /// Glob over resource addresses.
+        glob: String,
+        /// Seconds.
+        seconds: f64,
+    },
+    /// Drift: sets attribute `key` of the resource at `address` to `value`, as an admin
+    /// changing it by hand would.
+    Set {
+        /// Resource address, e.g. `sql.LABBTSSQL.config`.
+        address: String,
+        /// A field of the resource kind's observed state, e.g. `max_degree_of_parallelism`.
+        key: String,
+        /// The new value.
+        value: Value,
+    },
+    /// Clears every fault: step faults removed, nodes up, services started, disks online.
+    Clear,
+}
+
+/// Why a fault could not be injected.
+#[derive(Debug, thiserror::Error)]
+pub enum FaultError {
+    /// Bad input (unknown node, disk, address, key; bad glob).
+    #[error("{0}")]
+    Invalid(String),
+    /// The world could not be read or written.
+    #[error(transparent)]
+    World(#[from] WorldError),
+}
+
+/// The message of `fail-step` failures.
+pub const INJECTED_FAILURE: &str = "simulated failure injected by 'bisrc sim fault fail-step'";
+
+/// Injects `fault` into the world under `world_dir`; returns what happened, in one line.
+pub fn inject(world_dir: &Path, inv: &Inventory, fault: &Fault) -> Result<String, FaultError> {
+    if let Fault::FailStep { glob, .. } | Fault::SlowStep { glob, .. } = fault {
+        Glob::new(glob).map_err(|e| FaultError::Invalid(format!("invalid glob {glob}: {e}")))?;
+    }
+    let topo = match fault {
+        Fault::Set { .. } => {
+            Some(Topology::build(inv, None).map_err(|e| FaultError::Invalid(e.to_string()))?)
+        }
+        _ => None,
+    };
+    let out = world::update(world_dir, inv, |w| {
+        apply_fault(w, inv, topo.as_ref(), fault)
+    })?;
+    out.map_err(FaultError::Invalid)
+}
+
+fn host_key(w: &World, node: &str) -> Result<String, String> {
+    w.host(node)
+        .map(|h| h.name.clone())
+        .ok_or_else(|| format!("no node or BizTalk server named {node} in the inventory"))
+}
+
+fn apply_fault(
+    w: &mut World,
+    inv: &Inventory,
+    topo: Option<&Topology>,
+    fault: &Fault,
+) -> Result<String, String> {
+    match fault {
+        Fault::NodeDown(n) => {
+            let n = host_key(w, n)?;
+            w.host_mut(&n).expect("known").up = false;
+            fail_over(w);
+            Ok(format!("node {n} is down"))
+        }
+        Fault::NodeUp(n) => {
+            let n = host_key(w, n)?;
+            w.host_mut(&n).expect("known").up = true;
+            fail_over(w);
+            Ok(format!("node {n} is up"))
+        }
+        Fault::DiskOffline(d) | Fault::DiskOnline(d) => {
+            let online = matches!(fault, Fault::DiskOnline(_));
+            let key = storage_key(inv, d)?;
+            let disk = w.disks.get_mut(&key).ok_or("disk not in the world")?;
+            if disk.cluster.is_none() {
+                return Err(format!(
+                    "disk {d} is not a cluster disk yet (apply the cluster first)"
+                ));
+            }
+            disk.state = Some(if online { "Online" } else { "Offline" }.into());
+            Ok(format!(
+                "cluster disk {} is {}",
+                disk.resource_name.clone().unwrap_or_default(),
+                if online { "online" } else { "offline" }
+            ))
+        }
+        Fault::ServiceStop { node, service } | Fault::ServiceStart { node, service } => {
+            let n = host_key(w, node)?;
+            let h = w.host_mut(&n).expect("known");
+            let stop = matches!(fault, Fault::ServiceStop { .. });
+            h.stopped_services
+                .retain(|s| !s.eq_ignore_ascii_case(service));
+            if stop {
+                h.stopped_services.insert(service.clone());
+            }
+            fail_over(w);
+            Ok(format!(
+                "service {service} {} on {n}",
+                if stop { "stopped" } else { "started" }
+            ))
+        }
+        Fault::FailStep { glob, times } => {
+            w.faults.fail.push(FailStep {
+                glob: glob.clone(),
+                remaining: *times,
+            });
+            Ok(match times {
+                Some(n) => format!("apply steps matching {glob} will fail {n} time(s)"),
+                None => format!("apply steps matching {glob} will fail until cleared"),
+            })
+        }
+        Fault::SlowStep { glob, seconds } => {
+            if !seconds.is_finite() || *seconds < 0.0 {
+                return Err(format!("{seconds} is not a number of seconds"));
+            }
+            w.faults.slow.push(SlowStep {
+                glob: glob.clone(),
+                seconds: *seconds,
+            });
+            Ok(format!(
+                "steps matching {glob} will take {seconds} s longer"
+            ))
+        }
+        Fault::Set {
+            address,
+            key,
+            value,
+        } => drift(w, inv, topo.expect("built for set"), address, key, value),
+        Fault::Clear => {
+            w.faults = Default::default();
+            for h in w.hosts.values_mut() {
+                h.up = true;
+                h.stopped_services.clear();
+            }
+            for d in w.disks.values_mut() {
+                if d.cluster.is_some() {
+                    d.state = Some("Online".into());
+                }
+            }
+            fail_over(w);
+            Ok("every fault cleared: nodes up, services running, cluster disks online".into())
+        }
+    }
+}
+
+/// `NAME` or `SITE/NAME` → the world's disk key.
+fn storage_key(inv: &Inventory, name: &str) -> Result<String, String> {
+    let (site, disk) = match name.split_once('/') {
+        Some((s, d)) => (Some(s), d),
+        None => (None, name),
+    };
+    let hits: Vec<_> = inv
+        .sites
+        .iter()
+        .filter(|s| site.is_none_or(|x| s.name.eq_ignore_ascii_case(x)))
+        .filter_map(|s| s.disk(disk).map(|d| (s, d)))
+        .collect();
+    match hits.as_slice() {
+        [(s, d)] => Ok(disk_key(&s.name, d.disk.value)),
+        [] => Err(format!("no storage named {name} in the inventory")),
+        many => Err(format!(
+            "storage {name} exists in sites {}; write SITE/{disk}",
+            many.iter()
+                .map(|(s, _)| s.name.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn drift(
+    w: &mut World,
+    inv: &Inventory,
+    topo: &Topology,
+    address: &str,
+    key: &str,
+    value: &Value,
+) -> Result<String, String> {
+    let r = topo
+        .get(address)
+        .ok_or_else(|| format!("no resource at address {address} (see `bisrc graph`)"))?;
+    let fields = r.kind.observed_fields();
+    if !fields.iter().any(|f| f == key) {
+        return Err(format!(
+            "{key} is not an attribute of {} ({address}); one of: {}",
+            r.kind.as_str(),
+            fields.join(", ")
+        ));
+    }
+    // Run as an admin on a node that can reach it: the group's owner, else any active candidate.
+    let node = match &r.target {
+        Target::Node { host } => host.clone(),
+        Target::Owner {
+            cluster,
+            group,
+            candidates,
+        } => w
+            .cluster(cluster)
+            .and_then(|c| c.group(group))
+            .map(|g| g.owner.clone())
+            .filter(|o| active(w, o))
+            .or_else(|| candidates.iter().find(|n| active(w, n)).cloned())
+            .unwrap_or_else(|| r.target.default_host().to_string()),
+    };
+    let desired: Map<String, Value> = [(key.to_string(), value.clone())].into_iter().collect();
+    let c = Ctx {
+        inv,
+        node,
+        address,
+        kind: r.kind,
+        params: &r.params,
+        desired: &desired,
+        now: super::unix_now(),
+    };
+    super::apply(w, &c)?;
+    Ok(format!("{address}: {key} set to {value}"))
+}
+
+/// Seconds a step of `address` must sleep first (`slow-step`).
+pub(super) fn delay_for(w: &World, address: &str) -> f64 {
+    w.faults
+        .slow
+        .iter()
+        .filter(|s| matches(&s.glob, address))
+        .map(|s| s.seconds)
+        .fold(0.0, f64::max)
+}
+
+/// Consumes one `fail-step` failure for an apply of `address`, if one matches.
+pub(super) fn take_failure(w: &mut World, address: &str) -> Result<(), String> {
+    let Some(i) = w
+        .faults
+        .fail
+        .iter()
+        .position(|f| matches(&f.glob, address) && f.remaining.is_none_or(|n| n > 0))
+    else {
+        return Ok(());
+    };
+    let f = &mut w.faults.fail[i];
+    if let Some(n) = &mut f.remaining {
+        *n -= 1;
+        if *n == 0 {
+            w.faults.fail.remove(i);
+        }
+    }
+    Err(INJECTED_FAILURE.to_string())
+}
+
+fn matches(glob: &str, address: &str) -> bool {
+    Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(address))
+}
