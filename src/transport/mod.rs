@@ -526,3 +526,98 @@ pub fn run_payload(
     }
     Ok(outcomes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Spanned;
+
+    fn load(name: &str) -> Inventory {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("inventories")
+            .join(name);
+        crate::inventory::load(&path)
+            .unwrap_or_else(|e| panic!("{name}: {}", e.message))
+            .inventory
+    }
+
+    #[test]
+    fn config_comes_from_the_connection_block_with_defaults() {
+        let inv = load("contoso-prod.yaml");
+        let home = std::env::var("HOME").unwrap();
+        let cfg = TransportConfig::from_inventory(
+            &inv.connection,
+            &Overrides {
+                accept_new_host_keys: true,
+                parallelism: Some(3),
+            },
+        )
+        .unwrap();
+        assert_eq!(cfg.user, "CONTOSO\\svc-bisrc");
+        assert_eq!(
+            cfg.auth,
+            vec![
+                Auth::Key(PathBuf::from(format!("{home}/.ssh/id_ed25519"))),
+                Auth::Password(SecretRef::Env("BISRC_DEPLOY_PASSWORD".into())),
+            ]
+        );
+        assert_eq!(
+            cfg.known_hosts,
+            PathBuf::from(format!("{home}/.ssh/known_hosts"))
+        );
+        assert_eq!(cfg.connect_timeout, Duration::from_secs(10));
+        assert_eq!(cfg.command_timeout, Duration::from_secs(3600));
+        assert_eq!(cfg.keepalive, Duration::from_secs(15));
+        assert!(cfg.accept_new_host_keys);
+        assert_eq!(cfg.parallelism, 3);
+    }
+
+    #[test]
+    fn auth_order_is_obeyed_and_unconfigured_methods_are_skipped() {
+        let mut c = load("contoso-prod.yaml").connection;
+        c.auth_order = Some(vec![
+            Spanned::new(AuthMethod::Password),
+            Spanned::new(AuthMethod::Agent),
+            Spanned::new(AuthMethod::Key),
+        ]);
+        let cfg = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap();
+        let names: Vec<&str> = cfg.auth.iter().map(Auth::name).collect();
+        assert_eq!(names, vec!["password", "key"]);
+        assert_eq!(cfg.parallelism, DEFAULT_PARALLELISM);
+
+        c.identity_file = None;
+        c.password = None;
+        let err = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap_err();
+        assert!(
+            err.starts_with("no SSH authentication method is configured"),
+            "{err}"
+        );
+        c.agent = Some(Spanned::new(true));
+        let cfg = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap();
+        assert_eq!(cfg.auth, vec![Auth::Agent]);
+        c.user = None;
+        let err = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap_err();
+        assert!(err.starts_with("connection.user is required"), "{err}");
+    }
+
+    #[test]
+    fn hosts_take_their_port_from_the_node_then_the_connection() {
+        let mut inv = load("scaled-out.yaml");
+        inv.connection.port = Some(Spanned::new(2222));
+        let hosts = hosts_from_inventory(&inv);
+        let fab01 = hosts.iter().find(|h| h.name == "FABSQL01").unwrap();
+        assert_eq!(
+            (fab01.address.as_str(), fab01.port, fab01.site.as_str()),
+            ("172.16.4.11", 2222, "main")
+        );
+        let bts = hosts.iter().find(|h| h.name == "FABBTS01").unwrap();
+        assert_eq!(
+            (bts.port, bts.endpoint()),
+            (22, "172.16.4.31:22".to_string())
+        );
+        let lab = hosts_from_inventory(&load("lab.yaml"));
+        let names: Vec<&str> = lab.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(&names[..3], &["LABSQL1", "LABSQL2", "LABBTS1"]);
+        assert!(lab.iter().all(|h| h.port == 22));
+    }
+}

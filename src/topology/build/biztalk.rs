@@ -1,0 +1,302 @@
+//! The BizTalk group configuration, database settings, SQL Agent jobs and log shipping.
+
+use serde_json::{json, Value};
+
+use super::super::resource::{obj, sorted, NameMap, Target};
+use super::{server_name, sql_group, Builder};
+use crate::inventory::DatabaseRole;
+use crate::step::ResourceKind;
+
+impl Builder<'_> {
+    pub(super) fn biztalk_and_databases(&mut self, site_filter: Option<&str>) {
+        let inv = self.inv;
+        let Some(mgmt) = inv
+            .databases
+            .iter()
+            .find(|d| d.role.value == DatabaseRole::Management)
+        else {
+            return;
+        };
+        let Some((site, _, _)) = inv.instance(&mgmt.instance) else {
+            return;
+        };
+        if site_filter.is_some_and(|f| !site.name.eq_ignore_ascii_case(f)) {
+            return;
+        }
+        let Some(bts) = site.biztalk_servers.first() else {
+            return;
+        };
+        // Everything the group configuration needs: instances configured with their logins,
+        // MSDTC everywhere, the clustered roles.
+        let mut deps: Vec<String> = Vec::new();
+        let instances: Vec<String> = {
+            let mut v: Vec<String> = inv
+                .databases
+                .iter()
+                .map(|d| d.instance.value.clone())
+                .collect();
+            v.sort_by_key(|s| s.to_ascii_lowercase());
+            v.dedup_by_key(|s| s.to_ascii_lowercase());
+            v
+        };
+        for r in &self.resources {
+            let on_instance = instances.iter().any(|i| {
+                r.address == format!("sql.{i}.config")
+                    || r.address.starts_with(&format!("sql.{i}.login."))
+            });
+            let site_infra = r.site == site.name.value
+                && matches!(
+                    r.kind,
+                    ResourceKind::DtcNetwork | ResourceKind::ClusteredDtc | ResourceKind::SsoRole
+                );
+            if on_instance || site_infra {
+                deps.push(r.address.clone());
+            }
+        }
+        let databases: NameMap = inv
+            .databases
+            .iter()
+            .map(|d| (d.name.value.clone(), d.instance.value.clone()))
+            .collect();
+        let roles: serde_json::Map<String, Value> = inv
+            .databases
+            .iter()
+            .map(|d| (d.name.value.clone(), json!(d.role.value.as_str())))
+            .collect();
+        let servers: serde_json::Map<String, Value> = inv
+            .databases
+            .iter()
+            .filter_map(|d| {
+                inv.instance(&d.instance)
+                    .map(|(_, _, i)| (d.name.value.clone(), json!(server_name(i))))
+            })
+            .collect();
+        let group_addr = self.resource(
+            format!("biztalk.{}.group", site.name),
+            ResourceKind::BiztalkGroup,
+            site,
+            Target::Node {
+                host: bts.name.value.clone(),
+            },
+            deps,
+            obj([
+                ("version", json!(inv.biztalk.version.value)),
+                ("roles", Value::Object(roles)),
+                ("servers", Value::Object(servers)),
+                (
+                    "administrators",
+                    json!(inv.biztalk.groups.administrators.value),
+                ),
+                ("operators", json!(inv.biztalk.groups.operators.value)),
+                (
+                    "sso_administrators",
+                    json!(inv.biztalk.groups.sso_administrators.value),
+                ),
+                (
+                    "host_users",
+                    json!(inv
+                        .biztalk
+                        .groups
+                        .host_users
+                        .iter()
+                        .map(|h| h.value.clone())
+                        .collect::<Vec<_>>()),
+                ),
+            ]),
+            obj([("configured", json!(true)), ("databases", json!(databases))]),
+        );
+        self.last().immutable = vec!["databases"];
+
+        // Database settings.
+        let master = inv.master_messagebox().map(|d| d.name.value.clone());
+        for d in &inv.databases {
+            if d.role.value.is_analysis_services() {
+                continue;
+            }
+            let Some((dsite, cluster, i)) = inv.instance(&d.instance) else {
+                continue;
+            };
+            let owners: Vec<String> = i.owners(cluster).into_iter().map(str::to_string).collect();
+            let mut desired = obj([("exists", json!(true)), ("recovery_model", json!("FULL"))]);
+            if d.role.value == DatabaseRole::Messagebox {
+                desired.insert("auto_create_statistics".into(), json!(false));
+                desired.insert("auto_update_statistics".into(), json!(false));
+                let publishing = d.publishing.as_ref().map(|p| p.value);
+                if let Some(p) = publishing {
+                    desired.insert("publishing".into(), json!(p));
+                } else if master.as_deref() == Some(d.name.as_str()) {
+                    // default: the master publishes unless told otherwise
+                }
+            }
+            self.resource(
+                format!("db.{}.{}.settings", i.name, d.name),
+                ResourceKind::DatabaseSettings,
+                dsite,
+                Target::Owner {
+                    cluster: cluster.name.value.clone(),
+                    group: sql_group(i),
+                    candidates: owners,
+                },
+                vec![group_addr.clone()],
+                obj([
+                    ("server", json!(server_name(i))),
+                    ("database", json!(d.name.value)),
+                    ("role", json!(d.role.value.as_str())),
+                    ("master", json!(master.as_deref() == Some(d.name.as_str()))),
+                    ("management_database", json!(mgmt.name.value)),
+                ]),
+                desired,
+            );
+        }
+
+        // SQL Agent jobs.
+        let b = &inv.backup;
+        if let Some((msite, cluster, i)) = inv.instance(&mgmt.instance) {
+            let owners: Vec<String> = i.owners(cluster).into_iter().map(str::to_string).collect();
+            self.resource(
+                format!("sql.{}.job.backup-biztalk-server", i.name),
+                ResourceKind::BackupJob,
+                msite,
+                Target::Owner {
+                    cluster: cluster.name.value.clone(),
+                    group: sql_group(i),
+                    candidates: owners,
+                },
+                vec![group_addr.clone()],
+                obj([
+                    ("server", json!(server_name(i))),
+                    (
+                        "job_name",
+                        json!(format!("Backup BizTalk Server ({})", mgmt.name)),
+                    ),
+                    ("management_database", json!(mgmt.name.value)),
+                    ("frequency_letter", json!(b.frequency.value.job_letter())),
+                ]),
+                obj([
+                    ("exists", json!(true)),
+                    ("enabled", json!(true)),
+                    ("destination", json!(b.destination.value)),
+                    (
+                        "frequency",
+                        json!(format!("{:?}", b.frequency.value).to_ascii_lowercase()),
+                    ),
+                    (
+                        "backup_hour",
+                        json!(b.backup_hour.as_ref().map_or(0, |h| h.value)),
+                    ),
+                    (
+                        "use_local_time",
+                        json!(b.use_local_time.as_ref().is_some_and(|h| h.value)),
+                    ),
+                    ("mark_name", json!(b.mark_name.value)),
+                    ("days_to_keep", json!(b.days_to_keep.value)),
+                    (
+                        "compression",
+                        json!(b.compression.as_ref().is_some_and(|h| h.value)),
+                    ),
+                ]),
+            );
+        }
+        for d in &inv.databases {
+            let job = match d.role.value {
+                DatabaseRole::Tracking => Some((
+                    "dta-purge-and-archive".to_string(),
+                    format!("DTA Purge and Archive ({})", d.name),
+                    true,
+                )),
+                DatabaseRole::Messagebox => Some((
+                    format!("messagebox-message-cleanup-{}", d.name.to_ascii_lowercase()),
+                    format!("MessageBox_Message_Cleanup_{}", d.name),
+                    false,
+                )),
+                _ => None,
+            };
+            let Some((slug, job_name, enabled)) = job else {
+                continue;
+            };
+            let Some((jsite, cluster, i)) = inv.instance(&d.instance) else {
+                continue;
+            };
+            let owners: Vec<String> = i.owners(cluster).into_iter().map(str::to_string).collect();
+            self.resource(
+                format!("sql.{}.job.{slug}", i.name),
+                ResourceKind::AgentJob,
+                jsite,
+                Target::Owner {
+                    cluster: cluster.name.value.clone(),
+                    group: sql_group(i),
+                    candidates: owners,
+                },
+                vec![group_addr.clone()],
+                obj([
+                    ("server", json!(server_name(i))),
+                    ("job_name", json!(job_name)),
+                    ("database", json!(d.name.value)),
+                ]),
+                obj([("exists", json!(true)), ("enabled", json!(enabled))]),
+            );
+        }
+    }
+
+    pub(super) fn log_shipping(&mut self, site_filter: Option<&str>) {
+        let inv = self.inv;
+        for ls in &inv.backup.log_shipping {
+            let (Some((_, _, src)), Some((dsite, dcluster, dst))) =
+                (inv.instance(&ls.source), inv.instance(&ls.destination))
+            else {
+                continue;
+            };
+            if site_filter.is_some_and(|f| !dsite.name.eq_ignore_ascii_case(f)) {
+                continue;
+            }
+            let databases: Vec<String> = sorted(
+                inv.databases_on(&src.name)
+                    .filter(|d| !d.role.value.is_analysis_services())
+                    .map(|d| d.name.value.clone())
+                    .collect(),
+            );
+            let mut deps = vec![format!("sql.{}.config", dst.name)];
+            for r in &self.resources {
+                if r.address.starts_with(&format!("sql.{}.login.", dst.name))
+                    || r.address == format!("sql.{}.job.backup-biztalk-server", src.name)
+                {
+                    deps.push(r.address.clone());
+                }
+            }
+            deps.retain(|d| self.resources.iter().any(|r| &r.address == d));
+            let owners: Vec<String> = dst
+                .owners(dcluster)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let mgmt = inv
+                .databases
+                .iter()
+                .find(|d| d.role.value == DatabaseRole::Management)
+                .map(|d| d.name.value.clone());
+            self.resource(
+                format!("logshipping.{}-to-{}", src.name, dst.name),
+                ResourceKind::LogShipping,
+                dsite,
+                Target::Owner {
+                    cluster: dcluster.name.value.clone(),
+                    group: sql_group(dst),
+                    candidates: owners,
+                },
+                deps,
+                obj([
+                    ("source_server", json!(server_name(src))),
+                    ("destination_server", json!(server_name(dst))),
+                    ("management_database", json!(mgmt)),
+                    ("backup_destination", json!(inv.backup.destination.value)),
+                ]),
+                obj([
+                    ("configured", json!(true)),
+                    ("source", json!(src.name.value)),
+                    ("databases", json!(databases)),
+                    ("restore_job_enabled", json!(true)),
+                ]),
+            );
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Inventory → resources, in build order (biztalk-ha.md §2.2): node prerequisites, cluster,
+//! networks, disks, quorum, MSDTC, SSO, the FCI and its further nodes, instance settings and
+//! logins, the BizTalk group, database settings, SQL Agent jobs, log shipping.
+//!
+//! Every resource is pushed after the resources it depends on, so the vector is already a
+//! topological order; `Topology::build` still checks it.
+
+mod biztalk;
+mod cluster;
+mod sql;
+
+use std::net::Ipv4Addr;
+
+use serde_json::{json, Value};
+
+use super::resource::{obj, sorted, Host, HostRole, Resource, Target};
+use crate::inventory::{Cluster, DtcAuthentication, Inventory, NetworkRole, Site, SqlInstance};
+use crate::step::ResourceKind;
+
+/// The cluster group holding the cluster name, IP and witness.
+pub const CORE_GROUP: &str = "Cluster Group";
+/// The cluster group holding disks that no role owns yet.
+pub const AVAILABLE_STORAGE: &str = "Available Storage";
+
+/// The cluster group name SQL Server setup gives an FCI.
+pub fn sql_group(instance: &SqlInstance) -> String {
+    format!("SQL Server ({})", instance.instance.as_str())
+}
+
+pub(super) struct Builder<'a> {
+    inv: &'a Inventory,
+    pub(super) resources: Vec<Resource>,
+    pub(super) hosts: Vec<Host>,
+}
+
+impl<'a> Builder<'a> {
+    pub(super) fn new(inv: &'a Inventory) -> Self {
+        Builder {
+            inv,
+            resources: Vec::new(),
+            hosts: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, r: Resource) -> String {
+        let addr = r.address.clone();
+        self.resources.push(r);
+        addr
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource(
+        &mut self,
+        address: String,
+        kind: ResourceKind,
+        site: &Site,
+        target: Target,
+        depends_on: Vec<String>,
+        params: serde_json::Map<String, Value>,
+        desired: serde_json::Map<String, Value>,
+    ) -> String {
+        self.push(Resource {
+            address,
+            kind,
+            site: site.name.value.clone(),
+            target,
+            depends_on,
+            params,
+            desired,
+            immutable: Vec::new(),
+            serial_group: None,
+            secrets: Vec::new(),
+        })
+    }
+
+    fn last(&mut self) -> &mut Resource {
+        self.resources.last_mut().expect("a resource was pushed")
+    }
+
+    pub(super) fn build(mut self, site_filter: Option<&str>) -> (Vec<Resource>, Vec<Host>) {
+        let inv = self.inv;
+        for site in &inv.sites {
+            if site_filter.is_some_and(|f| !site.name.eq_ignore_ascii_case(f)) {
+                continue;
+            }
+            self.site(site);
+        }
+        self.biztalk_and_databases(site_filter);
+        self.log_shipping(site_filter);
+        (self.resources, self.hosts)
+    }
+
+    fn dtc_auth(cluster: Option<&Cluster>) -> &'static str {
+        match cluster
+            .and_then(|c| c.dtc.as_ref())
+            .and_then(|d| d.authentication.as_ref())
+            .map(|a| a.value)
+        {
+            Some(DtcAuthentication::Incoming) => "Incoming",
+            Some(DtcAuthentication::NoAuth) => "NoAuth",
+            Some(DtcAuthentication::Mutual) | None => "Mutual",
+        }
+    }
+
+    fn site(&mut self, site: &Site) {
+        let site_name = site.name.value.clone();
+        // Node prerequisites.
+        for node in &site.nodes {
+            let cluster = site
+                .clusters
+                .iter()
+                .find(|c| c.nodes.iter().any(|n| n.eq_ignore_ascii_case(&node.name)));
+            self.hosts.push(Host {
+                name: node.name.value.clone(),
+                address: node.address.value.clone(),
+                port: node.port.as_ref().map(|p| p.value),
+                site: site_name.clone(),
+                role: HostRole::SqlNode,
+                cluster: cluster.map(|c| c.name.value.clone()),
+            });
+            let on = Target::Node {
+                host: node.name.value.clone(),
+            };
+            self.resource(
+                format!("node.{}.feature.failover-clustering", node.name),
+                ResourceKind::WindowsFeature,
+                site,
+                on.clone(),
+                vec![],
+                obj([("feature", json!("Failover-Clustering"))]),
+                obj([("installed", json!(true))]),
+            );
+            self.last().serial_group = None;
+            self.resource(
+                format!("node.{}.dtc", node.name),
+                ResourceKind::DtcNetwork,
+                site,
+                on.clone(),
+                vec![],
+                obj([("dtc_name", json!("Local"))]),
+                dtc_desired(Self::dtc_auth(cluster)),
+            );
+            let mut ports = vec![135u16];
+            if let Some(c) = cluster {
+                ports.extend(c.sql_instances.iter().map(SqlInstance::tcp_port));
+            }
+            let ports = sorted(ports);
+            self.resource(
+                format!("node.{}.firewall", node.name),
+                ResourceKind::Firewall,
+                site,
+                on,
+                vec![],
+                obj([("tcp_ports", json!(ports))]),
+                obj([
+                    ("open_tcp_ports", json!(ports)),
+                    ("dtc_rule_group_enabled", json!(true)),
+                ]),
+            );
+        }
+        for bts in &site.biztalk_servers {
+            self.hosts.push(Host {
+                name: bts.name.value.clone(),
+                address: bts.address.value.clone(),
+                port: bts.port.as_ref().map(|p| p.value),
+                site: site_name.clone(),
+                role: HostRole::BiztalkServer,
+                cluster: None,
+            });
+            let on = Target::Node {
+                host: bts.name.value.clone(),
+            };
+            self.resource(
+                format!("node.{}.dtc", bts.name),
+                ResourceKind::DtcNetwork,
+                site,
+                on.clone(),
+                vec![],
+                obj([("dtc_name", json!("Local"))]),
+                dtc_desired(Self::dtc_auth(site.clusters.first())),
+            );
+            self.resource(
+                format!("node.{}.firewall", bts.name),
+                ResourceKind::Firewall,
+                site,
+                on,
+                vec![],
+                obj([("tcp_ports", json!([135]))]),
+                obj([
+                    ("open_tcp_ports", json!([135])),
+                    ("dtc_rule_group_enabled", json!(true)),
+                ]),
+            );
+        }
+        for cluster in &site.clusters {
+            self.cluster(site, cluster);
+        }
+    }
+}
+
+fn dtc_desired(auth: &str) -> serde_json::Map<String, Value> {
+    obj([
+        ("network_dtc_access", json!(true)),
+        ("inbound", json!(true)),
+        ("outbound", json!(true)),
+        ("authentication", json!(auth)),
+    ])
+}
+
+/// How SQL clients name the instance: `VNN` for a default instance, `VNN\INSTANCE` otherwise.
+pub fn server_name(i: &SqlInstance) -> String {
+    if i.instance.eq_ignore_ascii_case("MSSQLSERVER") {
+        i.name.value.clone()
+    } else {
+        format!("{}\\{}", i.name, i.instance)
+    }
+}
+
+/// `10.0.0.0/24` → (`10.0.0.0`, `255.255.255.0`); garbage → the input and an empty mask.
+pub fn split_subnet(subnet: &str) -> (String, String) {
+    let Some((addr, bits)) = subnet.split_once('/') else {
+        return (subnet.to_string(), String::new());
+    };
+    let Ok(bits) = bits.parse::<u32>() else {
+        return (addr.to_string(), String::new());
+    };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits.min(32))
+    };
+    (addr.to_string(), Ipv4Addr::from(mask).to_string())
+}
+
+/// The site network (name, mask) that contains `ip`, preferring `cluster_and_client`
+/// networks. Empty strings when none does (validation reports that).
+pub fn network_for_ip(site: &Site, ip: &str) -> (String, String) {
+    let Ok(ip) = ip.parse::<Ipv4Addr>() else {
+        return (String::new(), String::new());
+    };
+    let mut nets: Vec<_> = site.networks.iter().collect();
+    nets.sort_by_key(|n| n.role.value != NetworkRole::ClusterAndClient);
+    for n in nets {
+        let (addr, mask) = split_subnet(&n.subnet);
+        let (Ok(a), Ok(m)) = (addr.parse::<Ipv4Addr>(), mask.parse::<Ipv4Addr>()) else {
+            continue;
+        };
+        if u32::from(ip) & u32::from(m) == u32::from(a) & u32::from(m) {
+            return (n.name.value.clone(), mask);
+        }
+    }
+    (String::new(), String::new())
+}
