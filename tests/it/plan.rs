@@ -165,3 +165,18 @@ fn stale_plan_files_are_refused_naming_what_changed() {
         .code(1)
         .stderr_has("cannot read plan file nope.json");
 }
+
+#[test]
+fn site_and_graph() {
+    let lab = Lab::shipped();
+    lab.run(&["plan", "--site", "primary", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("Plan: ");
+    lab.run(&["plan", "--site", "nope"])
+        .code(1)
+        .stderr_has("no site named nope");
+    lab.run(&["graph"])
+        .code(0)
+        .stdout_has("digraph bisrc {")
+        .stdout_has("\"cluster.LABSQLCL\" -> \"cluster.LABSQLCL.quorum\"");
+}
