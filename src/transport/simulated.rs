@@ -46,11 +46,13 @@ impl Transport for SimulatedTransport {
     fn connect(&self, host: &HostSpec) -> Result<Box<dyn Session>, TransportError> {
         self.connects.fetch_add(1, Ordering::SeqCst);
         if !crate::sim::node_is_up(&self.world, &self.inventory, &host.name) {
-            return Err(TransportError::ConnectTimeout {
+            return Err(TransportError::NoRoute {
                 host: host.name.clone(),
                 endpoint: host.endpoint(),
-                port: host.port,
-                secs: 0,
+                detail: format!(
+                    "{} is down in the simulated world; `bisrc sim fault node-up {}` brings it back",
+                    host.name, host.name
+                ),
             });
         }
         Ok(Box::new(SimSession {
