@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::plan::{on_ctrl_c, prepare, RunArgs, SelectArgs};
+use super::plan::{on_ctrl_c, with_engine, RunArgs, SelectArgs};
 use super::Outcome;
 use crate::engine::planfile::PlanFile;
 use crate::ui::Ui;
@@ -25,26 +25,22 @@ pub struct Args {
 /// Runs `bisrc apply`.
 pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let saved = args.plan.as_deref().map(PlanFile::read).transpose()?;
-    let Some(setup) = prepare(&args.run, ui)? else {
+    let selection = args.select.selection();
+    let auto = args.auto_approve;
+    let Some(outcome) = with_engine(&args.run, ui, |ctx, _, ui| {
+        on_ctrl_c(ctx.cancel.clone());
+        let mut confirm = |plan: &crate::engine::Plan| -> anyhow::Result<bool> {
+            if auto {
+                Ok(true)
+            } else {
+                ui.confirm_apply(plan)
+            }
+        };
+        crate::engine::apply::run(ctx, &selection, saved.as_ref(), &mut confirm)
+    })?
+    else {
         return Ok(Outcome::Failure);
     };
-    let progress = ui.progress();
-    let scripts = setup.scripts();
-    let ctx = setup.context(&scripts, progress.sender());
-    on_ctrl_c(ctx.cancel.clone());
-    let auto = args.auto_approve;
-    let mut confirm = |plan: &crate::engine::Plan| -> anyhow::Result<bool> {
-        if auto {
-            Ok(true)
-        } else {
-            ui.confirm_apply(plan)
-        }
-    };
-    let outcome =
-        crate::engine::apply::run(&ctx, &args.select.selection(), saved.as_ref(), &mut confirm);
-    drop(ctx);
-    progress.finish();
-    let outcome = outcome?;
     ui.apply_report(&outcome.plan, outcome.report.as_ref());
     Ok(match &outcome.report {
         Some(r) if !r.ok() => Outcome::Failure,

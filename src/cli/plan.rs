@@ -9,6 +9,7 @@ use super::{InventoryArgs, Outcome};
 use crate::engine::plan::Selection;
 use crate::engine::planfile::PlanFile;
 use crate::engine::setup::{self, RunSettings, Setup};
+use crate::engine::Context;
 use crate::ui::Ui;
 
 /// Flags of every verb that reaches the nodes.
@@ -52,25 +53,10 @@ impl SelectArgs {
 
 /// Loads and validates the inventory and builds the run setup; `None` when the inventory
 /// is invalid (diagnostics already shown).
-pub(super) fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
-    // With `--format json`, stdout holds exactly one JSON document (the report): warnings of
-    // a usable inventory go to stderr as text; errors still come out as the JSON diagnostics.
-    let path = run.inv.inventory.as_path();
-    let loaded = match crate::inventory::load(path) {
-        Err(_) => return Ok(super::validate::load_valid(path, ui).and(None)),
-        Ok(l) => l,
+fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
+    let Some(loaded) = super::validate::load_valid(&run.inv.inventory, ui) else {
+        return Ok(None);
     };
-    match crate::validate::check(&loaded) {
-        Err(_) => return Ok(super::validate::load_valid(path, ui).and(None)),
-        Ok(warnings) if !warnings.is_empty() => {
-            let mut text_ui = Ui {
-                format: crate::cli::OutputFormat::Human,
-                color: ui.color,
-            };
-            text_ui.diagnostics(path, Some(&loaded.source.text), &warnings);
-        }
-        Ok(_) => {}
-    }
     let settings = RunSettings {
         site: run.site.clone(),
         parallelism: Some(run.parallelism),
@@ -78,6 +64,26 @@ pub(super) fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup
         world: run.world.clone(),
     };
     Ok(Some(setup::setup(loaded, &settings)?))
+}
+
+/// The shape of every verb that reaches the nodes: set the run up, show progress while
+/// `work` drives the engine, stop the progress display, return what `work` returned.
+/// `None` when the inventory is invalid (diagnostics already shown).
+pub(super) fn with_engine<T>(
+    run: &RunArgs,
+    ui: &mut Ui,
+    work: impl FnOnce(&Context<'_>, &Setup, &mut Ui) -> anyhow::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    let Some(setup) = prepare(run, ui)? else {
+        return Ok(None);
+    };
+    let progress = ui.progress();
+    let scripts = setup.scripts();
+    let ctx = setup.context(&scripts, progress.sender());
+    let result = work(&ctx, &setup, ui);
+    drop(ctx);
+    progress.finish();
+    result.map(Some)
 }
 
 /// Ctrl-C sets the flag (no new step starts); a second Ctrl-C exits at once.
@@ -109,20 +115,22 @@ pub struct Args {
 
 /// Runs `bisrc plan`.
 pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
-    let Some(setup) = prepare(&args.run, ui)? else {
+    let selection = args.select.selection();
+    let Some(plan) = with_engine(&args.run, ui, |ctx, setup, _| {
+        let plan = crate::engine::plan::plan(ctx, &selection)?;
+        if let Some(path) = &args.out {
+            let file = PlanFile::new(
+                plan.clone(),
+                ctx.inventory_hash.clone(),
+                setup.renderer.fingerprint(),
+            );
+            file.write(path)?;
+        }
+        Ok(plan)
+    })?
+    else {
         return Ok(Outcome::Failure);
     };
-    let progress = ui.progress();
-    let scripts = setup.scripts();
-    let ctx = setup.context(&scripts, progress.sender());
-    let plan = crate::engine::plan::plan(&ctx, &args.select.selection());
-    let inventory_hash = ctx.inventory_hash.clone();
-    drop(ctx);
-    progress.finish();
-    let plan = plan?;
-    if let Some(path) = &args.out {
-        PlanFile::new(plan.clone(), inventory_hash, setup.renderer.fingerprint()).write(path)?;
-    }
     ui.plan(&plan, args.show_noop);
     if let Some(path) = &args.out {
         ui.status(&format!(

@@ -1,6 +1,6 @@
 //! `bisrc unlock ID`: break a stale environment lock (only the lock with that ID).
 
-use super::plan::{prepare, RunArgs};
+use super::plan::{with_engine, RunArgs};
 use super::Outcome;
 use crate::engine::lock::{release, Released};
 use crate::ui::Ui;
@@ -17,16 +17,10 @@ pub struct Args {
 
 /// Runs `bisrc unlock`.
 pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
-    let Some(setup) = prepare(&args.run, ui)? else {
+    let Some(released) = with_engine(&args.run, ui, |ctx, _, _| release(ctx, &args.id))? else {
         return Ok(Outcome::Failure);
     };
-    let progress = ui.progress();
-    let scripts = setup.scripts();
-    let ctx = setup.context(&scripts, progress.sender());
-    let r = release(&ctx, &args.id);
-    drop(ctx);
-    progress.finish();
-    match r? {
+    match released {
         Released::Removed => ui.status(&format!("Lock {} removed.", args.id)),
         Released::NotLocked => ui.status("The environment is not locked."),
     }

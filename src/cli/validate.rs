@@ -35,9 +35,10 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     })
 }
 
-/// Loads and validates an inventory for a verb that acts on it. Reports load errors and
-/// diagnostics (warnings too) through `ui`; returns `None` when the inventory is unusable,
-/// in which case the verb returns [`Outcome::Failure`].
+/// Loads and validates an inventory for a verb that acts on it. Errors are that verb's
+/// output (JSON on stdout with `--format json`); warnings of a usable inventory always go to
+/// stderr as text, so the verb's own JSON report stays the only document on stdout. Returns
+/// `None` when the inventory is unusable: the verb then returns [`Outcome::Failure`].
 pub(crate) fn load_valid(path: &Path, ui: &mut Ui) -> Option<Loaded> {
     match inventory::load(path) {
         Err(e) => {
@@ -47,7 +48,7 @@ pub(crate) fn load_valid(path: &Path, ui: &mut Ui) -> Option<Loaded> {
         Ok(loaded) => match validate::check(&loaded) {
             Ok(warnings) => {
                 if !warnings.is_empty() {
-                    ui.diagnostics(path, Some(&loaded.source.text), &warnings);
+                    ui.warnings(path, Some(&loaded.source.text), &warnings);
                 }
                 Some(loaded)
             }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::plan::{prepare, RunArgs, SelectArgs};
+use super::plan::{with_engine, RunArgs, SelectArgs};
 use super::Outcome;
 use crate::engine::planfile::write_atomic;
 use crate::ui::Ui;
@@ -24,23 +24,18 @@ pub struct Args {
 
 /// Runs `bisrc verify`.
 pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
-    let Some(setup) = prepare(&args.run, ui)? else {
-        return Ok(Outcome::Failure);
-    };
-    let progress = ui.progress();
-    let scripts = setup.scripts();
-    let ctx = setup.context(&scripts, progress.sender());
-    let result = (|| {
-        let mut report = crate::engine::verify::verify(&ctx, &args.select.selection())?;
+    let selection = args.select.selection();
+    let Some(report) = with_engine(&args.run, ui, |ctx, _, _| {
+        let mut report = crate::engine::verify::verify(ctx, &selection)?;
         if args.failover {
-            report.failover = Some(crate::engine::failover::rehearse(&ctx)?);
+            report.failover = Some(crate::engine::failover::rehearse(ctx)?);
             report.resummarize();
         }
-        anyhow::Ok(report)
-    })();
-    drop(ctx);
-    progress.finish();
-    let report = result?;
+        Ok(report)
+    })?
+    else {
+        return Ok(Outcome::Failure);
+    };
     if let Some(path) = &args.junit {
         write_atomic(path, crate::engine::junit::to_junit(&report)?.as_bytes())?;
     }

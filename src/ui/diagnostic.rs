@@ -304,6 +304,13 @@ impl Ui {
         }
     }
 
+    /// Writes warnings of an inventory a verb goes on to use: always as text on stderr, so
+    /// that with `--format json` stdout still holds exactly one document (the verb's report).
+    pub fn warnings(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(render_human(path, text, diags, self.color).as_bytes());
+    }
+
     /// Writes a status line for people on stderr (nothing in JSON mode).
     pub fn status(&mut self, line: &str) {
         if self.format == crate::cli::OutputFormat::Human {
