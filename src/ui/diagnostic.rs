@@ -304,6 +304,20 @@ impl Ui {
         }
     }
 
+    /// Reports the warnings of an inventory a verb goes on to use. The verb's own result owns
+    /// stdout (one JSON document in JSON mode), so they go to stderr: human text, or the JSON
+    /// report on one line.
+    pub fn gate_warnings(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
+        match self.format {
+            crate::cli::OutputFormat::Human => self.diagnostics(path, text, diags),
+            crate::cli::OutputFormat::Json => {
+                let v = render_json(path, diags);
+                let mut e = std::io::stderr().lock();
+                let _ = writeln!(e, "{}", serde_json::to_string(&v).unwrap_or_default());
+            }
+        }
+    }
+
     /// Writes a status line for people on stderr (nothing in JSON mode).
     pub fn status(&mut self, line: &str) {
         if self.format == crate::cli::OutputFormat::Human {
