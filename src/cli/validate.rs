@@ -48,7 +48,7 @@ pub(crate) fn load_valid(path: &Path, ui: &mut Ui) -> Option<Loaded> {
         Ok(loaded) => match validate::check(&loaded) {
             Ok(warnings) => {
                 if !warnings.is_empty() {
-                    ui.warnings(path, Some(&loaded.source.text), &warnings);
+                    ui.gate_warnings(path, Some(&loaded.source.text), &warnings);
                 }
                 Some(loaded)
             }

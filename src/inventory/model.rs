@@ -49,6 +49,35 @@ pub struct Biztalk {
     pub version: SpStr,
     /// The domain groups BizTalk configuration uses, in `NETBIOS\name` form.
     pub groups: BiztalkGroups,
+    /// Enterprise Single Sign-On: what the group configuration needs to create the SSO system
+    /// (the ENTSSO service account and the master secret backup). Without it the group
+    /// configuration joins an existing SSO system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso: Option<BiztalkSso>,
+    /// The Rule Engine Update Service account, needed with a `rule_engine` database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_engine_account: Option<ServiceAccount>,
+}
+
+/// Creating the Enterprise Single Sign-On system with the BizTalk group configuration.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BiztalkSso {
+    /// The ENTSSO service account (`NETBIOS\name`, a member of the SSO Administrators group)
+    /// and its password reference.
+    pub service_account: ServiceAccount,
+    /// Where the master secret backup file goes on the BizTalk server, a drive path such as
+    /// `C:\BizTalk\SSO\secret.bak`. Copy it off the server: losing it and its password loses
+    /// everything SSO has encrypted.
+    pub backup_file: SpStr,
+    /// The password protecting the master secret backup file.
+    pub backup_password: Spanned<SecretRef>,
+    /// A reminder phrase for the backup password, stored with the backup (not a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_reminder: Option<SpStr>,
+    /// SSO Affiliate Administrators group; default `NETBIOS\SSO Affiliate Administrators`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affiliate_administrators: Option<SpStr>,
 }
 
 /// The Windows groups of a BizTalk group (all domain groups).

@@ -127,6 +127,28 @@ fn extras(inv: &Inventory, r: &Resource) -> Value {
             let mut v = biztalk_dbs(p);
             let folder = bts_folder(s(p, "version"));
             v["configuration_exe"] = json!(format!("{folder}\\Configuration.exe"));
+            // The ENTSSO NTService takes the account as user name plus domain; the Rule Engine
+            // Update Service takes `domain\name` whole (as the documented sample does).
+            let (sso_domain, sso_user) = s(p, "sso_service_account")
+                .split_once('\\')
+                .unwrap_or(("", ""));
+            v["sso"] = json!({
+                "create": p.get("sso_create").and_then(Value::as_bool).unwrap_or(false),
+                "user": sso_user,
+                "domain": sso_domain,
+                "backup_file": s(p, "sso_backup_file"),
+                "reminder": s(p, "sso_backup_reminder"),
+                "affiliate_administrators": s(p, "sso_affiliate_administrators"),
+                "service_password": has_secret("service_password"),
+                "backup_password": has_secret("backup_password"),
+            });
+            v["rule_engine"] = json!({
+                "user": s(p, "rule_engine_account"),
+                "password": has_secret("password"),
+            });
+            v["b2b_operators"] = json!(s(p, "b2b_operators"));
+            v["bam_analysis"] =
+                json!(!v["db"]["bam_analysis"].is_null() && !v["db"]["bam_star_schema"].is_null());
             v
         }
         ResourceKind::DatabaseSettings => {
@@ -227,6 +249,7 @@ fn biztalk_dbs(p: &Map<String, Value>) -> Value {
         "bam_primary_import",
         "bam_archive",
         "bam_star_schema",
+        "bam_analysis",
         "bam_alerts_application",
         "bam_alerts_instance",
     ] {

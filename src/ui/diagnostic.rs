@@ -304,11 +304,18 @@ impl Ui {
         }
     }
 
-    /// Writes warnings of an inventory a verb goes on to use: always as text on stderr, so
-    /// that with `--format json` stdout still holds exactly one document (the verb's report).
-    pub fn warnings(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(render_human(path, text, diags, self.color).as_bytes());
+    /// Reports the warnings of an inventory a verb goes on to use. The verb's own result owns
+    /// stdout (one JSON document in JSON mode), so they go to stderr: human text, or the JSON
+    /// report on one line.
+    pub fn gate_warnings(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
+        match self.format {
+            crate::cli::OutputFormat::Human => self.diagnostics(path, text, diags),
+            crate::cli::OutputFormat::Json => {
+                let v = render_json(path, diags);
+                let mut e = std::io::stderr().lock();
+                let _ = writeln!(e, "{}", serde_json::to_string(&v).unwrap_or_default());
+            }
+        }
     }
 
     /// Writes a status line for people on stderr (nothing in JSON mode).

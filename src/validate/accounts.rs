@@ -3,7 +3,7 @@
 //! account has one; a literal secret is an error wherever it appears. Messages never contain
 //! a secret: the model does not even keep the literal.
 
-use crate::inventory::{Inventory, SecretRef, SpStr, Spanned};
+use crate::inventory::{Inventory, SecretRef, ServiceAccount, SpStr, Spanned};
 
 use super::{Diagnostic, BZ080, BZ081, BZ082, BZ083, BZ084};
 
@@ -65,24 +65,42 @@ pub(super) fn check(inv: &Inventory, out: &mut Vec<Diagnostic>) {
             ("agent", &i.service_accounts.agent),
         ] {
             let what = format!("{role} service account of {}", i.name);
-            account(&sa.user, &what, netbios, out);
-            match &sa.password {
-                Some(p) if sa.is_gmsa() => out.push(
-                    BZ082
-                        .at(p.loc, format!("{what} `{}` is a gMSA but has a password", sa.user))
-                        .hint("Windows manages a gMSA's password; remove `password` (or drop the `$` if this is a plain account)"),
-                ),
-                Some(p) => secret(p, &format!("password of {what}"), out),
-                None if !sa.is_gmsa() => out.push(
-                    BZ083
-                        .at(sa.user.loc, format!("{what} `{}` has no password", sa.user))
-                        .hint("add `password: {env: NAME}`, or use a group managed service account (name ending in `$`)"),
-                ),
-                None => {}
-            }
+            service_account(sa, &what, netbios, out);
         }
         for s in &i.sysadmins {
             account(s, &format!("sysadmin of {}", i.name), netbios, out);
         }
+    }
+    // The BizTalk group configuration's accounts (the rules that they are needed live with
+    // the BizTalk rules).
+    if let Some(sso) = &inv.biztalk.sso {
+        service_account(&sso.service_account, "ENTSSO service account", netbios, out);
+        secret(
+            &sso.backup_password,
+            "SSO master secret backup_password",
+            out,
+        );
+    }
+    if let Some(sa) = &inv.biztalk.rule_engine_account {
+        service_account(sa, "Rule Engine Update Service account", netbios, out);
+    }
+}
+
+/// A service account: `NETBIOS\name`, and a password reference unless it is a gMSA.
+fn service_account(sa: &ServiceAccount, what: &str, netbios: &str, out: &mut Vec<Diagnostic>) {
+    account(&sa.user, what, netbios, out);
+    match &sa.password {
+        Some(p) if sa.is_gmsa() => out.push(
+            BZ082
+                .at(p.loc, format!("{what} `{}` is a gMSA but has a password", sa.user))
+                .hint("Windows manages a gMSA's password; remove `password` (or drop the `$` if this is a plain account)"),
+        ),
+        Some(p) => secret(p, &format!("password of {what}"), out),
+        None if !sa.is_gmsa() => out.push(
+            BZ083
+                .at(sa.user.loc, format!("{what} `{}` has no password", sa.user))
+                .hint("add `password: {env: NAME}`, or use a group managed service account (name ending in `$`)"),
+        ),
+        None => {}
     }
 }

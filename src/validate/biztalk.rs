@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use crate::inventory::{DatabaseRole, Inventory, Loc, SpStr};
 
 use super::index::Index;
-use super::{Diagnostic, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078};
+use super::storage::drive_of;
+use super::{
+    Diagnostic, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078, BZ106, BZ107, BZ108,
+};
 
 /// SQL Server versions bisrc knows.
 const SQL_VERSIONS: &[&str] = &["2014", "2016", "2017", "2019", "2022"];
@@ -65,6 +68,39 @@ pub(super) fn check(inv: &Inventory, _idx: &Index<'_>, out: &mut Vec<Diagnostic>
     }
     databases(inv, out);
     groups(inv, out);
+    configuration_accounts(inv, out);
+}
+
+/// What the group configuration (Configuration.exe) needs beyond the databases: the SSO
+/// system's service account and master secret backup, the Rule Engine Update Service account.
+fn configuration_accounts(inv: &Inventory, out: &mut Vec<Diagnostic>) {
+    let bt = &inv.biztalk;
+    let first = |role: DatabaseRole| inv.databases.iter().find(|d| *d.role == role);
+    if let (None, Some(db)) = (&bt.sso, first(DatabaseRole::Sso)) {
+        out.push(
+            BZ106
+                .at(db.role.loc, format!("SSO database {} but no `biztalk.sso`", db.name))
+                .hint("the BizTalk group configuration cannot create the SSO system without the ENTSSO service account and the master secret backup password; bisrc will configure the group with an existing SSO system (Join) — add biztalk.sso to create it"),
+        );
+    }
+    if let Some(sso) = &bt.sso {
+        let f = &sso.backup_file;
+        let bad = drive_of(f).is_none() || f.ends_with('\\') || f.contains(['"', '\n', '\r']);
+        if bad {
+            out.push(
+                BZ107
+                    .at(f.loc, format!("SSO backup_file `{f}` is not a drive path to a file"))
+                    .hint("write a file path on the BizTalk server, e.g. C:\\BizTalk\\SSO\\secret.bak; copy the file off the server afterwards"),
+            );
+        }
+    }
+    if let (None, Some(db)) = (&bt.rule_engine_account, first(DatabaseRole::RuleEngine)) {
+        out.push(
+            BZ108
+                .at(db.role.loc, format!("rule engine database {} but no `biztalk.rule_engine_account`", db.name))
+                .hint("the Business Rules Engine feature runs the Rule Engine Update Service: add `rule_engine_account: { user: DOMAIN\\name, password: { env: NAME } }` under `biztalk`"),
+        );
+    }
 }
 
 fn databases(inv: &Inventory, out: &mut Vec<Diagnostic>) {
@@ -148,6 +184,12 @@ fn groups(inv: &Inventory, out: &mut Vec<Diagnostic>) {
     let mut all: Vec<&SpStr> = vec![&g.administrators, &g.operators, &g.sso_administrators];
     all.extend(g.host_users.iter());
     all.extend(g.b2b_operators.iter());
+    all.extend(
+        inv.biztalk
+            .sso
+            .iter()
+            .filter_map(|s| s.affiliate_administrators.as_ref()),
+    );
     for grp in all {
         let problem = match grp.split_once('\\') {
             Some((d, n))

@@ -372,6 +372,25 @@ pub const BZ105: Rule = rule(
     Warning,
     "UNC setup media need network credentials (double hop)",
 );
+// ---- BizTalk group configuration accounts ----
+/// SSO database without `biztalk.sso`.
+pub const BZ106: Rule = rule(
+    "BZ106",
+    Warning,
+    "creating the SSO system needs `biztalk.sso`; without it the group configuration joins an existing one",
+);
+/// SSO master secret backup file.
+pub const BZ107: Rule = rule(
+    "BZ107",
+    Error,
+    "the SSO master secret backup file is a drive path on the BizTalk server",
+);
+/// Rule engine database without its service account.
+pub const BZ108: Rule = rule(
+    "BZ108",
+    Warning,
+    "a `rule_engine` database needs `biztalk.rule_engine_account`",
+);
 
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
@@ -380,7 +399,7 @@ pub const RULES: &[Rule] = &[
     BZ041, BZ042, BZ043, BZ044, BZ050, BZ051, BZ052, BZ053, BZ054, BZ055, BZ060, BZ061, BZ062,
     BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078,
     BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094, BZ095, BZ096, BZ100,
-    BZ101, BZ102, BZ103, BZ104, BZ105,
+    BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
 ];
 
 /// The catalogue entry of `code`.

@@ -455,7 +455,7 @@ mod over_sshd {
             .stdout_has("No changes.");
         // JSON stays one document on stdout; the inventory's warning goes to stderr.
         let j = lab.run(&["plan", "--format", "json"]);
-        j.code(0).stderr_has("warning[BZ104]");
+        j.code(0).stderr_has("\"code\":\"BZ104\"");
         assert_eq!(
             j.json()["summary"]["no_op"],
             j.json()["changes"].as_array().unwrap().len()

@@ -875,6 +875,263 @@ fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+// ---------------------------------------------------------------- BizTalk configuration
+
+/// contoso-prod with `biztalk.sso` (a reminder, the default affiliate group) and the rule
+/// engine account.
+fn prod_with_sso() -> String {
+    let text = inventory_text("contoso-prod");
+    let hosts = "      - CONTOSO\\BizTalk Isolated Host Users\n";
+    assert!(text.contains(hosts));
+    text.replacen(
+        hosts,
+        "      - CONTOSO\\BizTalk Isolated Host Users\n    b2b_operators: CONTOSO\\BizTalk B2B Operators\n  sso:\n    service_account: { user: CONTOSO\\svc-entsso, password: { env: BTS_SSO_PASSWORD } }\n    backup_file: C:\\BizTalk\\SSO\\secret.bak\n    backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n    backup_reminder: vault entry <BizTalk SSO> & co\n  rule_engine_account: { user: CONTOSO\\svc-bre, password: { env: BTS_BRE_PASSWORD } }\n",
+        1,
+    )
+}
+
+/// The outline of a configuration XML: one line per element, indented by depth, with the
+/// attributes that identify it (`Name`, `ID`, `Value`, `GUID`, `Selected`, `MSOLAPServer`)
+/// and its text, if any. Comments and descriptions are left out.
+fn config_outline(text: &str) -> String {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(text);
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let line = |e: &quick_xml::events::BytesStart, depth: usize, out: &mut String| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&String::from_utf8_lossy(e.name().as_ref()));
+        for a in e.attributes() {
+            let a = a.unwrap();
+            let k = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            if ["Name", "ID", "Value", "GUID", "Selected", "MSOLAPServer"].contains(&k.as_str()) {
+                out.push_str(&format!(" {k}={}", a.unescape_value().unwrap()));
+            }
+        }
+    };
+    loop {
+        match r.read_event().unwrap() {
+            Event::Start(e) => {
+                line(&e, depth, &mut out);
+                depth += 1;
+            }
+            Event::Empty(e) => line(&e, depth, &mut out),
+            Event::End(_) => depth -= 1,
+            Event::Text(t) => {
+                let t = t.unescape().unwrap();
+                if !t.trim().is_empty() {
+                    out.push_str(&format!(" = {}", t.trim()));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn configuration_of(artifacts: &[Artifact]) -> (&str, &str) {
+    let xml = artifacts
+        .iter()
+        .find(|a| a.step == "biztalk-config")
+        .expect("a Configuration.xml");
+    let apply = artifacts
+        .iter()
+        .find(|a| a.resource == xml.resource && a.step == "apply")
+        .unwrap();
+    (&xml.content, &apply.content)
+}
+
+const SSO_JOIN: &str = "
+  Feature Name=SSOServer,Engine
+    Question ID=IsSecretServer
+      Answer Value=Create GUID={FB7268BE-82D4-4cad-8CFF-6930303DA7E2}
+      Answer Value=Join GUID={B9432756-1620-4bec-8CD9-E6D0B7805AA5} Selected=Yes
+    NTService ID=ENTSSO
+      UserName
+      Domain
+      Password";
+
+const SSO_CREATE: &str = "
+  Feature Name=SSOServer,Engine
+    Question ID=IsSecretServer
+      Answer Value=Create GUID={FB7268BE-82D4-4cad-8CFF-6930303DA7E2} Selected=Yes
+        NTCredential ID=SSOAdminGroup
+          NTAccount = CONTOSO\\SSO Administrators
+        NTCredential ID=SSOAffiliateAdminGroup
+          NTAccount = CONTOSO\\SSO Affiliate Administrators
+        FILE ID=SSO_ID_BACKUP_SECRET_FILE
+          Value = C:\\BizTalk\\SSO\\secret.bak
+        Name ID=SSO_ID_BACKUP_SECRET_PASSWORD
+          Value
+        Name ID=SSO_ID_BACKUP_SECRET_PASSWORD_CONFIRM
+          Value
+        Name ID=SSO_ID_BACKUP_SECRET_REMINDER
+          Value = vault entry <BizTalk SSO> & co
+      Answer Value=Join GUID={B9432756-1620-4bec-8CD9-E6D0B7805AA5}
+    NTService ID=ENTSSO
+      UserName = svc-entsso
+      Domain = CONTOSO
+      Password";
+
+/// contoso-prod's configuration after the SSO feature's question and service: the SSO
+/// database, the group (WMI), the rules engine and the BAM tools without Analysis Services.
+fn prod_rest(b2b: bool, bre_user: &str) -> String {
+    let b2b = if b2b {
+        "
+        NTCredential ID=BTS_B2B_OPERATOR_GROUP
+          NTAccount = CONTOSO\\BizTalk B2B Operators"
+    } else {
+        ""
+    };
+    format!(
+        "
+    SQL ID=SSO_DB_ID
+      Server = BTSSQL01
+      Database = SSODB
+      WindowsSecurity = yes
+      UserName
+      Password
+  Feature Name=WMI
+    SQL ID={{D757DBF9-5D71-4995-9F20-A552B7DFE7F1}}
+      Server = BTSSQL01
+      Database = BizTalkMgmtDb
+      WindowsSecurity = yes
+      UserName
+      Password
+    Question ID=CREATEORJOIN
+      Answer Value=Create GUID={{C4DEF4B8-163E-4a8d-AB01-6C43917248B1}} Selected=Yes
+        SQL ID={{84ADD76E-EBEB-4bb8-B9EB-64F87E483C39}}
+          Server = BTSSQL01
+          Database = BizTalkMsgBoxDb
+          WindowsSecurity = yes
+          UserName
+          Password
+        SQL ID={{1033195A-3C23-4750-BBD0-06BC12A175D4}}
+          Server = BTSSQL01
+          Database = BizTalkDTADb
+          WindowsSecurity = yes
+          UserName
+          Password
+        NTCredential ID=BTS_ADMIN_GROUP
+          NTAccount = CONTOSO\\BizTalk Server Administrators
+        NTCredential ID=BTS_OPERATOR_GROUP
+          NTAccount = CONTOSO\\BizTalk Server Operators{b2b}
+      Answer Value=Join GUID={{4D12E6A3-552E-4936-9DD3-59E1190FA324}}
+  Feature Name=RulesEngine
+    SQL ID={{E6C5E071-D6EB-4c31-BFE6-CA16637FBEEB}}
+      Server = BTSSQL01
+      Database = BizTalkRuleEngineDb
+      WindowsSecurity = yes
+      UserName
+      Password
+    NTService ID={{6ABAD351-9C7B-423e-9FDE-3A5C52441C00}}
+      UserName{bre_user}
+      Domain
+      Password
+  Feature Name=BAMTools
+    SQL ID={{E1FC3106-8DD4-4f12-9EB6-849DD8BDD605}}
+      Server = BTSSQL01
+      Database = BAMPrimaryImport
+      WindowsSecurity = yes
+      UserName
+      Password
+    Question ID={{12A38787-6B24-40ab-8888-5FE8ABA87B26}}
+      Answer Value=Yes GUID={{902F7E20-D6AE-453f-9D23-935ED7AF94C3}}
+      Answer Value=No GUID={{FC612DFE-1273-4f57-8EE3-95216638A67B}} Selected=Yes"
+    )
+}
+
+#[test]
+fn biztalk_configuration_has_the_documented_features_ids_and_guids() {
+    // Without biztalk.sso: join the SSO system; no rule engine account.
+    let plain = render_named("contoso-prod");
+    let (xml, apply) = configuration_of(&plain);
+    assert_eq!(
+        config_outline(xml),
+        format!("\nConfiguration{SSO_JOIN}{}", prod_rest(false, ""))
+    );
+    assert!(
+        !apply.contains("Set-BisrcConfigSecret -Document"),
+        "{apply}"
+    );
+
+    // With biztalk.sso and the rule engine account: create it; passwords stay empty in the
+    // file and the apply step fills each one from its secret through the DOM.
+    let inv = load_text("contoso-prod", &prod_with_sso());
+    let with = render(&inv);
+    assert!(check_all(&with).is_empty(), "{:?}", check_all(&with));
+    let (xml, apply) = configuration_of(&with);
+    assert_eq!(
+        config_outline(xml),
+        format!(
+            "\nConfiguration{SSO_CREATE}{}",
+            prod_rest(true, " = CONTOSO\\svc-bre")
+        )
+    );
+    let fills: Vec<&str> = apply
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Set-BisrcConfigSecret"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        fills,
+        [
+            "Set-BisrcConfigSecret -Document $config -XPath \"/Configuration/Feature[@Name='SSOServer,Engine']/NTService[@ID='ENTSSO']/Password\" -Key 'biztalk.sso.service_password'",
+            "Set-BisrcConfigSecret -Document $config -XPath \"//Name[@ID='SSO_ID_BACKUP_SECRET_PASSWORD']/Value\" -Key 'biztalk.sso.backup_password'",
+            "Set-BisrcConfigSecret -Document $config -XPath \"//Name[@ID='SSO_ID_BACKUP_SECRET_PASSWORD_CONFIRM']/Value\" -Key 'biztalk.sso.backup_password'",
+            "Set-BisrcConfigSecret -Document $config -XPath \"/Configuration/Feature[@Name='RulesEngine']/NTService/Password\" -Key 'biztalk.rule_engine.password'",
+        ]
+    );
+    // Every XPath the apply step fills names an element of the rendered file.
+    for f in &fills {
+        let xpath = f.split('"').nth(1).unwrap();
+        let last = xpath.rsplit('/').next().unwrap();
+        assert!(xml.contains(&format!("<{last}")), "{xpath}");
+    }
+    // The step declares exactly those secrets, and the file is saved only after its private
+    // directory's ACL is set, run, and removed in `finally`.
+    let header = StepHeader::parse(apply).unwrap();
+    assert_eq!(
+        header.secrets,
+        [
+            "biztalk.sso.service_password",
+            "biztalk.sso.backup_password",
+            "biztalk.rule_engine.password"
+        ]
+    );
+    let at = |s: &str| apply.find(s).unwrap_or_else(|| panic!("no {s}"));
+    assert!(at("Set-Acl -LiteralPath $privateDir") < at("$config.Save($xmlPath)"));
+    assert!(at("$config.Save($xmlPath)") < at("& $tool /s $xmlPath /l $logPath"));
+    assert!(at("} finally {") < at("Remove-Item -LiteralPath $privateDir -Recurse"));
+    assert!(at("$config = [xml]$xmlText") < at("Set-BisrcConfigSecret -Document"));
+
+    // BAM Analysis Services only with both the analysis and the star schema databases.
+    let text = inventory_text("scaled-out").replace(
+        "  - { name: BAMStarSchema,    role: bam_star_schema,    instance: FABTRKSQL }\n",
+        "  - { name: BAMStarSchema,    role: bam_star_schema,    instance: FABTRKSQL }\n  - { name: BAMAnalysis,      role: bam_analysis,       instance: FABTRKSQL }\n",
+    );
+    let scaled = render(&load_text("scaled-out", &text));
+    let outline = config_outline(configuration_of(&scaled).0);
+    assert!(outline.contains("      Answer Value=Yes GUID={902F7E20-D6AE-453f-9D23-935ED7AF94C3} Selected=Yes\n        SQL ID={16567D1E-6946-4f4e-BB3F-900DE2648328} MSOLAPServer=Yes\n          Server = FABTRKSQL\\TRACKING\n          Database = BAMAnalysis"), "{outline}");
+    assert!(outline.contains("        SQL ID={B973DB76-BA7F-4a2e-A57E-07EEF54B37A8}\n          Server = FABTRKSQL\\TRACKING\n          Database = BAMStarSchema"), "{outline}");
+    assert!(
+        outline.ends_with("\n      Answer Value=No GUID={FC612DFE-1273-4f57-8EE3-95216638A67B}"),
+        "{outline}"
+    );
+    // The lab has neither rule engine nor BAM databases: no such features.
+    let lab = render_named("lab");
+    let outline = config_outline(configuration_of(&lab).0);
+    assert!(outline.contains("Feature Name=WMI"));
+    assert!(
+        !outline.contains("RulesEngine") && !outline.contains("BAMTools"),
+        "{outline}"
+    );
+    // Out of scope: the hosts (Engine,BTSCfg).
+    assert!(!outline.contains("BTSCfg"));
+}
+
 #[test]
 fn cli_writes_the_tree_and_manifest_without_secrets() {
     let secrets: Vec<(&str, String)> = [
@@ -884,17 +1141,28 @@ fn cli_writes_the_tree_and_manifest_without_secrets() {
         "SQL_DR_ENGINE_PASSWORD",
         "SQL_DR_AGENT_PASSWORD",
         "WITNESS_KEY",
+        "BTS_SSO_PASSWORD",
+        "BTS_SSO_BACKUP_PASSWORD",
+        "BTS_BRE_PASSWORD",
     ]
     .iter()
     .map(|n| (*n, format!("s3cr3t-{n}-q'\"$(x)")))
     .collect();
-    for name in ["contoso-prod", "scaled-out"] {
+    let extra = tempfile::tempdir().unwrap();
+    let sso_inventory = extra.path().join("contoso-prod-sso.yaml");
+    std::fs::write(&sso_inventory, prod_with_sso()).unwrap();
+    for name in ["contoso-prod", "scaled-out", "contoso-prod-sso"] {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("rendered");
+        let source = if name == "contoso-prod-sso" {
+            sso_inventory.clone()
+        } else {
+            repo().join(format!("inventories/{name}.yaml"))
+        };
         let run = |out: &std::path::Path| {
             let mut cmd = bin();
             cmd.args(["--format", "json", "render", "-i"])
-                .arg(repo().join(format!("inventories/{name}.yaml")))
+                .arg(&source)
                 .arg("-o")
                 .arg(out);
             for (k, v) in &secrets {
@@ -961,6 +1229,14 @@ fn cli_writes_the_tree_and_manifest_without_secrets() {
         .into_owned();
         if name == "contoso-prod" {
             assert!(all.contains("$BisrcSecrets['sql.BTSSQL01.engine_password']"));
+        } else if name == "contoso-prod-sso" {
+            for key in [
+                "biztalk.sso.service_password",
+                "biztalk.sso.backup_password",
+                "biztalk.rule_engine.password",
+            ] {
+                assert!(all.contains(&format!("-Key '{key}'")), "{key}");
+            }
         } else {
             assert!(
                 all.contains("-AccessKey $BisrcSecrets['cluster.FABSQLCL01.quorum.access_key']")

@@ -40,6 +40,13 @@ const LAB_SQL2: &str =
     "      - { name: LABSQL2, address: labsql2.lab.local, ips: [192.168.50.12] }";
 const LAB_SQL3: &str = "      - { name: LABSQL2, address: labsql2.lab.local, ips: [192.168.50.12] }\n      - { name: LABSQL3, address: labsql3.lab.local, ips: [192.168.50.13] }";
 
+/// `biztalk.sso` added to the lab (lines 15-18) and to contoso-prod (lines 18-21) with
+/// `rule_engine_account` (line 22).
+const LAB_HOSTS: &str = "    host_users: [LAB\\BizTalk Application Users]\n";
+const LAB_SSO: &str = "    host_users: [LAB\\BizTalk Application Users]\n  sso:\n    service_account: { user: LAB\\svc-entsso, password: { env: BTS_SSO_PASSWORD } }\n    backup_file: C:\\BizTalk\\SSO\\secret.bak\n    backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n";
+const PROD_HOSTS: &str = "      - CONTOSO\\BizTalk Isolated Host Users\n";
+const PROD_SSO: &str = "      - CONTOSO\\BizTalk Isolated Host Users\n  sso:\n    service_account: { user: CONTOSO\\svc-entsso, password: { env: BTS_SSO_PASSWORD } }\n    backup_file: C:\\BizTalk\\SSO\\secret.bak\n    backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n  rule_engine_account: { user: CONTOSO\\svc-bre, password: { env: BTS_BRE_PASSWORD } }\n";
+
 #[rustfmt::skip]
 const CASES: &[Case] = &[
     // load: syntax and types
@@ -139,6 +146,20 @@ const CASES: &[Case] = &[
     case(SCALED, &[("  identity_file: ~/.ssh/id_ed25519\n", ""), ("  password: { file: ~/.config/bisrc/fabrikam.pw }\n", "")], "BZ103", 22, 1),
     case(PROD, &[("  password: { env: BISRC_DEPLOY_PASSWORD }", "")], "BZ104", 24, 0),
     case(PROD, &[("  password: { env: BISRC_DEPLOY_PASSWORD }", "")], "BZ105", 63, 0),
+    // BizTalk group configuration accounts (the examples themselves warn: BZ106, BZ108)
+    case(LAB, &[], "BZ106", 68, 0),
+    case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_file: C:\\BizTalk\\SSO\\secret.bak", "backup_file: secret.bak")], "BZ107", 17, 1),
+    case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_file: C:\\BizTalk\\SSO\\secret.bak", "backup_file: \\\\fs01\\sso\\secret.bak")], "BZ107", 17, 1),
+    case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_file: C:\\BizTalk\\SSO\\secret.bak", "backup_file: C:\\BizTalk\\SSO\\")], "BZ107", 17, 1),
+    case(PROD, &[], "BZ108", 125, 0),
+    // ... and the account and secret rules cover the new accounts
+    case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_password: { env: BTS_SSO_BACKUP_PASSWORD }", "backup_password: Hunter2Secret")], "BZ080", 18, 1),
+    case(PROD, &[(PROD_HOSTS, PROD_SSO), ("svc-bre, password: { env: BTS_BRE_PASSWORD }", "svc-bre, password: Hunter2Secret")], "BZ080", 22, 1),
+    case(LAB, &[(LAB_HOSTS, LAB_SSO), ("user: LAB\\svc-entsso", "user: svc-entsso")], "BZ081", 16, 1),
+    case(PROD, &[(PROD_HOSTS, PROD_SSO), ("user: CONTOSO\\svc-bre", "user: OTHER\\svc-bre")], "BZ084", 22, 0),
+    case(LAB, &[(LAB_HOSTS, LAB_SSO), ("svc-entsso, password: { env: BTS_SSO_PASSWORD } }", "gmsa-entsso$, password: { env: BTS_SSO_PASSWORD } }")], "BZ082", 16, 1),
+    case(PROD, &[(PROD_HOSTS, PROD_SSO), ("svc-bre, password: { env: BTS_BRE_PASSWORD } }", "svc-bre }")], "BZ083", 22, 1),
+    case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n", "backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n    affiliate_administrators: OTHER\\SSO Affiliate Administrators\n")], "BZ078", 19, 1),
 ];
 
 fn mutate(c: &Case) -> String {
@@ -174,6 +195,25 @@ fn run_json(text: &str) -> (crate::harness::Output, Vec<(String, u64)>) {
     (out, found)
 }
 
+/// The warnings every example carries: none of them has `biztalk.sso` (BZ106, at its SSO
+/// database) and contoso-prod has a rule engine database without its account (BZ108).
+const EXAMPLE_WARNINGS: &[(&str, &[(&str, u64)])] = &[
+    ("lab", &[("BZ106", 68)]),
+    ("contoso-prod", &[("BZ106", 124), ("BZ108", 125)]),
+    ("scaled-out", &[("BZ106", 87)]),
+];
+
+fn example_warnings(name: &str, shift: u64) -> Vec<(String, u64)> {
+    EXAMPLE_WARNINGS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap()
+        .1
+        .iter()
+        .map(|(c, l)| (c.to_string(), l - shift))
+        .collect()
+}
+
 #[test]
 fn examples_are_valid() {
     for (name, text) in [("lab", LAB), ("contoso-prod", PROD), ("scaled-out", SCALED)] {
@@ -185,10 +225,10 @@ fn examples_are_valid() {
             );
             rest
         });
-        for t in [text, original.unwrap()] {
+        for (t, shift) in [(text, 0), (original.unwrap(), 1)] {
             let (out, found) = run_json(t);
             out.code(0);
-            assert_eq!(found, vec![], "{name} has diagnostics");
+            assert_eq!(found, example_warnings(name, shift), "{name}: diagnostics");
         }
     }
     let shared = std::path::Path::new("/work/shared/examples");
@@ -197,9 +237,34 @@ fn examples_are_valid() {
             let text = std::fs::read_to_string(e.path()).unwrap();
             let (out, found) = run_json(&text);
             out.code(0);
-            assert_eq!(found, vec![], "{}", e.path().display());
+            let name = e.path().file_stem().unwrap().to_string_lossy().into_owned();
+            let codes: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+            let want = example_warnings(&name, 0);
+            let want: Vec<&str> = want.iter().map(|(c, _)| c.as_str()).collect();
+            assert_eq!(codes, want, "{}", e.path().display());
         }
     }
+}
+
+#[test]
+fn biztalk_sso_and_rule_engine_account_silence_their_warnings() {
+    let text = mutate(&case(PROD, &[(PROD_HOSTS, PROD_SSO)], "", 0, 0));
+    let (out, found) = run_json(&text);
+    out.code(0);
+    assert_eq!(found, vec![]);
+    let text = mutate(&case(LAB, &[(LAB_HOSTS, LAB_SSO)], "", 0, 0));
+    let (out, found) = run_json(&text);
+    out.code(0);
+    assert_eq!(found, vec![]);
+    // Both warnings name what to add.
+    let out = Test::new()
+        .inventory_text(PROD)
+        .args(["validate", "-i", Test::INVENTORY])
+        .run();
+    out.code(0)
+        .stderr_contains("warning[BZ106]: SSO database SSODB but no `biztalk.sso`")
+        .stderr_contains("add biztalk.sso to create it")
+        .stderr_contains("warning[BZ108]: rule engine database BizTalkRuleEngineDb but no `biztalk.rule_engine_account`");
 }
 
 #[test]
@@ -482,7 +547,7 @@ fn warnings_only_exit_zero_and_load_errors_render_as_diagnostics() {
         .stderr_contains(
             "inventory.yaml:53:20: warning[BZ053]: data and log of LABBTSSQL are both on S:",
         )
-        .stderr_contains("valid (1 warning)");
+        .stderr_contains("valid (2 warnings)");
     let out = Test::new()
         .inventory_text(&LAB.replace("tempdb_files: 4", "tempdb_files: four"))
         .args(["validate", "-i", Test::INVENTORY, "--format", "json"])
@@ -520,10 +585,15 @@ fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
     out.code(0).stderr_contains("wrote env/bisrc.yaml");
     let written = std::fs::read_to_string(dir.join("bisrc.yaml")).unwrap();
     assert!(written.starts_with("# bisrc inventory (format version 1)"));
-    // it validates, with no warning
+    // it validates, with one warning: it joins an existing SSO system (no `biztalk.sso`)
     let (v, found) = run_json(&written);
     v.code(0);
-    assert_eq!(found, vec![]);
+    let sso_line = written
+        .lines()
+        .position(|l| l.contains("role: sso"))
+        .unwrap() as u64
+        + 1;
+    assert_eq!(found, vec![("BZ106".to_string(), sso_line)]);
     // no leftover temporary file
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
 

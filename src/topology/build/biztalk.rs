@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::super::resource::{obj, sorted, NameMap, Target};
+use super::super::resource::{obj, sorted, NameMap, SecretUse, Target};
 use super::{server_name, sql_group, Builder};
 use crate::inventory::DatabaseRole;
 use crate::step::ResourceKind;
@@ -105,7 +105,12 @@ impl Builder<'_> {
             ]),
             obj([("configured", json!(true)), ("databases", json!(databases))]),
         );
-        self.last().immutable = vec!["databases"];
+        let (sso_params, rule_engine_params, secrets) = self.group_accounts();
+        let last = self.last();
+        last.immutable = vec!["databases"];
+        last.params.extend(sso_params);
+        last.params.extend(rule_engine_params);
+        last.secrets = secrets;
 
         // Database settings.
         let master = inv.master_messagebox().map(|d| d.name.value.clone());
@@ -236,6 +241,72 @@ impl Builder<'_> {
                 obj([("exists", json!(true)), ("enabled", json!(enabled))]),
             );
         }
+    }
+
+    /// The group configuration's accounts: the SSO parameters (`sso_create` false, and the
+    /// rest null, without `biztalk.sso`: the configuration then joins an existing SSO system),
+    /// the Rule Engine Update Service account, the B2B operators group, and the secrets they
+    /// carry (only references; the values travel in the step payload).
+    fn group_accounts(
+        &self,
+    ) -> (
+        serde_json::Map<String, Value>,
+        serde_json::Map<String, Value>,
+        Vec<SecretUse>,
+    ) {
+        let bt = &self.inv.biztalk;
+        let netbios = &self.inv.domain.netbios.value;
+        let mut secrets = Vec::new();
+        let sso = bt.sso.as_ref();
+        if let Some(s) = sso {
+            if let Some(p) = &s.service_account.password {
+                secrets.push(SecretUse {
+                    key: "biztalk.sso.service_password".into(),
+                    reference: p.value.clone(),
+                });
+            }
+            secrets.push(SecretUse {
+                key: "biztalk.sso.backup_password".into(),
+                reference: s.backup_password.value.clone(),
+            });
+        }
+        let rule_engine = bt.rule_engine_account.as_ref();
+        if let Some(p) = rule_engine.and_then(|a| a.password.as_ref()) {
+            secrets.push(SecretUse {
+                key: "biztalk.rule_engine.password".into(),
+                reference: p.value.clone(),
+            });
+        }
+        let affiliate = sso.map(|s| {
+            s.affiliate_administrators.as_ref().map_or_else(
+                || format!("{netbios}\\SSO Affiliate Administrators"),
+                |a| a.value.clone(),
+            )
+        });
+        let sso_params = obj([
+            ("sso_create", json!(sso.is_some())),
+            (
+                "sso_service_account",
+                json!(sso.map(|s| &s.service_account.user.value)),
+            ),
+            ("sso_backup_file", json!(sso.map(|s| &s.backup_file.value))),
+            (
+                "sso_backup_reminder",
+                json!(sso.and_then(|s| s.backup_reminder.as_ref().map(|r| &r.value))),
+            ),
+            ("sso_affiliate_administrators", json!(affiliate)),
+        ]);
+        let other = obj([
+            (
+                "rule_engine_account",
+                json!(rule_engine.map(|a| &a.user.value)),
+            ),
+            (
+                "b2b_operators",
+                json!(bt.groups.b2b_operators.as_ref().map(|g| &g.value)),
+            ),
+        ]);
+        (sso_params, other, secrets)
     }
 
     pub(super) fn log_shipping(&mut self, site_filter: Option<&str>) {
