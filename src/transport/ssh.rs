@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 use ssh2::{BlockDirections, CheckResult, KnownHostFileKind};
 
 use super::{
-    Auth, ExecOutput, ExecRequest, HostKeyChange, HostSpec, Session, Transport, TransportConfig,
-    TransportError,
+    Auth, ExecOutput, ExecRequest, HostKeyChange, HostSpec, KnownKey, Session, Transport,
+    TransportConfig, TransportError,
 };
 
 /// libssh2's "would block" code.
@@ -86,70 +86,183 @@ pub fn key_type(key_blob: &[u8]) -> Option<String> {
 }
 
 /// The name a host is recorded under in known_hosts: `address`, or `[address]:port` when
-/// the port is not 22.
+/// the port is not 22. Lower-cased, as OpenSSH does before looking a name up.
 pub fn known_hosts_name(address: &str, port: u16) -> String {
+    let address = address.to_ascii_lowercase();
     if port == 22 {
-        address.to_string()
+        address
     } else {
         format!("[{address}]:{port}")
     }
 }
 
-/// The key blob of a known_hosts line (`[marker] hosts type base64 [comment]`).
-fn line_key_blob(line: &str) -> Option<Vec<u8>> {
-    let mut fields = line.split_whitespace();
+/// One parsed known_hosts line: `[@marker] hosts keytype base64 [comment]`.
+struct Entry<'a> {
+    line: usize,
+    marker: Option<&'a str>,
+    hosts: &'a str,
+    key_type: &'a str,
+    b64: &'a str,
+}
+
+fn parse_line(line: usize, text: &str) -> Option<Entry<'_>> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return None;
+    }
+    let mut fields = trimmed.split_whitespace();
     let mut first = fields.next()?;
+    let mut marker = None;
     if first.starts_with('@') {
+        marker = Some(first);
         first = fields.next()?;
     }
-    let _ = first;
-    let _type = fields.next()?;
-    base64::engine::general_purpose::STANDARD
-        .decode(fields.next()?)
-        .ok()
+    Some(Entry {
+        line,
+        marker,
+        hosts: first,
+        key_type: fields.next()?,
+        b64: fields.next()?,
+    })
+}
+
+/// A syntactically valid ed25519 key blob: libssh2 only compares the base64 text of a key,
+/// so any blob of a type it knows serves to ask "does this host field match this name?".
+fn probe_blob() -> Vec<u8> {
+    let mut blob = Vec::with_capacity(51);
+    blob.extend_from_slice(&11u32.to_be_bytes());
+    blob.extend_from_slice(b"ssh-ed25519");
+    blob.extend_from_slice(&32u32.to_be_bytes());
+    blob.extend_from_slice(&[0x42; 32]);
+    blob
+}
+
+/// Whether a known_hosts host field (`name,name2` or hashed `|1|salt|hash`) names `name`
+/// exactly (OpenSSH semantics: `[addr]:port` entries only for that port). libssh2 does the
+/// matching, hashed entries included, on a synthetic line carrying the field and a probe key,
+/// so the key type written on the real line plays no part in it.
+fn host_field_matches(sess: &ssh2::Session, hosts: &str, name: &str) -> Result<bool, ssh2::Error> {
+    let blob = probe_blob();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&blob);
+    // Plain names compare case-insensitively in OpenSSH; hashed ones hash the lower-cased name.
+    let hosts = if hosts.starts_with("|1|") {
+        hosts.to_string()
+    } else {
+        hosts.to_ascii_lowercase()
+    };
+    let mut kh = sess.known_hosts()?;
+    if kh
+        .read_str(
+            &format!("{hosts} ssh-ed25519 {b64}"),
+            KnownHostFileKind::OpenSSH,
+        )
+        .is_err()
+    {
+        return Ok(false);
+    }
+    Ok(matches!(kh.check(name, &blob), CheckResult::Match))
 }
 
 enum HostKeyVerdict {
     Known,
     Unknown,
-    Changed { line: usize, expected: String },
+    Changed(Vec<KnownKey>),
+    Revoked(usize),
 }
 
-/// Checks a presented key against a known_hosts text. Lines libssh2 cannot parse (unknown key
-/// types, certificates) are skipped rather than failing the whole file.
+/// Checks a presented key against a known_hosts text: any entry for the host (any key type,
+/// hashed or not) whose key is the presented one makes it known; entries for the host that
+/// all differ make it changed; no entry at all makes it unknown. `@cert-authority` lines are
+/// ignored (bisrc does not use host certificates); an `@revoked` line holding the presented
+/// key refuses it whatever its host field says.
 fn check_known_hosts(
     sess: &ssh2::Session,
     text: &str,
-    address: &str,
-    port: u16,
+    name: &str,
     key: &[u8],
 ) -> Result<HostKeyVerdict, ssh2::Error> {
-    let mut changed: Option<(usize, String)> = None;
+    let mut others = Vec::new();
+    let mut known = false;
     for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
+        let Some(e) = parse_line(i + 1, line) else {
             continue;
-        }
-        // One KnownHosts per line, so that a mismatch can be tied to its line and key.
-        let mut kh = sess.known_hosts()?;
-        if kh.read_str(trimmed, KnownHostFileKind::OpenSSH).is_err() {
-            continue;
-        }
-        match kh.check_port(address, port, key) {
-            CheckResult::Match => return Ok(HostKeyVerdict::Known),
-            CheckResult::Mismatch if changed.is_none() => {
-                let expected = line_key_blob(trimmed)
-                    .map(|b| fingerprint(&b))
-                    .unwrap_or_else(|| "(unreadable key)".to_string());
-                changed = Some((i + 1, expected));
+        };
+        let blob = base64::engine::general_purpose::STANDARD.decode(e.b64).ok();
+        match e.marker {
+            Some("@revoked") if blob.as_deref() == Some(key) => {
+                return Ok(HostKeyVerdict::Revoked(e.line))
             }
-            _ => {}
+            Some(_) => continue,
+            None => {}
+        }
+        if !host_field_matches(sess, e.hosts, name)? {
+            continue;
+        }
+        if blob.as_deref() == Some(key) {
+            known = true;
+        } else {
+            others.push(KnownKey {
+                line: e.line,
+                key_type: e.key_type.to_string(),
+                fingerprint: blob
+                    .as_deref()
+                    .map(fingerprint)
+                    .unwrap_or_else(|| "(unreadable key)".to_string()),
+            });
         }
     }
-    Ok(match changed {
-        Some((line, expected)) => HostKeyVerdict::Changed { line, expected },
-        None => HostKeyVerdict::Unknown,
+    // Revocation is checked over the whole file before a match is trusted.
+    Ok(if known {
+        HostKeyVerdict::Known
+    } else if others.is_empty() {
+        HostKeyVerdict::Unknown
+    } else {
+        HostKeyVerdict::Changed(others)
     })
+}
+
+/// The host key algorithms libssh2 should offer first for a host: those of the keys
+/// known_hosts holds for it (in file order), then every other supported one. OpenSSH's client
+/// does the same, so a host with several host keys presents the one we know rather than
+/// one we would have to refuse as changed.
+fn host_key_preference(
+    sess: &ssh2::Session,
+    text: &str,
+    name: &str,
+) -> Result<Option<String>, ssh2::Error> {
+    let mut first: Vec<&'static str> = Vec::new();
+    let supported = sess.supported_algs(ssh2::MethodType::HostKey)?;
+    for (i, line) in text.lines().enumerate() {
+        let Some(e) = parse_line(i + 1, line) else {
+            continue;
+        };
+        if e.marker.is_some() || !host_field_matches(sess, e.hosts, name)? {
+            continue;
+        }
+        // An RSA key is signed with rsa-sha2-*; the key type itself names the others.
+        let rsa = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+        let one = [e.key_type];
+        let algs: &[&str] = if e.key_type == "ssh-rsa" { &rsa } else { &one };
+        for a in algs {
+            if let Some(s) = supported.iter().find(|s| *s == a) {
+                if !first.contains(s) {
+                    first.push(s);
+                }
+            }
+        }
+    }
+    if first.is_empty() {
+        return Ok(None);
+    }
+    let rest = supported.iter().filter(|s| !first.contains(s)).copied();
+    Ok(Some(
+        first
+            .iter()
+            .copied()
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join(","),
+    ))
 }
 
 /// Appends one line to known_hosts atomically (temporary file + rename), creating the file
@@ -244,7 +357,24 @@ fn connect_tcp(host: &HostSpec, timeout: Duration) -> Result<TcpStream, Transpor
 }
 
 impl SshTransport {
-    fn verify_host_key(&self, sess: &ssh2::Session, host: &HostSpec) -> Result<(), TransportError> {
+    fn read_known_hosts(&self) -> Result<String, TransportError> {
+        let path = &self.config.known_hosts;
+        match std::fs::read_to_string(path) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(TransportError::KnownHostsFile {
+                path: path.display().to_string(),
+                detail: format!("cannot read: {e}"),
+            }),
+        }
+    }
+
+    fn verify_host_key(
+        &self,
+        sess: &ssh2::Session,
+        host: &HostSpec,
+        text: &str,
+    ) -> Result<(), TransportError> {
         let (key, _) = sess.host_key().ok_or_else(|| TransportError::Connect {
             host: host.name.clone(),
             endpoint: host.endpoint(),
@@ -252,38 +382,33 @@ impl SshTransport {
         })?;
         let key = key.to_vec();
         let path = &self.config.known_hosts;
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(TransportError::KnownHostsFile {
-                    path: path.display().to_string(),
-                    detail: format!("cannot read: {e}"),
-                })
-            }
-        };
-        let verdict =
-            check_known_hosts(sess, &text, &host.address, host.port, &key).map_err(|e| {
-                TransportError::Internal {
-                    host: host.name.clone(),
-                    detail: format!("known_hosts check: {e}"),
-                }
-            })?;
         let name = known_hosts_name(&host.address, host.port);
+        let verdict =
+            check_known_hosts(sess, text, &name, &key).map_err(|e| TransportError::Internal {
+                host: host.name.clone(),
+                detail: format!("known_hosts check: {e}"),
+            })?;
         let presented = fingerprint(&key);
         let ktype = key_type(&key).unwrap_or_else(|| "unknown".into());
         match verdict {
             HostKeyVerdict::Known => Ok(()),
-            HostKeyVerdict::Changed { line, expected } => {
+            HostKeyVerdict::Changed(known) => {
                 Err(TransportError::HostKeyChanged(Box::new(HostKeyChange {
                     host: host.name.clone(),
                     known_hosts_name: name,
                     known_hosts: path.display().to_string(),
-                    line,
-                    expected,
+                    presented_type: ktype,
                     presented,
+                    known,
                 })))
             }
+            HostKeyVerdict::Revoked(line) => Err(TransportError::HostKeyRevoked {
+                host: host.name.clone(),
+                known_hosts_name: name,
+                known_hosts: path.display().to_string(),
+                line,
+                fingerprint: presented,
+            }),
             HostKeyVerdict::Unknown if self.config.accept_new_host_keys => {
                 let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
                 append_known_host(path, &format!("{name} {ktype} {b64}"))
@@ -352,6 +477,18 @@ impl Transport for SshTransport {
         })?;
         sess.set_tcp_stream(tcp);
         sess.set_blocking(true);
+        let known_hosts = self.read_known_hosts()?;
+        let name = known_hosts_name(&host.address, host.port);
+        let internal = |what: &str, e: ssh2::Error| TransportError::Internal {
+            host: host.name.clone(),
+            detail: format!("{what}: {e}"),
+        };
+        let pref = host_key_preference(&sess, &known_hosts, &name)
+            .map_err(|e| internal("known_hosts lookup", e))?;
+        if let Some(pref) = pref {
+            sess.method_pref(ssh2::MethodType::HostKey, &pref)
+                .map_err(|e| internal("host key preference", e))?;
+        }
         // Bounds every blocking step of handshake and authentication (inactivity timeout).
         sess.set_timeout(u32::try_from(ct.as_millis()).unwrap_or(u32::MAX).max(1));
         sess.handshake().map_err(|e| {
@@ -370,7 +507,7 @@ impl Transport for SshTransport {
                 }
             }
         })?;
-        self.verify_host_key(&sess, host)?;
+        self.verify_host_key(&sess, host, &known_hosts)?;
         self.authenticate(&sess, host)?;
         let ka = u32::try_from(self.config.keepalive.as_secs()).unwrap_or(u32::MAX);
         sess.set_keepalive(false, ka.max(1));
@@ -682,6 +819,59 @@ mod tests {
     fn known_hosts_names_bracket_non_default_ports() {
         assert_eq!(known_hosts_name("sql01", 22), "sql01");
         assert_eq!(known_hosts_name("127.0.0.2", 2222), "[127.0.0.2]:2222");
+    }
+
+    #[test]
+    fn known_hosts_entries_match_by_host_whatever_their_key_type() {
+        let sess = ssh2::Session::new().unwrap();
+        let key = probe_blob();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+        let other = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA==";
+        let text = format!(
+            "sql01 ssh-ed25519 {b64}\n\
+             [sql01]:2222 ecdsa-sha2-nistp256 {other}\n\
+             @cert-authority [sql01]:2222 ssh-ed25519 {b64}\n\
+             sql02,[SQL02]:2200 sk-ssh-ed25519@openssh.com AAAAnotakey\n"
+        );
+        // Plain `sql01` is for port 22 only, as in OpenSSH; the CA line is ignored.
+        let v = check_known_hosts(&sess, &text, &known_hosts_name("SQL01", 2222), &key).unwrap();
+        let HostKeyVerdict::Changed(k) = v else {
+            panic!("expected a change")
+        };
+        assert_eq!(
+            k,
+            vec![KnownKey {
+                line: 2,
+                key_type: "ecdsa-sha2-nistp256".into(),
+                fingerprint: fingerprint(
+                    &base64::engine::general_purpose::STANDARD
+                        .decode(other)
+                        .unwrap()
+                ),
+            }]
+        );
+        assert!(matches!(
+            check_known_hosts(&sess, &text, "sql01", &key).unwrap(),
+            HostKeyVerdict::Known
+        ));
+        // A key type libssh2 cannot parse still counts as a key for the host.
+        let v = check_known_hosts(&sess, &text, &known_hosts_name("sql02", 2200), &key).unwrap();
+        assert!(
+            matches!(&v, HostKeyVerdict::Changed(k) if k[0].line == 4 && k[0].key_type == "sk-ssh-ed25519@openssh.com")
+        );
+        assert!(matches!(
+            check_known_hosts(&sess, &text, "sql03", &key).unwrap(),
+            HostKeyVerdict::Unknown
+        ));
+        assert_eq!(
+            host_key_preference(&sess, &text, "[sql01]:2222")
+                .unwrap()
+                .unwrap()
+                .split(',')
+                .next(),
+            Some("ecdsa-sha2-nistp256")
+        );
+        assert_eq!(host_key_preference(&sess, &text, "sql03").unwrap(), None);
     }
 
     #[test]

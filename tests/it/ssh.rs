@@ -11,11 +11,13 @@ use bisrc::inventory::SecretRef;
 use bisrc::step::{Payload, PayloadStep, StepAction, StepOutcome, WIRE_VERSION};
 use bisrc::transport::ssh::SshTransport;
 use bisrc::transport::{
-    fan_out, run_on_hosts, run_payload, windows, Auth, ExecOutput, ExecRequest, HostSpec, Session,
-    Transport, TransportError, TransportEvent,
+    fan_out, run_on_hosts, run_payload, windows, Auth, ExecOutput, ExecRequest, HostSpec, KnownKey,
+    Session, Transport, TransportError, TransportEvent,
 };
 
-use crate::sshd::{key_fingerprint, keygen, require_root, Options, SshdFleet};
+use crate::sshd::{
+    key_fingerprint, keygen, keygen_with, public_key_fields, require_root, Options, SshdFleet,
+};
 
 fn req(cmd: &str, stdin: Vec<u8>, secs: u64) -> ExecRequest {
     ExecRequest {
@@ -223,20 +225,176 @@ fn changed_host_key_is_refused_even_with_the_opt_in() {
         panic!("expected HostKeyChanged, got {err:?}")
     };
     assert_eq!(d.host, "node01");
-    assert_eq!(d.line, 2);
-    assert_eq!(d.expected, key_fingerprint(&other_pub));
-    assert_eq!(d.presented, host.fingerprint());
-    assert_ne!(d.expected, d.presented);
+    assert_eq!(
+        d.known,
+        vec![KnownKey {
+            line: 2,
+            key_type: "ssh-ed25519".into(),
+            fingerprint: key_fingerprint(&other_pub),
+        }]
+    );
+    assert_eq!(
+        (d.presented_type.as_str(), d.presented.as_str()),
+        ("ssh-ed25519", host.fingerprint().as_str())
+    );
     let msg = err.to_string();
     assert!(
-        msg.contains(&d.expected) && msg.contains(&d.presented),
+        msg.contains(&d.known[0].fingerprint) && msg.contains(&d.presented),
         "{msg}"
     );
-    assert!(
-        msg.contains("remove the old line from known_hosts"),
-        "{msg}"
-    );
+    assert!(msg.contains("remove those lines"), "{msg}");
     assert_eq!(std::fs::read_to_string(&kh).unwrap(), contents);
+}
+
+/// `ssh-keygen -H` output for one known_hosts line (the host field hashed).
+fn hashed(dir: &std::path::Path, line: &str) -> String {
+    let f = dir.join("to_hash");
+    std::fs::write(&f, format!("{line}\n")).unwrap();
+    let out = std::process::Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(text.starts_with("|1|"), "{text}");
+    text.trim_end().to_string()
+}
+
+#[test]
+fn keys_of_other_types_for_the_host_refuse_a_new_key_even_with_the_opt_in() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let ecdsa = dir.path().join("ecdsa_key");
+    keygen_with(&ecdsa, "ecdsa", "");
+    let rsa = dir.path().join("rsa_key");
+    keygen_with(&rsa, "rsa", "");
+    let name = format!("[{}]:{}", host.address, host.port);
+    let ecdsa_fields = public_key_fields(&ecdsa.with_extension("pub"));
+    let rsa_fields = public_key_fields(&rsa.with_extension("pub"));
+    // The host's own ed25519 key, recorded for another port, is not a key for this host.
+    let other_port = format!(
+        "[{}]:{} {}",
+        host.address,
+        host.port + 1,
+        public_key_fields(&host.host_key_pub)
+    );
+    let contents = format!(
+        "{other_port}\n{name} {ecdsa_fields}\n# rebuilt in 2025\n{}\n",
+        hashed(dir.path(), &format!("{name} {rsa_fields}"))
+    );
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, &contents).unwrap();
+    let expected = vec![
+        KnownKey {
+            line: 2,
+            key_type: "ecdsa-sha2-nistp256".into(),
+            fingerprint: key_fingerprint(&ecdsa.with_extension("pub")),
+        },
+        KnownKey {
+            line: 4,
+            key_type: "ssh-rsa".into(),
+            fingerprint: key_fingerprint(&rsa.with_extension("pub")),
+        },
+    ];
+    for accept in [false, true] {
+        let mut cfg = fleet.config();
+        cfg.known_hosts = kh.clone();
+        cfg.accept_new_host_keys = accept;
+        let err = SshTransport::new(cfg)
+            .connect(&host.spec())
+            .err()
+            .unwrap_or_else(|| panic!("accept={accept}: a key of another type was let in"));
+        let TransportError::HostKeyChanged(d) = &err else {
+            panic!("accept={accept}: expected HostKeyChanged, got {err:?}")
+        };
+        assert_eq!(d.known, expected, "accept={accept}");
+        assert_eq!(d.presented_type, "ssh-ed25519");
+        assert_eq!(d.presented, host.fingerprint());
+        assert_eq!(d.known_hosts_name, name);
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "node01: HOST KEY CHANGED for {name}: the host presented ssh-ed25519 key {}, ",
+                host.fingerprint()
+            )),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!(
+                "(line 2 ecdsa-sha2-nistp256 {}; line 4 ssh-rsa {})",
+                expected[0].fingerprint, expected[1].fingerprint
+            )),
+            "{msg}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&kh).unwrap(),
+            contents,
+            "accept={accept}: known_hosts must not change"
+        );
+    }
+}
+
+#[test]
+fn the_key_type_known_hosts_holds_is_negotiated_first() {
+    let fleet = SshdFleet::start(
+        1,
+        Options {
+            extra_host_key_types: vec!["ecdsa"],
+            ..Options::default()
+        },
+    );
+    let host = &fleet.hosts()[0];
+    let ecdsa_pub = fleet.dir().join("node01_host_key_ecdsa.pub");
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    // Only the host's ECDSA key is known; libssh2 would prefer ed25519 if not told otherwise.
+    std::fs::write(
+        &kh,
+        format!(
+            "[{}]:{} {}\n",
+            host.address,
+            host.port,
+            public_key_fields(&ecdsa_pub)
+        ),
+    )
+    .unwrap();
+    let mut cfg = fleet.config();
+    cfg.known_hosts = kh;
+    let mut s = SshTransport::new(cfg)
+        .connect(&host.spec())
+        .unwrap_or_else(|e| panic!("the known ECDSA key must be negotiated: {e}"));
+    assert_eq!(run(s.as_mut(), "printf ok").stdout, b"ok");
+}
+
+#[test]
+fn a_revoked_host_key_is_refused() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(
+        &kh,
+        format!(
+            "{}\n@revoked * {}\n",
+            host.known_hosts_line(),
+            public_key_fields(&host.host_key_pub)
+        ),
+    )
+    .unwrap();
+    let mut cfg = fleet.config();
+    cfg.known_hosts = kh;
+    let err = SshTransport::new(cfg)
+        .connect(&host.spec())
+        .err()
+        .expect("a revoked key must be refused");
+    assert!(
+        matches!(&err, TransportError::HostKeyRevoked { line: 2, fingerprint, .. }
+            if *fingerprint == host.fingerprint()),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -42,6 +42,9 @@ pub struct Options {
     pub set_env: Vec<(String, String)>,
     /// How many of the hosts (the last ones) live in their own network namespace.
     pub netns_hosts: usize,
+    /// Host key types each sshd gets in addition to ed25519 (`ecdsa`, `rsa`); known_hosts
+    /// still lists only the ed25519 key.
+    pub extra_host_key_types: Vec<&'static str>,
 }
 
 /// A network namespace holding one host, linked to the root namespace by a veth pair.
@@ -145,9 +148,26 @@ pub fn require_root(what: &str) {
 
 /// Generates an ed25519 key pair at `path` (private, mode 0600) and `path.pub`.
 pub fn keygen(path: &Path) {
-    run(Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "bisrc-test", "-f"])
-        .arg(path));
+    keygen_with(path, "ed25519", "");
+}
+
+/// Generates a key pair of `key_type` (`ed25519`, `ecdsa`, `rsa`) protected by `passphrase`
+/// (empty: none) at `path` and `path.pub`.
+pub fn keygen_with(path: &Path, key_type: &str, passphrase: &str) {
+    let mut cmd = Command::new("ssh-keygen");
+    cmd.args(["-q", "-t", key_type, "-N", passphrase, "-C", "bisrc-test"]);
+    if key_type == "rsa" {
+        // 2048 bits: plenty for a test key and much faster to generate than the default.
+        cmd.args(["-b", "2048"]);
+    }
+    run(cmd.arg("-f").arg(path));
+}
+
+/// The `type base64` part of a public key file.
+pub fn public_key_fields(pub_file: &Path) -> String {
+    let text = std::fs::read_to_string(pub_file).expect("public key");
+    let mut f = text.split_whitespace();
+    format!("{} {}", f.next().unwrap(), f.next().unwrap())
 }
 
 /// `SHA256:...` of a public key file, from `ssh-keygen -lf`.
@@ -254,6 +274,13 @@ impl SshdFleet {
             let name = format!("node{:02}", i + 1);
             let key = fleet.dir.path().join(format!("{name}_host_key"));
             keygen(&key);
+            for t in &fleet.opts.extra_host_key_types {
+                keygen_with(
+                    &fleet.dir.path().join(format!("{name}_host_key_{t}")),
+                    t,
+                    "",
+                );
+            }
             let (address, port, netns) = if i < loopback {
                 let a = next_loopback();
                 let p = free_port(&a);
@@ -302,6 +329,12 @@ impl SshdFleet {
             key = h.host_key_pub.with_extension("").display(),
             d = d.display(),
         );
+        for t in &self.opts.extra_host_key_types {
+            conf.push_str(&format!(
+                "HostKey {}_{t}\n",
+                h.host_key_pub.with_extension("").display()
+            ));
+        }
         // Every session command carries the fleet's tag, so Drop can find the commands
         // whose sshd parent already exited (they are re-parented to init).
         let mut pairs = vec![format!("\"{TAG_VAR}={}\"", self.tag)];
