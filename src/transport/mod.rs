@@ -72,9 +72,10 @@ pub fn hosts_from_inventory(inv: &Inventory) -> Vec<HostSpec> {
 /// One way to authenticate, with what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
-    /// A private key file (OpenSSH or PEM format, no passphrase).
+    /// A private key file (OpenSSH or PEM format), unlocked with
+    /// [`TransportConfig::identity_passphrase`] when it is encrypted.
     Key(PathBuf),
-    /// The SSH agent at `SSH_AUTH_SOCK`.
+    /// The SSH agent at [`TransportConfig::agent_socket`] (default `SSH_AUTH_SOCK`).
     Agent,
     /// A password read from a secret reference when it is needed.
     Password(SecretRef),
@@ -99,6 +100,10 @@ pub struct TransportConfig {
     pub user: String,
     /// Authentication methods, tried in this order.
     pub auth: Vec<Auth>,
+    /// Passphrase of the key files of [`Auth::Key`], resolved only when a key is tried.
+    pub identity_passphrase: Option<SecretRef>,
+    /// The agent's socket; `None` means the `SSH_AUTH_SOCK` of this process at connect time.
+    pub agent_socket: Option<PathBuf>,
     /// The known_hosts file host keys are checked against.
     pub known_hosts: PathBuf,
     /// Record unknown host keys instead of refusing them (a changed key is always refused).
@@ -180,6 +185,8 @@ impl TransportConfig {
         Ok(TransportConfig {
             user,
             auth,
+            identity_passphrase: c.identity_passphrase.as_ref().map(|p| p.value.clone()),
+            agent_socket: None,
             known_hosts,
             accept_new_host_keys: o.accept_new_host_keys,
             connect_timeout: secs(&c.connect_timeout_s, 10),
@@ -620,6 +627,19 @@ mod tests {
         assert_eq!(cfg.keepalive, Duration::from_secs(15));
         assert!(cfg.accept_new_host_keys);
         assert_eq!(cfg.parallelism, 3);
+        assert_eq!(cfg.identity_passphrase, None);
+        assert_eq!(
+            cfg.agent_socket, None,
+            "None: SSH_AUTH_SOCK at connect time"
+        );
+
+        let mut c = inv.connection.clone();
+        c.identity_passphrase = Some(Spanned::new(SecretRef::File(PathBuf::from("/k.pass"))));
+        let cfg = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap();
+        assert_eq!(
+            cfg.identity_passphrase,
+            Some(SecretRef::File(PathBuf::from("/k.pass")))
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ use bisrc::transport::{
 };
 
 use crate::sshd::{
-    key_fingerprint, keygen, keygen_with, public_key_fields, require_root, Options, SshdFleet,
+    key_fingerprint, keygen, keygen_with, public_key_fields, require_root, Options, SshAgent,
+    SshdFleet,
 };
 
 fn req(cmd: &str, stdin: Vec<u8>, secs: u64) -> ExecRequest {
@@ -435,6 +436,206 @@ fn wrong_client_key_is_refused_naming_every_method_tried() {
     assert!(err
         .to_string()
         .starts_with("node01: authentication as bisrct refused; tried: key "));
+}
+
+/// A process-unique environment variable name for a secret of one test.
+fn unique_env(what: &str) -> String {
+    format!("BISRC_TEST_{what}_{}", std::process::id())
+}
+
+#[test]
+fn password_logon_works_fails_cleanly_and_is_the_fallback_after_a_wrong_key() {
+    let fleet = SshdFleet::start(
+        1,
+        Options {
+            password_auth: true,
+            ..Options::default()
+        },
+    );
+    let password = fleet
+        .password
+        .clone()
+        .expect("a password fleet has a password");
+    let wrong = format!("{password}-wrong");
+    let good_var = unique_env("PW_GOOD");
+    let bad_var = unique_env("PW_BAD");
+    std::env::set_var(&good_var, &password);
+    std::env::set_var(&bad_var, &wrong);
+    let host = fleet.hosts()[0].spec();
+
+    // The right password logs on and runs a command, as the password user.
+    let mut cfg = fleet.config();
+    cfg.auth = vec![Auth::Password(SecretRef::Env(good_var.clone()))];
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("password logon: {e}"));
+    let out = run(s.as_mut(), "id -un");
+    assert_eq!(
+        out.stdout,
+        format!("{}\n", crate::sshd::PASSWORD_USER).as_bytes()
+    );
+
+    // A wrong password is refused, naming the method and the reference, never the values.
+    cfg.auth = vec![Auth::Password(SecretRef::Env(bad_var.clone()))];
+    let err = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .err()
+        .expect("a wrong password must be refused");
+    let TransportError::AuthRefused { tried, user, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    assert_eq!(user, crate::sshd::PASSWORD_USER);
+    assert_eq!(tried.len(), 1, "{tried:?}");
+    assert!(
+        tried[0].starts_with(&format!("password (env:{bad_var}): ")),
+        "{tried:?}"
+    );
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(
+            !text.contains(&password) && !text.contains(&wrong),
+            "a password leaked: {text}"
+        );
+    }
+
+    // auth_order key then password: the wrong key fails, the password logs on.
+    let dir = tempfile::tempdir().unwrap();
+    let stranger = dir.path().join("stranger_key");
+    keygen(&stranger);
+    cfg.auth = vec![
+        Auth::Key(stranger),
+        Auth::Password(SecretRef::Env(good_var.clone())),
+    ];
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("password after a refused key: {e}"));
+    assert_eq!(run(s.as_mut(), "printf fallback").stdout, b"fallback");
+    // The same order with the wrong password: both attempts are reported, in order.
+    cfg.auth[1] = Auth::Password(SecretRef::Env(bad_var.clone()));
+    let err = SshTransport::new(cfg).connect(&host).err().unwrap();
+    let TransportError::AuthRefused { tried, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    let methods: Vec<&str> = tried
+        .iter()
+        .map(|t| t.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(methods, vec!["key", "password"], "{tried:?}");
+    assert!(!err.to_string().contains(&wrong));
+    std::env::remove_var(&good_var);
+    std::env::remove_var(&bad_var);
+}
+
+#[test]
+fn agent_logon_uses_the_configured_socket() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = fleet.hosts()[0].spec();
+    let agent = SshAgent::start();
+    let mut cfg = fleet.config();
+    cfg.auth = vec![Auth::Agent];
+    cfg.agent_socket = Some(agent.socket.clone());
+
+    // An empty agent is reported as such.
+    let err = SshTransport::new(cfg.clone()).connect(&host).err().unwrap();
+    let TransportError::AuthRefused { tried, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    assert_eq!(
+        tried,
+        &vec![format!("agent ({}): holds no keys", agent.socket.display())]
+    );
+
+    // A stranger's key first, then the authorized one: every identity is offered.
+    let dir = tempfile::tempdir().unwrap();
+    let stranger = dir.path().join("stranger_key");
+    keygen(&stranger);
+    agent.add(&stranger);
+    agent.add(&fleet.client_key);
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("agent logon: {e}"));
+    assert_eq!(run(s.as_mut(), "printf agent").stdout, b"agent");
+
+    // A socket nobody listens on fails naming it.
+    cfg.agent_socket = Some(dir.path().join("no-agent.sock"));
+    let err = SshTransport::new(cfg).connect(&host).err().unwrap();
+    let TransportError::AuthRefused { tried, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    assert!(
+        tried[0].starts_with(&format!(
+            "agent ({}): cannot connect: ",
+            dir.path().join("no-agent.sock").display()
+        )),
+        "{tried:?}"
+    );
+}
+
+#[test]
+fn passphrase_protected_key_needs_the_right_passphrase() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = fleet.hosts()[0].spec();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("locked_key");
+    keygen_with(&key, "ed25519", "secretphrase");
+    fleet.authorize(&key.with_extension("pub"));
+    let good_var = unique_env("PASSPHRASE_GOOD");
+    let bad_var = unique_env("PASSPHRASE_BAD");
+    std::env::set_var(&good_var, "secretphrase");
+    std::env::set_var(&bad_var, "not-the-phrase");
+    let mut cfg = fleet.config();
+    cfg.auth = vec![Auth::Key(key.clone())];
+
+    cfg.identity_passphrase = Some(SecretRef::Env(good_var.clone()));
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("the right passphrase: {e}"));
+    assert_eq!(run(s.as_mut(), "printf unlocked").stdout, b"unlocked");
+
+    let refused = |cfg: &bisrc::transport::TransportConfig| -> Vec<String> {
+        let err = SshTransport::new(cfg.clone()).connect(&host).err().unwrap();
+        let text = format!("{err} {err:?}");
+        assert!(
+            !text.contains("secretphrase") && !text.contains("not-the-phrase"),
+            "a passphrase leaked: {text}"
+        );
+        match err {
+            TransportError::AuthRefused { tried, .. } => tried,
+            other => panic!("expected AuthRefused, got {other:?}"),
+        }
+    };
+    cfg.identity_passphrase = Some(SecretRef::Env(bad_var.clone()));
+    assert_eq!(
+        refused(&cfg),
+        vec![format!(
+            "key {}: the passphrase (env:{bad_var}) does not unlock it (wrong passphrase?)",
+            key.display()
+        )]
+    );
+    cfg.identity_passphrase = None;
+    assert_eq!(
+        refused(&cfg),
+        vec![format!(
+            "key {}: the key is protected by a passphrase; set connection.identity_passphrase \
+             ({{env: NAME}} or {{file: PATH}})",
+            key.display()
+        )]
+    );
+    let unset = unique_env("PASSPHRASE_UNSET");
+    cfg.identity_passphrase = Some(SecretRef::Env(unset.clone()));
+    assert_eq!(
+        refused(&cfg),
+        vec![format!(
+            "key {}: passphrase (env:{unset}): environment variable {unset} is not set",
+            key.display()
+        )]
+    );
+    // A passphrase configured for an unencrypted key is not needed and not read.
+    cfg.auth = vec![Auth::Key(fleet.client_key.clone())];
+    SshTransport::new(cfg)
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("clear key with a passphrase configured: {e}"));
+    std::env::remove_var(&good_var);
+    std::env::remove_var(&bad_var);
 }
 
 #[test]
