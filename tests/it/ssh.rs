@@ -845,25 +845,114 @@ fn cutting_a_link_mid_command_fails_only_that_host() {
     }
 }
 
+/// The names in a directory, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
-fn sftp_upload_writes_the_exact_bytes() {
+fn sftp_upload_writes_the_exact_bytes_through_a_temporary_name() {
     let fleet = SshdFleet::start(1, Options::default());
     let mut s = connect(&fleet, 0);
-    let target = fleet.writable_dir().join("media.bin");
-    let bytes = noise(300 * 1024 + 7, 7);
+    let dir = fleet.writable_dir();
+    let target = dir.join("media.bin");
+    let bytes = noise(3 * 1024 * 1024 + 7, 7);
     s.upload(target.to_str().unwrap(), &bytes).unwrap();
     assert!(std::fs::read(&target).unwrap() == bytes);
-    // Overwriting truncates.
+    assert_eq!(
+        listing(&dir),
+        vec!["media.bin"],
+        "no temporary file remains"
+    );
+    // Overwriting replaces the whole file (rename onto an existing target).
     s.upload(target.to_str().unwrap(), b"short").unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"short");
+    assert_eq!(listing(&dir), vec!["media.bin"]);
+    // An empty file is a file.
+    s.upload(dir.join("empty").to_str().unwrap(), b"").unwrap();
+    assert_eq!(std::fs::read(dir.join("empty")).unwrap(), b"");
     // A path the user cannot write is an error naming host and path; the session survives.
     let err = s.upload("/root/forbidden.bin", b"x").unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("node01: upload to /root/forbidden.bin failed: "),
+            .starts_with("node01: upload to /root/forbidden.bin failed: cannot create the file: "),
         "{err}"
     );
     assert_eq!(run(s.as_mut(), "printf still").stdout, b"still");
+}
+
+#[test]
+fn failed_upload_leaves_neither_a_partial_target_nor_a_temporary_file() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut s = connect(&fleet, 0);
+    let dir = fleet.writable_dir();
+    // The target is a non-empty directory: the data is written, the rename fails.
+    let target = dir.join("occupied");
+    let out = run(
+        s.as_mut(),
+        &format!("mkdir {0} && printf keep > {0}/inside", target.display()),
+    );
+    assert_eq!(out.exit_status, 0);
+    let err = s
+        .upload(target.to_str().unwrap(), &noise(200 * 1024, 3))
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "node01: upload to {} failed: rename into place: ",
+            target.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        listing(&dir),
+        vec!["occupied"],
+        "the temporary file was removed"
+    );
+    assert_eq!(listing(&target), vec!["inside"]);
+    assert_eq!(std::fs::read(target.join("inside")).unwrap(), b"keep");
+    assert_eq!(run(s.as_mut(), "printf alive").stdout, b"alive");
+}
+
+#[test]
+fn upload_to_a_server_that_never_answers_stops_at_the_deadline() {
+    let fleet = SshdFleet::start(
+        1,
+        Options {
+            sftp_subsystem: Some("/bin/sleep 60".into()),
+            ..Options::default()
+        },
+    );
+    let mut cfg = fleet.config();
+    cfg.command_timeout = Duration::from_secs(2);
+    let mut s = SshTransport::new(cfg)
+        .connect(&fleet.hosts()[0].spec())
+        .unwrap();
+    let target = fleet.writable_dir().join("never.bin");
+    let started = Instant::now();
+    let err = s.upload(target.to_str().unwrap(), b"data").unwrap_err();
+    let elapsed = started.elapsed();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(&format!(
+            "node01: upload to {} failed: did not finish within 2 s (",
+            target.display()
+        )),
+        "{msg}"
+    );
+    // Hang guard, not a performance assertion.
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(!target.exists());
+    // The session is retired after an abandoned upload.
+    let again = s.exec(&req("true", Vec::new(), 5)).unwrap_err();
+    assert!(
+        matches!(again, TransportError::ConnectionLost { .. }),
+        "{again:?}"
+    );
 }
 
 /// A stand-in node behind `ForceCommand`: records the command line it was asked to run and

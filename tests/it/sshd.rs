@@ -49,6 +49,9 @@ pub struct Options {
     /// /etc/shadow itself) and logs on as [`PASSWORD_USER`], whose password the fleet sets to
     /// a fresh random value ([`SshdFleet::password`]).
     pub password_auth: bool,
+    /// Replaces `internal-sftp` as the `sftp` subsystem (e.g. `/bin/sleep 60`: an SFTP
+    /// server that never answers).
+    pub sftp_subsystem: Option<String>,
 }
 
 /// The account of password fleets. Not [`USER`]: every test process resets `USER`'s
@@ -395,13 +398,18 @@ impl SshdFleet {
              AuthorizedKeysFile {d}/authorized_keys\nUsePAM no\nPasswordAuthentication {pw}\n\
              KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
              PermitRootLogin prohibit-password\nStrictModes no\nUseDNS no\n\
-             Subsystem sftp internal-sftp\nMaxStartups 200:30:400\nMaxSessions 50\n\
+             Subsystem sftp {sftp}\nMaxStartups 200:30:400\nMaxSessions 50\n\
              LogLevel VERBOSE\n",
             port = h.port,
             addr = h.address,
             key = h.host_key_pub.with_extension("").display(),
             d = d.display(),
             pw = if self.opts.password_auth { "yes" } else { "no" },
+            sftp = self
+                .opts
+                .sftp_subsystem
+                .as_deref()
+                .unwrap_or("internal-sftp"),
         );
         for t in &self.opts.extra_host_key_types {
             conf.push_str(&format!(
