@@ -1,6 +1,7 @@
-//! `bisrc graph`.
+//! `bisrc graph`: the resource graph as Graphviz DOT on stdout.
 
 use super::{InventoryArgs, Outcome};
+use crate::topology::Topology;
 use crate::ui::Ui;
 
 /// Arguments of `bisrc graph`.
@@ -8,10 +9,17 @@ use crate::ui::Ui;
 pub struct Args {
     #[command(flatten)]
     inv: InventoryArgs,
+    /// Only one site.
+    #[arg(long, value_name = "NAME")]
+    site: Option<String>,
 }
 
 /// Runs `bisrc graph`.
 pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
-    let _ = (args.inv, ui);
-    super::not_yet("graph")
+    let Some(loaded) = super::validate::load_valid(&args.inv.inventory, ui) else {
+        return Ok(Outcome::Failure);
+    };
+    let topo = Topology::build(&loaded.inventory, args.site.as_deref())?;
+    ui.emit_text(&topo.to_dot());
+    Ok(Outcome::Success)
 }

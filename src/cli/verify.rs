@@ -1,17 +1,53 @@
-//! `bisrc verify`.
+//! `bisrc verify`: run every check; optionally rehearse failovers; JUnit for CI.
 
-use super::{InventoryArgs, Outcome};
+use std::path::PathBuf;
+
+use super::plan::{prepare, RunArgs, SelectArgs};
+use super::Outcome;
+use crate::engine::planfile::write_atomic;
 use crate::ui::Ui;
 
 /// Arguments of `bisrc verify`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    inv: InventoryArgs,
+    run: RunArgs,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Move every clustered role to each possible owner and back, checking after each move.
+    #[arg(long)]
+    failover: bool,
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 /// Runs `bisrc verify`.
 pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
-    let _ = (args.inv, ui);
-    super::not_yet("verify")
+    let Some(setup) = prepare(&args.run, ui)? else {
+        return Ok(Outcome::Failure);
+    };
+    let progress = ui.progress();
+    let scripts = setup.scripts();
+    let ctx = setup.context(&scripts, progress.sender());
+    let result = (|| {
+        let mut report = crate::engine::verify::verify(&ctx, &args.select.selection())?;
+        if args.failover {
+            report.failover = Some(crate::engine::failover::rehearse(&ctx)?);
+            report.resummarize();
+        }
+        anyhow::Ok(report)
+    })();
+    drop(ctx);
+    progress.finish();
+    let report = result?;
+    if let Some(path) = &args.junit {
+        write_atomic(path, crate::engine::junit::to_junit(&report)?.as_bytes())?;
+    }
+    ui.verify_report(&report);
+    Ok(if report.ok() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
 }

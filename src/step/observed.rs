@@ -214,7 +214,10 @@ impl Observed {
     pub fn exists(&self) -> bool {
         match self {
             Observed::WindowsFeature(o) => o.installed,
-            Observed::DtcNetwork(_) | Observed::Firewall(_) | Observed::Quorum(_) => true,
+            // The local MSDTC and the cluster's quorum configuration always exist once
+            // the node (or cluster) does: only their settings can differ.
+            Observed::DtcNetwork(_) | Observed::Quorum(_) => true,
+            Observed::Firewall(o) => !o.open_tcp_ports.is_empty() || o.dtc_rule_group_enabled,
             Observed::ClusterValidation(o) => o.report_exists,
             Observed::Cluster(o) => o.exists,
             Observed::ClusterNode(o) => o.member,
@@ -224,7 +227,7 @@ impl Observed {
             Observed::SsoRole(o) => o.exists,
             Observed::SqlFci(o) => o.installed,
             Observed::SqlFciNode(o) => o.installed,
-            Observed::SqlOwners(_) => true,
+            Observed::SqlOwners(o) => !o.preferred_owners.is_empty(),
             Observed::SqlConfig(o) => o.reachable,
             Observed::SqlLogin(o) => o.exists,
             Observed::BiztalkGroup(o) => o.configured,
@@ -620,14 +623,7 @@ mod tests {
             assert_eq!(back, sample);
             assert!(!kind.observed_fields().is_empty(), "{kind:?}");
             assert!(
-                !sample.exists()
-                    || matches!(
-                        kind,
-                        ResourceKind::DtcNetwork
-                            | ResourceKind::Firewall
-                            | ResourceKind::Quorum
-                            | ResourceKind::SqlOwners
-                    )
+                !sample.exists() || matches!(kind, ResourceKind::DtcNetwork | ResourceKind::Quorum)
             );
         }
     }

@@ -8,6 +8,7 @@
 //! what travels on standard input (it may hold secrets).
 
 pub mod fanout;
+pub mod simulated;
 pub mod ssh;
 pub mod windows;
 

@@ -1,8 +1,11 @@
 //! UI: everything the user sees (diagnostics, plans, progress, reports). The only module
 //! allowed to print.
 
+pub mod apply;
 pub mod diagnostic;
+pub mod plan;
 pub mod progress;
+pub mod verify;
 
 mod sim;
 

@@ -1,9 +1,13 @@
 //! The integration test binary: one module per feature, sharing the CLI harness
 //! (`harness.rs`) and the sshd fixture (`sshd.rs`).
 
+mod apply;
+mod cycle;
 mod harness;
+mod plan;
 mod render;
 mod sim;
 mod ssh;
 mod sshd;
 mod validate;
+mod verify;

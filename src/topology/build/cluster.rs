@@ -30,9 +30,9 @@ impl Builder<'_> {
             format!("cluster.{cname}.validation"),
             ResourceKind::ClusterValidation,
             site,
-            Target::Node {
-                host: first.clone(),
-            },
+            // Any member can run it: the cluster answers from every node, so a down first
+            // node does not hide the cluster (New-Cluster falls back to the first reachable).
+            owner(CORE_GROUP, &nodes),
             features.clone(),
             obj([("cluster", json!(cname)), ("nodes", json!(nodes))]),
             obj([("report_exists", json!(true)), ("passed", json!(true))]),
@@ -43,9 +43,9 @@ impl Builder<'_> {
             format!("cluster.{cname}"),
             ResourceKind::Cluster,
             site,
-            Target::Node {
-                host: first.clone(),
-            },
+            // Any member can run it: the cluster answers from every node, so a down first
+            // node does not hide the cluster (New-Cluster falls back to the first reachable).
+            owner(CORE_GROUP, &nodes),
             cluster_deps,
             obj([
                 ("nodes", json!([first])),

@@ -27,9 +27,9 @@ impl Builder<'_> {
             candidates: candidates.to_vec(),
         };
         let owners: Vec<String> = i.owners(c).into_iter().map(str::to_string).collect();
-        let Some(first_owner) = owners.first().cloned() else {
+        if owners.is_empty() {
             return;
-        };
+        }
         let group = sql_group(i);
         deps.extend(owners.iter().map(|n| format!("node.{n}.firewall")));
         let (network, mask) = network_for_ip(site, &i.ip);
@@ -83,9 +83,9 @@ impl Builder<'_> {
             format!("sql.{}", i.name),
             ResourceKind::SqlFci,
             site,
-            Target::Node {
-                host: first_owner.clone(),
-            },
+            // Probed through the cluster from any candidate; setup (InstallFailoverCluster)
+            // runs on the first reachable owner while the group does not exist yet.
+            owner(&group, &owners),
             deps,
             params.clone(),
             obj([

@@ -1,0 +1,113 @@
+//! Adapters from the engine's seams to the real pieces: any `transport::Transport` as a
+//! [`Connector`] (one session per host; a payload runs through `transport::run_payload`),
+//! and `render::Renderer` as [`Scripts`]. Thin by design: no logic beyond conversion.
+
+use std::time::Duration;
+
+use crate::inventory::Inventory;
+use crate::render::Renderer;
+use crate::step::{Payload, StepAction, StepOutcome};
+use crate::topology::{Host, Resource, Topology};
+use crate::transport::{self, windows, ExecRequest, HostSpec, Session, Transport};
+
+use super::host::{Conn, Connector};
+use super::Scripts;
+
+/// A transport seen as a connector.
+pub struct TransportConnector<T: Transport> {
+    transport: T,
+    default_port: u16,
+    deadline: Duration,
+}
+
+impl<T: Transport> TransportConnector<T> {
+    /// Wraps `transport`; `default_port` is `connection.port` (22 when unset), `deadline`
+    /// the per-command deadline.
+    pub fn new(transport: T, default_port: u16, deadline: Duration) -> Self {
+        TransportConnector {
+            transport,
+            default_port,
+            deadline,
+        }
+    }
+
+    /// The wrapped transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+}
+
+/// The transport's view of a topology host.
+pub fn host_spec(h: &Host, default_port: u16) -> HostSpec {
+    HostSpec {
+        name: h.name.clone(),
+        address: h.address.clone(),
+        port: h.port.unwrap_or(default_port),
+        site: h.site.clone(),
+    }
+}
+
+struct SessionConn {
+    session: Box<dyn Session>,
+    deadline: Duration,
+}
+
+impl Conn for SessionConn {
+    fn run(&mut self, payload: &Payload) -> Result<Vec<StepOutcome>, String> {
+        transport::run_payload(self.session.as_mut(), payload, self.deadline)
+            .map_err(|e| e.to_string())
+    }
+
+    fn exec_script(&mut self, script: &str) -> Result<(String, i32), String> {
+        let out = self
+            .session
+            .exec(&ExecRequest {
+                command_line: format!(
+                    "powershell -NoProfile -NonInteractive -EncodedCommand {}",
+                    windows::encode_powershell(script)
+                ),
+                stdin: Vec::new(),
+                deadline: self.deadline,
+            })
+            .map_err(|e| e.to_string())?;
+        Ok((
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.exit_status,
+        ))
+    }
+}
+
+impl<T: Transport> Connector for TransportConnector<T> {
+    fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, String> {
+        let session = self
+            .transport
+            .connect(&host_spec(host, self.default_port))
+            .map_err(|e| e.to_string())?;
+        Ok(Box::new(SessionConn {
+            session,
+            deadline: self.deadline,
+        }))
+    }
+}
+
+/// The renderer seen as the engine's script source.
+pub struct RenderScripts<'a> {
+    /// Templates.
+    pub renderer: &'a Renderer,
+    /// Inventory.
+    pub inventory: &'a Inventory,
+    /// Topology.
+    pub topology: &'a Topology,
+}
+
+impl Scripts for RenderScripts<'_> {
+    fn fingerprint(&self) -> String {
+        self.renderer.fingerprint()
+    }
+
+    fn script(&self, resource: &Resource, action: StepAction) -> Result<String, String> {
+        self.renderer
+            .step(self.inventory, self.topology, resource, action)
+            .map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,93 @@
+//! Progress events: the engine sends owned [`Event`]s over one `mpsc` channel; one UI consumer
+//! renders them. Events carry no secret values (errors are scrubbed before they are sent).
+//! Reports (`Plan`, `ApplyReport`, `VerifyReport`) are returned, not streamed: events are
+//! for progress only, so a consumer that drops them loses nothing but the progress display.
+
+use serde::Serialize;
+
+use crate::step::StepAction;
+
+/// One progress event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A connection to a host was opened.
+    HostConnected {
+        /// Host name.
+        host: String,
+    },
+    /// A host could not be reached; its steps are unknown / never run.
+    HostUnreachable {
+        /// Host name.
+        host: String,
+        /// Why.
+        reason: String,
+    },
+    /// A batch of steps (probe or verify) was sent to a host.
+    BatchStarted {
+        /// Host name.
+        host: String,
+        /// The action.
+        action: StepAction,
+        /// Number of steps in the payload.
+        steps: usize,
+    },
+    /// A batch finished.
+    BatchFinished {
+        /// Host name.
+        host: String,
+        /// The action.
+        action: StepAction,
+        /// Whether the payload ran (individual steps may still have failed).
+        ok: bool,
+        /// Wall-clock milliseconds.
+        duration_ms: u64,
+    },
+    /// An apply step started.
+    StepStarted {
+        /// Resource address.
+        address: String,
+        /// Host it runs on.
+        host: String,
+    },
+    /// An apply step finished.
+    StepFinished {
+        /// Resource address.
+        address: String,
+        /// Host it ran on.
+        host: String,
+        /// Whether it succeeded (applied and no drift left).
+        ok: bool,
+        /// Error when it failed (scrubbed).
+        error: Option<String>,
+        /// Wall-clock milliseconds.
+        duration_ms: u64,
+    },
+    /// An apply step will not run.
+    StepSkipped {
+        /// Resource address.
+        address: String,
+        /// Why (a failed dependency, an interrupt, blocked, unknown).
+        reason: String,
+    },
+    /// A failover move started.
+    MoveStarted {
+        /// Cluster group.
+        group: String,
+        /// Destination node.
+        to: String,
+    },
+    /// A failover move finished.
+    MoveFinished {
+        /// Cluster group.
+        group: String,
+        /// Destination node.
+        to: String,
+        /// Whether the group came online there.
+        ok: bool,
+        /// Wall-clock milliseconds.
+        duration_ms: u64,
+    },
+    /// Ctrl-C: no new steps start; running ones finish.
+    Interrupted,
+}

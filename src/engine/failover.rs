@@ -1,0 +1,301 @@
+//! Failover rehearsal (`verify --failover`): move every clustered role (SQL FCI groups, the
+//! DTC and SSO roles) to each of its possible owners and back, as `group_owner` steps
+//! (`Move-ClusterGroup`) run on the group's current owner, re-running the cluster and SQL
+//! checks after each move and timing it. A move to an unreachable node is reported failed
+//! without being tried. It produces a [`FailoverReport`] ending with where every role runs.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::step::{Observed, Payload, PayloadStep, ResourceKind, StepAction, WIRE_VERSION};
+use crate::topology::{Resource, Target};
+
+use super::event::Event;
+use super::plan::{groups_of, GroupOwnership};
+use super::probe::{choose_host, run_batched};
+use super::verify::{checks_of, CheckResult};
+use super::Context;
+
+/// One move of a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Move {
+    /// Cluster.
+    pub cluster: String,
+    /// Group.
+    pub group: String,
+    /// Owner before the move (none when unknown).
+    pub from: Option<String>,
+    /// Destination.
+    pub to: String,
+    /// The group came online on `to`.
+    pub ok: bool,
+    /// Not attempted (destination unreachable).
+    pub skipped: bool,
+    /// Milliseconds from the move command to the group online.
+    pub duration_ms: u64,
+    /// What happened.
+    pub detail: String,
+    /// Cluster and SQL checks after the move.
+    pub checks: Vec<CheckResult>,
+}
+
+/// The rehearsal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailoverReport {
+    /// Moves in order.
+    pub moves: Vec<Move>,
+    /// Where every group runs at the end.
+    pub final_owners: Vec<GroupOwnership>,
+}
+
+impl FailoverReport {
+    /// Every move succeeded and every check after it passed.
+    pub fn ok(&self) -> bool {
+        self.moves
+            .iter()
+            .all(|m| m.ok && m.checks.iter().all(|c| c.ok))
+    }
+}
+
+/// The ad-hoc `group_owner` resource that moves `group` to `to`.
+pub fn group_owner(
+    cluster: &str,
+    group: &str,
+    candidates: &[String],
+    site: &str,
+    to: &str,
+) -> Resource {
+    let obj = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+    Resource {
+        address: format!("failover.{cluster}.{group}"),
+        kind: ResourceKind::GroupOwner,
+        site: site.to_string(),
+        target: Target::Owner {
+            cluster: cluster.to_string(),
+            group: group.to_string(),
+            candidates: candidates.to_vec(),
+        },
+        depends_on: Vec::new(),
+        params: obj(serde_json::json!({"cluster": cluster, "group": group})),
+        desired: obj(serde_json::json!({"exists": true, "owner": to, "state": "Online"})),
+        immutable: Vec::new(),
+        serial_group: None,
+        secrets: Vec::new(),
+    }
+}
+
+fn owners(ctx: &Context) -> anyhow::Result<Vec<GroupOwnership>> {
+    let clusters: Vec<&Resource> = ctx
+        .topology
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Cluster)
+        .collect();
+    let runs = run_batched(ctx, &clusters, StepAction::Probe)?;
+    let mut out = Vec::new();
+    for (r, run) in clusters.iter().zip(runs) {
+        if let Some(o) = run
+            .result
+            .ok()
+            .and_then(|v| v.get("observed").cloned())
+            .and_then(|v| Observed::from_probe(r.kind, v).ok())
+        {
+            out.extend(groups_of(r, &o));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the rehearsal.
+pub fn rehearse(ctx: &Context) -> anyhow::Result<FailoverReport> {
+    // Roles to move: one per (cluster, group), with their possible owners.
+    let mut roles: Vec<(&str, &str, &[String], &str)> = Vec::new();
+    // Every owner-bound resource names its group; the core group and the pool of unowned
+    // disks are not roles.
+    for r in &ctx.topology.resources {
+        if let Target::Owner {
+            cluster,
+            group,
+            candidates,
+        } = &r.target
+        {
+            if group == crate::topology::CORE_GROUP || group == crate::topology::AVAILABLE_STORAGE {
+                continue;
+            }
+            if !roles.iter().any(|x| x.0 == cluster && x.1 == group) {
+                roles.push((cluster, group, candidates, &r.site));
+            }
+        }
+    }
+    // Checks re-run after each move: the cluster's and the SQL instances'.
+    let check_res: Vec<&Resource> = ctx
+        .topology
+        .resources
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                ResourceKind::Cluster | ResourceKind::SqlFci | ResourceKind::SqlConfig
+            )
+        })
+        .collect();
+
+    let mut current = owners(ctx)?;
+    let mut moves = Vec::new();
+    for (cluster, group, candidates, site) in roles {
+        let find = |cur: &[GroupOwnership]| {
+            cur.iter()
+                .find(|g| {
+                    g.cluster.eq_ignore_ascii_case(cluster) && g.group.eq_ignore_ascii_case(group)
+                })
+                .map(|g| g.owner.clone())
+        };
+        let Some(home) = find(&current) else {
+            moves.push(Move {
+                cluster: cluster.into(),
+                group: group.into(),
+                from: None,
+                to: candidates.join(", "),
+                ok: false,
+                skipped: true,
+                duration_ms: 0,
+                detail: format!("{group} does not exist in {cluster}; run `bisrc apply` first"),
+                checks: Vec::new(),
+            });
+            continue;
+        };
+        let others: Vec<&String> = candidates
+            .iter()
+            .filter(|c| !c.eq_ignore_ascii_case(&home))
+            .collect();
+        for to in others {
+            for dest in [to.clone(), home.clone()] {
+                let from = find(&current);
+                if from
+                    .as_deref()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(&dest))
+                {
+                    continue;
+                }
+                let m = move_group(
+                    ctx, cluster, group, candidates, site, from, &dest, &check_res,
+                )?;
+                let failed_there = !m.ok;
+                moves.push(m);
+                current = owners(ctx)?;
+                if failed_there {
+                    // No "move back" from a move that did not happen.
+                    break;
+                }
+            }
+        }
+    }
+    Ok(FailoverReport {
+        moves,
+        final_owners: current,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn move_group(
+    ctx: &Context,
+    cluster: &str,
+    group: &str,
+    candidates: &[String],
+    site: &str,
+    from: Option<String>,
+    to: &str,
+    check_res: &[&Resource],
+) -> anyhow::Result<Move> {
+    let mut m = Move {
+        cluster: cluster.into(),
+        group: group.into(),
+        from: from.clone(),
+        to: to.into(),
+        ok: false,
+        skipped: false,
+        duration_ms: 0,
+        detail: String::new(),
+        checks: Vec::new(),
+    };
+    if let Err(reason) = ctx.pool.connect(to) {
+        m.skipped = true;
+        m.detail = format!("not attempted: {to} is unreachable: {reason}");
+        return Ok(m);
+    }
+    let res = group_owner(cluster, group, candidates, site, to);
+    // Run on the current owner when it is up, else on any reachable member.
+    let host = match from.as_deref().filter(|f| ctx.pool.connect(f).is_ok()) {
+        Some(f) => f.to_string(),
+        None => match choose_host(ctx, &res.target) {
+            Ok(h) => h,
+            Err(e) => {
+                m.detail = e;
+                return Ok(m);
+            }
+        },
+    };
+    let payload = Payload {
+        version: WIRE_VERSION,
+        steps: vec![
+            PayloadStep {
+                script: ctx
+                    .scripts
+                    .script(&res, StepAction::Apply)
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            },
+            PayloadStep {
+                script: ctx
+                    .scripts
+                    .script(&res, StepAction::Probe)
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            },
+        ],
+        continue_on_error: false,
+        secrets: Default::default(),
+    };
+    ctx.emit(Event::MoveStarted {
+        group: group.into(),
+        to: to.into(),
+    });
+    let t = Instant::now();
+    let result = ctx.pool.run(&host, &payload);
+    m.duration_ms = t.elapsed().as_millis() as u64;
+    match result {
+        Err(e) => m.detail = ctx.scrub(&e),
+        Ok(outcomes) => {
+            let apply = outcomes.iter().find(|o| o.index == 0);
+            let probe = outcomes.iter().find(|o| o.index == 1);
+            match (apply, probe) {
+                (Some(a), _) if !a.ok => m.detail = ctx.scrub(a.error.trim()),
+                (_, Some(p)) if p.ok => {
+                    let obs = p
+                        .result
+                        .as_ref()
+                        .and_then(|v| v.get("observed"))
+                        .cloned()
+                        .map(|v| Observed::from_probe(ResourceKind::GroupOwner, v));
+                    match obs {
+                        Some(Ok(Observed::GroupOwner(g))) => {
+                            let owner = g.owner.unwrap_or_default();
+                            let state = g.state.unwrap_or_default();
+                            m.ok = owner.eq_ignore_ascii_case(to) && state == "Online";
+                            m.detail = format!("{group} is {state} on {owner}");
+                        }
+                        _ => m.detail = "the probe after the move printed no owner".into(),
+                    }
+                }
+                _ => m.detail = "the node reported no result for the move".into(),
+            }
+        }
+    }
+    ctx.emit(Event::MoveFinished {
+        group: group.into(),
+        to: to.into(),
+        ok: m.ok,
+        duration_ms: m.duration_ms,
+    });
+    m.checks = checks_of(ctx, check_res)?;
+    Ok(m)
+}

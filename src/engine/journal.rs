@@ -1,0 +1,102 @@
+//! The apply journal: one JSON line per event of a run (run started, each step's start, end
+//! and outcome, skipped steps, run finished), appended and flushed as it happens so a killed
+//! run still leaves its record. File: `<state dir>/journal/<timestamp>-<run id>.jsonl`. It
+//! takes scrubbed entries; it never holds a payload or a secret value.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::now_rfc3339;
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// UTC time, RFC 3339.
+    pub ts: String,
+    /// Run ID.
+    pub run_id: String,
+    /// `run_started`, `step_started`, `step_finished`, `step_skipped`, `run_finished`.
+    pub kind: String,
+    /// Resource address (step entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Host (step entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `succeeded`, `failed`, `never_ran`, or the run's summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Error or skip reason (scrubbed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Duration of a finished step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+/// An open journal.
+pub struct Journal {
+    /// The file.
+    pub path: PathBuf,
+    run_id: String,
+    file: Mutex<File>,
+}
+
+impl Journal {
+    /// Creates `<state_dir>/journal/<timestamp>-<run_id>.jsonl`.
+    pub fn create(state_dir: &Path, run_id: &str) -> anyhow::Result<Journal> {
+        let dir = state_dir.join("journal");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        // An absolute path, so the report names the file wherever it is read.
+        let dir = dir.canonicalize().unwrap_or(dir);
+        let stamp = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))
+            .unwrap_or_default();
+        let path = dir.join(format!("{stamp}-{run_id}.jsonl"));
+        let file = std::fs::OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot create the journal {}: {e}", path.display()))?;
+        Ok(Journal {
+            path,
+            run_id: run_id.to_string(),
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Appends one entry (errors are ignored: the report still carries every outcome).
+    pub fn record(
+        &self,
+        kind: &str,
+        address: Option<&str>,
+        host: Option<&str>,
+        outcome: Option<&str>,
+        detail: Option<&str>,
+        duration_ms: Option<u64>,
+    ) {
+        let e = Entry {
+            ts: now_rfc3339(),
+            run_id: self.run_id.clone(),
+            kind: kind.to_string(),
+            address: address.map(str::to_string),
+            host: host.map(str::to_string),
+            outcome: outcome.map(str::to_string),
+            detail: detail.map(str::to_string),
+            duration_ms,
+        };
+        if let Ok(mut line) = serde_json::to_string(&e) {
+            line.push('\n');
+            let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = f.write_all(line.as_bytes());
+            let _ = f.flush();
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Plan: probe every selected resource (batched per host), diff observed against desired,
+//! and return a [`Plan`] — a plain value that the UI renders (human or JSON) and that plan
+//! files store. It takes a context and a selection; it never changes anything on a node.
+//! bisrc never deletes: a plan has no destroy action.
+
+use serde::{Deserialize, Serialize};
+
+use crate::step::{Observed, ResourceKind, StepAction};
+use crate::topology::{Resource, Target};
+
+use super::diff::{diff, Action, AttrChange};
+use super::probe::run_batched;
+use super::{canonical_json, now_rfc3339, sha256_hex, Context};
+
+/// Version of the plan JSON (`major.minor`: minor = additive, major = breaking).
+pub const FORMAT_VERSION: &str = "1.0";
+
+/// Which resources to act on (`--target`, `--exclude`; dependencies follow).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// Address globs to include (all when empty).
+    pub targets: Vec<String>,
+    /// Address globs to leave out.
+    pub excludes: Vec<String>,
+}
+
+/// The result of `bisrc plan`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// [`FORMAT_VERSION`].
+    pub format_version: String,
+    /// Environment name.
+    pub environment: String,
+    /// `--site`, if any.
+    pub site: Option<String>,
+    /// When the plan was made (UTC, RFC 3339). Display only.
+    pub created: String,
+    /// The selection the plan was made with (apply of a plan file re-plans with it).
+    pub selection: Selection,
+    /// One entry per selected resource, in dependency order (no-ops included).
+    pub changes: Vec<Change>,
+    /// Every cluster group and its current owner, as the cluster probes reported them.
+    pub groups: Vec<GroupOwnership>,
+    /// Counts per action.
+    pub summary: Summary,
+}
+
+/// What plan proposes for one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Resource address.
+    pub address: String,
+    /// Resource kind.
+    pub kind: ResourceKind,
+    /// The proposed action.
+    pub action: Action,
+    /// Where its steps run: a host name, or `owner of GROUP`.
+    pub runs_on: String,
+    /// The host the probe ran on (none when unreachable).
+    pub probed_on: Option<String>,
+    /// Differing attributes (`key: observed → desired`).
+    pub attributes: Vec<AttrChange>,
+    /// Why blocked (with the manual path) or why unknown.
+    pub reason: Option<String>,
+    /// Addresses it depends on.
+    pub depends_on: Vec<String>,
+    /// SHA-256 of the canonical JSON of the observed state (none when unknown). A plan file
+    /// is stale when a re-probe gives another fingerprint.
+    pub fingerprint: Option<String>,
+}
+
+/// The owner of one cluster group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupOwnership {
+    /// Cluster name.
+    pub cluster: String,
+    /// Group name.
+    pub group: String,
+    /// Owner node.
+    pub owner: String,
+    /// Group state.
+    pub state: String,
+}
+
+/// Counts per action.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// To create.
+    pub create: usize,
+    /// To update.
+    pub update: usize,
+    /// Nothing to do.
+    pub no_op: usize,
+    /// Will not change in place.
+    pub blocked: usize,
+    /// Could not be probed.
+    pub unknown: usize,
+}
+
+impl Plan {
+    /// Whether anything is not a no-op (for `--detailed-exitcode`: blocked and unknown count,
+    /// since the environment is not known to match the inventory).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// The change for `address`.
+    pub fn change(&self, address: &str) -> Option<&Change> {
+        self.changes.iter().find(|c| c.address == address)
+    }
+
+    /// The owner of `group` in `cluster`, as last probed.
+    pub fn owner_of(&self, cluster: &str, group: &str) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|g| {
+                g.cluster.eq_ignore_ascii_case(cluster) && g.group.eq_ignore_ascii_case(group)
+            })
+            .map(|g| g.owner.as_str())
+    }
+}
+
+/// Where a target runs, for display.
+pub fn runs_on(t: &Target) -> String {
+    match t {
+        Target::Node { host } => host.clone(),
+        Target::Owner { group, .. } => format!("owner of {group}"),
+    }
+}
+
+/// The cluster name a `cluster` resource manages.
+pub fn cluster_name(r: &Resource) -> String {
+    r.desired
+        .get("name")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| r.address.trim_start_matches("cluster.").to_string())
+}
+
+/// Group owners reported by a cluster probe.
+pub fn groups_of(r: &Resource, o: &Observed) -> Vec<GroupOwnership> {
+    match o {
+        Observed::Cluster(c) if c.exists => c
+            .groups
+            .iter()
+            .map(|g| GroupOwnership {
+                cluster: cluster_name(r),
+                group: g.name.clone(),
+                owner: g.owner.clone(),
+                state: g.state.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Fingerprint of an observed state.
+pub fn fingerprint(o: &Observed) -> String {
+    sha256_hex(canonical_json(&serde_json::Value::Object(o.attributes())).as_bytes())
+}
+
+/// Probes the selected resources and diffs them.
+pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
+    let selected = ctx
+        .topology
+        .select(&selection.targets, &selection.excludes)?;
+    let runs = run_batched(ctx, &selected, StepAction::Probe)?;
+    let mut changes = Vec::with_capacity(selected.len());
+    let mut groups = Vec::new();
+    let mut summary = Summary::default();
+    for (r, run) in selected.iter().zip(runs) {
+        let observed = run.result.and_then(|v| {
+            let obs = v
+                .get("observed")
+                .cloned()
+                .ok_or_else(|| "the probe printed no observed state".to_string())?;
+            Observed::from_probe(r.kind, obs)
+        });
+        let change = match observed {
+            Err(reason) => Change {
+                address: r.address.clone(),
+                kind: r.kind,
+                action: Action::Unknown,
+                runs_on: runs_on(&r.target),
+                probed_on: run.host,
+                attributes: Vec::new(),
+                reason: Some(reason),
+                depends_on: r.depends_on.clone(),
+                fingerprint: None,
+            },
+            Ok(o) => {
+                groups.extend(groups_of(r, &o));
+                let d = diff(r, &o);
+                Change {
+                    address: r.address.clone(),
+                    kind: r.kind,
+                    action: d.action,
+                    runs_on: runs_on(&r.target),
+                    probed_on: run.host,
+                    attributes: d.attributes,
+                    reason: d.reason,
+                    depends_on: r.depends_on.clone(),
+                    fingerprint: Some(fingerprint(&o)),
+                }
+            }
+        };
+        match change.action {
+            Action::Create => summary.create += 1,
+            Action::Update => summary.update += 1,
+            Action::NoOp => summary.no_op += 1,
+            Action::Blocked => summary.blocked += 1,
+            Action::Unknown => summary.unknown += 1,
+        }
+        changes.push(change);
+    }
+    Ok(Plan {
+        format_version: FORMAT_VERSION.to_string(),
+        environment: ctx.topology.environment.clone(),
+        site: ctx.topology.site.clone(),
+        created: now_rfc3339(),
+        selection: selection.clone(),
+        changes,
+        groups,
+        summary,
+    })
+}

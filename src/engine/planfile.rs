@@ -1,0 +1,144 @@
+//! Plan files (`plan -o FILE`, `apply FILE`): the plan plus the hashes of what it was made
+//! from (inventory text, templates) and, per resource, the fingerprint of the observed state
+//! it relied on. It takes a plan and produces a file written atomically (temp + rename); on
+//! apply it tells exactly why a saved plan is stale. A plan file holds no secret value.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::plan::Plan;
+
+/// Version of the plan file layout.
+pub const PLANFILE_VERSION: u32 = 1;
+
+/// What `plan -o` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanFile {
+    /// [`PLANFILE_VERSION`].
+    pub planfile_version: u32,
+    /// bisrc version that wrote it.
+    pub bisrc_version: String,
+    /// SHA-256 of the inventory file's text.
+    pub inventory_hash: String,
+    /// `Renderer::fingerprint()` of the templates in use.
+    pub template_hash: String,
+    /// The plan (each change carries its observed-state fingerprint).
+    pub plan: Plan,
+}
+
+impl PlanFile {
+    /// Wraps a plan.
+    pub fn new(plan: Plan, inventory_hash: String, template_hash: String) -> PlanFile {
+        PlanFile {
+            planfile_version: PLANFILE_VERSION,
+            bisrc_version: env!("CARGO_PKG_VERSION").to_string(),
+            inventory_hash,
+            template_hash,
+            plan,
+        }
+    }
+
+    /// Writes the file atomically (a temp file beside it, then rename).
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(self)? + "\n";
+        write_atomic(path, text.as_bytes())
+    }
+
+    /// Reads a plan file.
+    pub fn read(path: &Path) -> anyhow::Result<PlanFile> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read plan file {}: {e}", path.display()))?;
+        let pf: PlanFile = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not a bisrc plan file: {e}; make one with `bisrc plan -o FILE`",
+                path.display()
+            )
+        })?;
+        if pf.planfile_version != PLANFILE_VERSION {
+            anyhow::bail!(
+                "{} is plan file version {}, this bisrc reads version {PLANFILE_VERSION}; run plan again",
+                path.display(),
+                pf.planfile_version
+            );
+        }
+        Ok(pf)
+    }
+
+    /// Refuses a plan made from another inventory or other templates.
+    pub fn check_sources(&self, inventory_hash: &str, template_hash: &str) -> Result<(), String> {
+        if self.inventory_hash != inventory_hash {
+            return Err(
+                "the plan is stale: plan was made from another inventory (its hash differs from \
+                 this inventory's); run `bisrc plan -o FILE` again with this inventory"
+                    .to_string(),
+            );
+        }
+        if self.template_hash != template_hash {
+            return Err(
+                "the plan is stale: the templates changed since the plan was made (template hash \
+                 differs); run `bisrc plan -o FILE` again"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Refuses the plan when a fresh probe does not give the same observed states, naming
+    /// each resource that changed.
+    pub fn check_fresh(&self, fresh: &Plan) -> Result<(), String> {
+        let mut changed = Vec::new();
+        for c in &self.plan.changes {
+            match fresh.change(&c.address) {
+                None => changed.push(format!(
+                    "{} (no longer in the inventory selection)",
+                    c.address
+                )),
+                Some(f) if f.fingerprint != c.fingerprint || f.action != c.action => {
+                    let how = if f.action != c.action {
+                        format!("was {}, now {}", c.action.as_str(), f.action.as_str())
+                    } else {
+                        "observed state changed".to_string()
+                    };
+                    changed.push(format!("{} ({how})", c.address));
+                }
+                Some(_) => {}
+            }
+        }
+        for f in &fresh.changes {
+            if self.plan.change(&f.address).is_none() {
+                changed.push(format!("{} (not in the saved plan)", f.address));
+            }
+        }
+        if changed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the plan is stale: the environment changed since it was made: {}; run `bisrc plan -o FILE` again",
+                changed.join(", ")
+            ))
+        }
+    }
+}
+
+/// Writes `bytes` to `path` via a temp file in the same directory and a rename, so a reader
+/// never sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::anyhow!("cannot write {}: {e}", path.display())
+    })
+}

@@ -1,0 +1,147 @@
+//! Run setup shared by plan, apply, verify and unlock: from a loaded inventory to the
+//! topology, the renderer, a connector (ssh or the simulator) and the lock site. It takes
+//! the inventory and command-line settings; it produces a [`Setup`] from which a
+//! [`Context`] is borrowed. No printing.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use crate::inventory::{Loaded, TransportKind};
+use crate::render::Renderer;
+use crate::topology::{HostRole, Topology};
+use crate::transport::ssh::SshTransport;
+use crate::transport::{Overrides, TransportConfig};
+
+use super::adapters::{RenderScripts, TransportConnector};
+use super::event::Event;
+use super::host::Connector;
+use super::lock::LockSite;
+use super::Context;
+
+/// Command-line settings of a run.
+#[derive(Debug, Clone, Default)]
+pub struct RunSettings {
+    /// `--site`.
+    pub site: Option<String>,
+    /// `--parallelism` (default 10).
+    pub parallelism: Option<usize>,
+    /// `--accept-new-host-keys`.
+    pub accept_new_host_keys: bool,
+    /// `--world DIR` for the simulated transport (default `<state dir>/world`).
+    pub world: Option<PathBuf>,
+}
+
+/// Everything a run borrows.
+pub struct Setup {
+    /// The inventory.
+    pub loaded: Loaded,
+    /// Its topology.
+    pub topology: Topology,
+    /// Templates.
+    pub renderer: Renderer,
+    /// How hosts are reached.
+    pub connector: Box<dyn Connector>,
+    /// Where the lock lives.
+    pub lock: LockSite,
+    /// Hosts at once.
+    pub parallelism: usize,
+}
+
+/// The simulated world of an inventory: `<state dir>/world`.
+pub fn world_dir(loaded: &Loaded) -> PathBuf {
+    loaded.state_dir().join("world")
+}
+
+/// Builds the setup.
+pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
+    let topology = Topology::build(&loaded.inventory, settings.site.as_deref())?;
+    let renderer = Renderer::new(None)?;
+    let inv = &loaded.inventory;
+    let port = inv.connection.port.as_ref().map(|p| p.value).unwrap_or(22);
+    let deadline = Duration::from_secs(
+        inv.connection
+            .command_timeout_s
+            .as_ref()
+            .map(|s| s.value)
+            .unwrap_or(3600),
+    );
+    let parallelism = settings.parallelism.unwrap_or(10).max(1);
+    let (connector, lock): (Box<dyn Connector>, LockSite) = match inv.connection.transport.value {
+        TransportKind::Simulated => {
+            let world = settings.world.clone().unwrap_or_else(|| world_dir(&loaded));
+            let t = crate::transport::simulated::SimulatedTransport::new(world, inv.clone());
+            (
+                Box::new(TransportConnector::new(t, port, deadline)),
+                LockSite::File(loaded.state_dir().join("lock.json")),
+            )
+        }
+        TransportKind::Ssh => {
+            let cfg = TransportConfig::from_inventory(
+                &inv.connection,
+                &Overrides {
+                    accept_new_host_keys: settings.accept_new_host_keys,
+                    parallelism: Some(parallelism),
+                },
+            )
+            .map_err(|e| anyhow::anyhow!(e))?;
+            // The lock lives on the environment, not the workstation: the first SQL node of
+            // the site (or of the inventory).
+            let first = topology
+                .hosts
+                .iter()
+                .find(|h| h.role == HostRole::SqlNode)
+                .or(topology.hosts.first())
+                .map(|h| h.name.clone())
+                .ok_or_else(|| anyhow::anyhow!("the inventory has no host to hold the lock"))?;
+            let lock = LockSite::Remote { host: first };
+            (
+                Box::new(TransportConnector::new(
+                    SshTransport::new(cfg),
+                    port,
+                    deadline,
+                )),
+                lock,
+            )
+        }
+    };
+    Ok(Setup {
+        loaded,
+        topology,
+        renderer,
+        connector,
+        lock,
+        parallelism,
+    })
+}
+
+impl Setup {
+    /// The script source.
+    pub fn scripts(&self) -> RenderScripts<'_> {
+        RenderScripts {
+            renderer: &self.renderer,
+            inventory: &self.loaded.inventory,
+            topology: &self.topology,
+        }
+    }
+
+    /// A context borrowing this setup and `scripts` (from [`Setup::scripts`]).
+    pub fn context<'a>(
+        &'a self,
+        scripts: &'a RenderScripts<'a>,
+        events: Sender<Event>,
+    ) -> Context<'a> {
+        let mut ctx = Context::new(
+            &self.loaded.inventory,
+            &self.loaded.source.text,
+            &self.topology,
+            scripts,
+            self.connector.as_ref(),
+            self.loaded.state_dir(),
+            self.lock.clone(),
+            events,
+        );
+        ctx.parallelism = self.parallelism;
+        ctx
+    }
+}

@@ -1,0 +1,131 @@
+//! Verify: run every selected resource's verify step (batched per host, one payload per
+//! host) and collect the checks with resource, host and outcome. A resource that cannot be
+//! verified (host down, step failed) yields a failed check naming the node and the cause. It
+//! takes a context and a selection; it produces a [`VerifyReport`]; it changes nothing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::step::{StepAction, VerifyResult};
+use crate::topology::Resource;
+
+use super::failover::FailoverReport;
+use super::plan::Selection;
+use super::probe::run_batched;
+use super::Context;
+
+/// Version of the verify JSON.
+pub const FORMAT_VERSION: &str = "1.0";
+
+/// One check as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Check name, e.g. `cluster-nodes-up` (`step-ran` when the verify step itself failed).
+    pub name: String,
+    /// Resource address.
+    pub resource: String,
+    /// Host the check ran on (none when unreachable).
+    pub host: Option<String>,
+    /// Site of the resource.
+    pub site: String,
+    /// Passed.
+    pub ok: bool,
+    /// What was found; when failed, what is wrong and how to fix it.
+    pub detail: String,
+}
+
+/// Counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifySummary {
+    /// Checks passed.
+    pub passed: usize,
+    /// Checks failed.
+    pub failed: usize,
+}
+
+/// The result of `bisrc verify`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// [`FORMAT_VERSION`].
+    pub format_version: String,
+    /// Environment.
+    pub environment: String,
+    /// Every check, in resource order.
+    pub checks: Vec<CheckResult>,
+    /// Counts (failover checks included).
+    pub summary: VerifySummary,
+    /// The failover rehearsal (`--failover`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover: Option<FailoverReport>,
+}
+
+impl VerifyReport {
+    /// Every check passed and every failover move succeeded.
+    pub fn ok(&self) -> bool {
+        self.summary.failed == 0 && self.failover.as_ref().is_none_or(FailoverReport::ok)
+    }
+
+    /// Recomputes the summary from the checks (and the failover's checks).
+    pub fn resummarize(&mut self) {
+        let mut s = VerifySummary::default();
+        let fo = self
+            .failover
+            .iter()
+            .flat_map(|f| f.moves.iter().flat_map(|m| m.checks.iter()));
+        for c in self.checks.iter().chain(fo) {
+            if c.ok {
+                s.passed += 1;
+            } else {
+                s.failed += 1;
+            }
+        }
+        self.summary = s;
+    }
+}
+
+/// Runs the verify steps of `resources`.
+pub fn checks_of(ctx: &Context, resources: &[&Resource]) -> anyhow::Result<Vec<CheckResult>> {
+    let runs = run_batched(ctx, resources, StepAction::Verify)?;
+    let mut out = Vec::new();
+    for (r, run) in resources.iter().zip(runs) {
+        let parsed = run.result.and_then(|v| {
+            serde_json::from_value::<VerifyResult>(v)
+                .map_err(|e| format!("the verify step printed no checks: {e}"))
+        });
+        match parsed {
+            Ok(v) => out.extend(v.checks.into_iter().map(|c| CheckResult {
+                name: c.name,
+                resource: r.address.clone(),
+                host: run.host.clone(),
+                site: r.site.clone(),
+                ok: c.ok,
+                detail: ctx.scrub(&c.detail),
+            })),
+            Err(reason) => out.push(CheckResult {
+                name: "step-ran".into(),
+                resource: r.address.clone(),
+                host: run.host.clone(),
+                site: r.site.clone(),
+                ok: false,
+                detail: format!("cannot verify {}: {reason}", r.address),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// `bisrc verify`.
+pub fn verify(ctx: &Context, selection: &Selection) -> anyhow::Result<VerifyReport> {
+    let selected = ctx
+        .topology
+        .select(&selection.targets, &selection.excludes)?;
+    let checks = checks_of(ctx, &selected)?;
+    let mut report = VerifyReport {
+        format_version: FORMAT_VERSION.to_string(),
+        environment: ctx.topology.environment.clone(),
+        checks,
+        summary: VerifySummary::default(),
+        failover: None,
+    };
+    report.resummarize();
+    Ok(report)
+}

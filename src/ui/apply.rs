@@ -1,0 +1,216 @@
+//! The apply view: live progress from engine [`Event`]s (one consumer thread, the only
+//! writer to stderr during a run), the confirmation prompt, and the final report (what
+//! succeeded, what failed with the tail of stderr, what never ran, the journal path).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::thread::JoinHandle;
+
+use crate::cli::OutputFormat;
+use crate::engine::apply::{ApplyReport, StepStatus};
+use crate::engine::{Event, Plan};
+
+use super::Ui;
+
+/// Progress on stderr (human mode only).
+pub struct Progress {
+    tx: Option<Sender<Event>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Progress {
+    /// The sender the engine gets.
+    pub fn sender(&self) -> Sender<Event> {
+        self.tx.clone().expect("progress is running")
+    }
+
+    /// Waits until every event has been shown.
+    pub fn finish(mut self) {
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn show(ev: &Event, color: bool) -> Option<String> {
+    let ok = |b: bool| match (b, color) {
+        (true, true) => "\x1b[32m✓\x1b[0m",
+        (true, false) => "✓",
+        (false, true) => "\x1b[31m✗\x1b[0m",
+        (false, false) => "✗",
+    };
+    Some(match ev {
+        Event::HostConnected { .. } | Event::BatchStarted { .. } | Event::MoveStarted { .. } => {
+            return None
+        }
+        Event::HostUnreachable { host, reason } => format!("! {host} is unreachable: {reason}"),
+        Event::BatchFinished {
+            host,
+            action,
+            ok: done,
+            duration_ms,
+        } => format!(
+            "{} {} batch on {host} ({:.1} s)",
+            ok(*done),
+            action.as_str(),
+            *duration_ms as f64 / 1000.0
+        ),
+        Event::StepStarted { address, host } => format!("→ {address} on {host}"),
+        Event::StepFinished {
+            address,
+            host,
+            ok: done,
+            error,
+            duration_ms,
+        } => {
+            let mut s = format!(
+                "{} {address} on {host} ({:.1} s)",
+                ok(*done),
+                *duration_ms as f64 / 1000.0
+            );
+            if let Some(e) = error {
+                s.push_str(&format!(": {}", e.lines().last().unwrap_or("")));
+            }
+            s
+        }
+        Event::StepSkipped { address, reason } => format!("- {address} never ran: {reason}"),
+        Event::MoveFinished {
+            group,
+            to,
+            ok: done,
+            duration_ms,
+        } => format!(
+            "{} move {group} to {to} ({:.1} s)",
+            ok(*done),
+            *duration_ms as f64 / 1000.0
+        ),
+        Event::Interrupted => {
+            "interrupted: no new step starts; waiting for running steps to finish".into()
+        }
+    })
+}
+
+fn consume(rx: Receiver<Event>, human: bool, color: bool) {
+    for ev in rx {
+        if human {
+            if let Some(line) = show(&ev, color) {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }
+        }
+    }
+}
+
+impl Ui {
+    /// Starts the progress consumer.
+    pub fn progress(&self) -> Progress {
+        let (tx, rx) = channel();
+        let human = self.format == OutputFormat::Human;
+        let color = self.color;
+        let handle = std::thread::spawn(move || consume(rx, human, color));
+        Progress {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    /// Shows the plan and asks for `yes` on a terminal. Without a terminal on stdin, refuses.
+    pub fn confirm_apply(&mut self, plan: &Plan) -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "apply needs confirmation but standard input is not a terminal; review the plan \
+                 and pass --auto-approve (or apply a saved plan file)"
+            );
+        }
+        self.plan(plan, false);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\nApply these changes? Only 'yes' is accepted: ");
+        let _ = err.flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim() == "yes")
+    }
+
+    /// Shows the apply report.
+    pub fn apply_report(&mut self, plan: &Plan, report: Option<&ApplyReport>) {
+        let mut o = std::io::stdout().lock();
+        if self.format == OutputFormat::Json {
+            let v = serde_json::json!({"plan": plan, "report": report});
+            let _ = writeln!(
+                o,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+            return;
+        }
+        let Some(r) = report else {
+            let _ = writeln!(
+                o,
+                "{}",
+                if plan.has_changes() {
+                    "Apply cancelled."
+                } else {
+                    "No changes. The environment matches the inventory."
+                }
+            );
+            return;
+        };
+        let s = &r.summary;
+        let head = if r.ok() {
+            "Apply complete"
+        } else if r.interrupted {
+            "Apply interrupted"
+        } else {
+            "Apply failed"
+        };
+        let _ = writeln!(
+            o,
+            "{head}: {} succeeded, {} failed, {} never ran, {} already converged.",
+            s.succeeded, s.failed, s.never_ran, s.unchanged
+        );
+        for (status, title) in [
+            (StepStatus::Succeeded, "Succeeded"),
+            (StepStatus::Failed, "Failed"),
+            (StepStatus::NeverRan, "Never ran"),
+        ] {
+            let steps: Vec<_> = r.steps.iter().filter(|x| x.status == status).collect();
+            if steps.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "\n{title}:");
+            for st in steps {
+                let on = st
+                    .host
+                    .as_deref()
+                    .map(|h| format!(" on {h}"))
+                    .unwrap_or_default();
+                match status {
+                    StepStatus::Succeeded => {
+                        let _ = writeln!(o, "  ✓ {}{on}", st.address);
+                    }
+                    StepStatus::Failed => {
+                        let _ = writeln!(o, "  ✗ {}{on}", st.address);
+                        for l in st.detail.as_deref().unwrap_or("").lines() {
+                            let _ = writeln!(o, "      {l}");
+                        }
+                    }
+                    StepStatus::NeverRan => {
+                        let _ = writeln!(
+                            o,
+                            "  - {}: {}",
+                            st.address,
+                            st.detail.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+            }
+        }
+        if !r.ok() {
+            let _ = writeln!(
+                o,
+                "\nFix the cause and run `bisrc apply` again: it resumes from the observed state."
+            );
+        }
+        let _ = writeln!(o, "Journal: {}", r.journal);
+    }
+}

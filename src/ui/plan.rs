@@ -1,0 +1,103 @@
+//! The plan view: a [`Plan`] as Terraform-like text (`+ create`, `~ update`, `! blocked`,
+//! `? unknown`; no-ops hidden unless asked) with `key: observed → desired` lines and a
+//! one-line summary, or as JSON (the plan value itself, with its `format_version`). Text is
+//! built from the same value the JSON shows, so the two cannot disagree.
+
+use std::io::Write;
+
+use crate::cli::OutputFormat;
+use crate::engine::diff::Action;
+use crate::engine::Plan;
+
+use super::Ui;
+
+fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn color_of(a: Action) -> &'static str {
+    match a {
+        Action::Create => "32",
+        Action::Update => "33",
+        Action::NoOp => "2",
+        Action::Blocked => "31",
+        Action::Unknown => "35",
+    }
+}
+
+/// `12 to create, 3 to update, 0 blocked, 0 unknown`.
+pub fn summary_line(plan: &Plan) -> String {
+    let s = &plan.summary;
+    format!(
+        "Plan: {} to create, {} to update, {} blocked, {} unknown.",
+        s.create, s.update, s.blocked, s.unknown
+    )
+}
+
+/// The human text of a plan.
+pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
+    let mut out = String::new();
+    if plan.has_changes() {
+        out.push_str("bisrc will perform these actions (bisrc never deletes):\n\n");
+    }
+    for c in &plan.changes {
+        if c.action == Action::NoOp && !show_noop {
+            continue;
+        }
+        let head = format!("{} {}", c.action.symbol(), c.action.as_str());
+        out.push_str(&format!(
+            "  {} {}  ({})\n",
+            paint(color, color_of(c.action), &format!("{head:<10}")),
+            paint(color, "1", &c.address),
+            match &c.probed_on {
+                Some(h) if c.runs_on != *h => format!("on {}, probed on {h}", c.runs_on),
+                _ => format!("on {}", c.runs_on),
+            }
+        ));
+        for a in &c.attributes {
+            out.push_str(&format!(
+                "      {}: {} → {}\n",
+                a.key, a.observed, a.desired
+            ));
+        }
+        if let Some(r) = &c.reason {
+            let label = if c.action == Action::Unknown {
+                "cannot probe"
+            } else {
+                "why"
+            };
+            out.push_str(&format!("      {label}: {r}\n"));
+        }
+    }
+    if plan.has_changes() {
+        out.push('\n');
+    } else {
+        out.push_str("No changes. The environment matches the inventory.\n");
+    }
+    out.push_str(&summary_line(plan));
+    out.push('\n');
+    out
+}
+
+impl Ui {
+    /// Shows a plan on stdout (human text or JSON).
+    pub fn plan(&mut self, plan: &Plan, show_noop: bool) {
+        let mut o = std::io::stdout().lock();
+        match self.format {
+            OutputFormat::Human => {
+                let _ = o.write_all(render_human(plan, self.color, show_noop).as_bytes());
+            }
+            OutputFormat::Json => {
+                let _ = writeln!(
+                    o,
+                    "{}",
+                    serde_json::to_string_pretty(plan).unwrap_or_default()
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! apply: a failing step stops only its dependents and a second apply finishes the job;
+//! confirmation; the environment lock.
+
+use std::process::{Command, Stdio};
+
+use bisrc::sim::faults::Fault;
+
+use crate::cycle::Lab;
+
+#[test]
+fn a_failed_step_skips_dependents_and_a_second_apply_resumes() {
+    let lab = Lab::shipped();
+    lab.fault(Fault::FailStep {
+        glob: "cluster.LABSQLCL.quorum".into(),
+        times: Some(1),
+    });
+    let r = lab.run(&["apply", "--auto-approve", "--format", "json"]);
+    r.code(1);
+    let v = r.json();
+    let steps = v["report"]["steps"].as_array().unwrap();
+    let status = |a: &str| {
+        steps
+            .iter()
+            .find(|s| s["address"] == a)
+            .unwrap_or_else(|| panic!("{a} not in report"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("cluster.LABSQLCL.quorum"), "failed");
+    // Dependents never ran.
+    assert_eq!(status("sql.LABBTSSQL"), "never_ran");
+    assert_eq!(status("biztalk.primary.group"), "never_ran");
+    // Independent work was done: the BizTalk server's settings, the disks.
+    assert_eq!(status("node.LABBTS1.dtc"), "succeeded");
+    assert_eq!(status("node.LABBTS1.firewall"), "succeeded");
+    assert_eq!(status("cluster.LABSQLCL.disk.SQLData"), "succeeded");
+    let failed = steps
+        .iter()
+        .find(|s| s["address"] == "cluster.LABSQLCL.quorum")
+        .unwrap();
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("simulated failure injected"),
+        "{failed}"
+    );
+    let never = steps
+        .iter()
+        .find(|s| s["address"] == "sql.LABBTSSQL")
+        .unwrap();
+    assert!(
+        never["detail"].as_str().unwrap().starts_with("dependency "),
+        "{never}"
+    );
+    // The journal recorded it.
+    let journal = std::fs::read_to_string(v["report"]["journal"].as_str().unwrap()).unwrap();
+    assert!(journal.lines().any(|l| l.contains("\"step_finished\"")
+        && l.contains("cluster.LABSQLCL.quorum")
+        && l.contains("\"failed\"")));
+    assert!(journal
+        .lines()
+        .any(|l| l.contains("\"step_skipped\"") && l.contains("sql.LABBTSSQL\"")));
+    assert!(journal.lines().last().unwrap().contains("run_finished"));
+
+    // Human report of the same situation lists the three groups.
+    let lab2 = Lab::shipped();
+    lab2.fault(Fault::FailStep {
+        glob: "cluster.LABSQLCL.quorum".into(),
+        times: Some(1),
+    });
+    lab2.run(&["apply", "--auto-approve"])
+        .code(1)
+        .stdout_has("Apply failed:")
+        .stdout_has("\nSucceeded:\n")
+        .stdout_has("\nFailed:\n  ✗ cluster.LABSQLCL.quorum on LABSQL1\n")
+        .stdout_has("\nNever ran:\n")
+        .stdout_has("  - sql.LABBTSSQL: dependency ");
+
+    // Resume: only what is left runs.
+    let again = lab.run(&["apply", "--auto-approve", "--format", "json"]);
+    again.code(0);
+    let v = again.json();
+    assert_eq!(v["report"]["summary"]["failed"], 0);
+    assert!(v["report"]["summary"]["unchanged"].as_u64().unwrap() > 0);
+    assert!(v["report"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["address"] != "node.LABBTS1.dtc"));
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+}
+
+#[test]
+fn apply_without_terminal_or_flag_refuses() {
+    let lab = Lab::shipped();
+    lab.run(&["apply"]).code(1).stderr_has("--auto-approve");
+    assert!(
+        !lab.state().join("lock.json").exists(),
+        "the lock is released after a refusal"
+    );
+}
+
+#[test]
+fn a_second_apply_is_refused_while_locked_and_unlock_needs_the_id() {
+    let lab = Lab::shipped();
+    // A lock left by a crashed apply on another workstation.
+    std::fs::create_dir_all(lab.state()).unwrap();
+    std::fs::write(
+        lab.state().join("lock.json"),
+        r#"{"id":"abc123def456","holder":"ops@ws42","pid":4242,"created":"2026-01-01T00:00:00Z","operation":"apply"}"#,
+    )
+    .unwrap();
+    lab.run(&["apply", "--auto-approve"])
+        .code(1)
+        .stderr_has("locked by another apply: ID abc123def456, held by ops@ws42 (pid 4242) since 2026-01-01T00:00:00Z")
+        .stderr_has("bisrc unlock abc123def456");
+    lab.run(&["unlock", "wrong"])
+        .code(1)
+        .stderr_has("another ID");
+    lab.run(&["unlock", "abc123def456"])
+        .code(0)
+        .stderr_has("Lock abc123def456 removed.");
+    lab.run(&["unlock", "abc123def456"])
+        .code(0)
+        .stderr_has("not locked");
+
+    // Two real applies at once: the first is slowed down, the second is refused.
+    lab.fault(Fault::SlowStep {
+        glob: "node.LABSQL1.feature.*".into(),
+        seconds: 3.0,
+    });
+    let mut first = Command::new(env!("CARGO_BIN_EXE_bisrc"))
+        .args(["apply", "--auto-approve", "-i", "lab.yaml"])
+        .current_dir(lab.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = lab.state().join("lock.json");
+    let t = std::time::Instant::now();
+    while !lock.exists() && t.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(lock.exists(), "the first apply never took the lock");
+    let second = lab.run(&["apply", "--auto-approve"]);
+    let first_status = first.wait().unwrap();
+    second
+        .code(1)
+        .stderr_has("locked by another apply")
+        .stderr_has(&format!("(pid {})", first.id()));
+    assert!(first_status.success());
+    assert!(!lock.exists(), "the first apply released its lock");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+}

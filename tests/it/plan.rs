@@ -1,0 +1,182 @@
+//! plan: batching (one connection and one payload per host), selection, drift shown as
+//! updates, plan files refused when stale or made from another inventory.
+
+use std::sync::mpsc::channel;
+
+use bisrc::engine::plan::Selection;
+use bisrc::engine::setup::{setup, RunSettings};
+use bisrc::engine::Event;
+use bisrc::sim::faults::Fault;
+use bisrc::step::StepAction;
+
+use crate::cycle::{Lab, LAB};
+
+#[test]
+fn plan_makes_one_connection_and_one_payload_per_host() {
+    let lab = Lab::shipped();
+    let loaded = bisrc::inventory::load(&lab.path().join("lab.yaml")).unwrap();
+    let s = setup(loaded, &RunSettings::default()).unwrap();
+    let scripts = s.scripts();
+    let (tx, rx) = channel();
+    let ctx = s.context(&scripts, tx);
+    let plan = bisrc::engine::plan::plan(&ctx, &Selection::default()).unwrap();
+    assert_eq!(plan.changes.len(), s.topology.resources.len());
+    assert_eq!(ctx.pool.connections(), 3);
+    drop(ctx);
+    let mut batches: Vec<(String, usize)> = rx
+        .iter()
+        .filter_map(|e| match e {
+            Event::BatchStarted {
+                host,
+                action: StepAction::Probe,
+                steps,
+            } => Some((host, steps)),
+            _ => None,
+        })
+        .collect();
+    batches.sort();
+    let hosts: Vec<&str> = batches.iter().map(|b| b.0.as_str()).collect();
+    assert_eq!(hosts, ["LABBTS1", "LABSQL1", "LABSQL2"]);
+    assert_eq!(
+        batches.iter().map(|b| b.1).sum::<usize>(),
+        s.topology.resources.len()
+    );
+}
+
+#[test]
+fn target_and_exclude_select_with_dependencies() {
+    let lab = Lab::shipped();
+    let p = lab.run(&[
+        "plan",
+        "--format",
+        "json",
+        "--target",
+        "sql.LABBTSSQL.config",
+    ]);
+    p.code(0);
+    let addrs: Vec<String> = p.json()["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap().to_string())
+        .collect();
+    assert!(addrs.contains(&"sql.LABBTSSQL.config".to_string()));
+    assert!(
+        addrs.contains(&"cluster.LABSQLCL".to_string()),
+        "dependencies follow"
+    );
+    assert!(!addrs.contains(&"biztalk.primary.group".to_string()));
+    let p = lab.run(&["plan", "--format", "json", "--exclude", "sql.*"]);
+    p.code(0);
+    assert!(p.json()["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| !c["address"].as_str().unwrap().starts_with("sql.")));
+    lab.run(&["plan", "--target", "["])
+        .code(1)
+        .stderr_has("invalid pattern");
+}
+
+#[test]
+fn drift_shows_as_update_and_apply_converges_it() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::Set {
+        address: "sql.LABBTSSQL.config".into(),
+        key: "max_degree_of_parallelism".into(),
+        value: serde_json::json!(0),
+    });
+    lab.fault(Fault::Set {
+        address: "sql.LABBTSSQL.job.backup-biztalk-server".into(),
+        key: "enabled".into(),
+        value: serde_json::json!(false),
+    });
+    let p = lab.run(&["plan", "--detailed-exitcode"]);
+    p.code(2)
+        .stdout_has("  ~ update   sql.LABBTSSQL.config  (on owner of SQL Server (MSSQLSERVER), probed on LABSQL1)\n      max_degree_of_parallelism: 0 → 1\n")
+        .stdout_has("  ~ update   sql.LABBTSSQL.job.backup-biztalk-server")
+        .stdout_has("      enabled: false → true")
+        .stdout_has("Plan: 0 to create, 2 to update, 0 blocked, 0 unknown.");
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+}
+
+#[test]
+fn a_disk_gone_offline_is_brought_back_with_what_depends_on_it() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::DiskOffline("SQLLog".into()));
+    // The FCI depends on the disk: the sim fails the SQL role with it.
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("  ~ update   cluster.LABSQLCL.disk.SQLLog")
+        .stdout_has("      state: \"Offline\" → \"Online\"")
+        .stdout_has("  ~ update   sql.LABBTSSQL  (on owner of SQL Server (MSSQLSERVER), probed on LABSQL1)");
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stdout_has("0 failed, 0 never ran");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+    lab.run(&["verify"]).code(0);
+}
+
+#[test]
+fn stale_plan_files_are_refused_naming_what_changed() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::Set {
+        address: "sql.LABBTSSQL.config".into(),
+        key: "max_degree_of_parallelism".into(),
+        value: serde_json::json!(4),
+    });
+    lab.run(&["plan", "-o", "plan.json"]).code(0);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(lab.path().join("plan.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["planfile_version"], 1);
+    assert_eq!(saved["inventory_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(saved["template_hash"].as_str().unwrap().len(), 64);
+
+    // The world changes after the plan.
+    lab.fault(Fault::Set {
+        address: "sql.LABBTSSQL.job.dta-purge-and-archive".into(),
+        key: "enabled".into(),
+        value: serde_json::json!(false),
+    });
+    lab.run(&["apply", "plan.json"])
+        .code(1)
+        .stderr_has("the plan is stale")
+        .stderr_has("sql.LABBTSSQL.job.dta-purge-and-archive (was no-op, now update)");
+    // A fresh plan file applies (no confirmation: it was reviewed when saved).
+    lab.run(&["plan", "-o", "plan2.json"]).code(0);
+    lab.run(&["apply", "plan2.json"])
+        .code(0)
+        .stdout_has("Apply complete: 2 succeeded");
+
+    // A plan file from another inventory.
+    lab.run(&["plan", "-o", "plan3.json"]).code(0);
+    std::fs::write(lab.path().join("lab.yaml"), format!("{LAB}\n# edited\n")).unwrap();
+    lab.run(&["apply", "plan3.json"])
+        .code(1)
+        .stderr_has("plan was made from another inventory");
+    lab.run(&["apply", "nope.json"])
+        .code(1)
+        .stderr_has("cannot read plan file nope.json");
+}
+
+#[test]
+fn site_and_graph() {
+    let lab = Lab::shipped();
+    lab.run(&["plan", "--site", "primary", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("Plan: ");
+    lab.run(&["plan", "--site", "nope"])
+        .code(1)
+        .stderr_has("no site named nope");
+    lab.run(&["graph"])
+        .code(0)
+        .stdout_has("digraph bisrc {")
+        .stdout_has("\"cluster.LABSQLCL\" -> \"cluster.LABSQLCL.quorum\"");
+}

@@ -1,0 +1,80 @@
+//! verify: a node down (plan unknowns, failed checks naming the node, failover shows roles
+//! on the survivor), a failing check, stable JUnit.
+
+use bisrc::sim::faults::Fault;
+
+use crate::cycle::Lab;
+
+#[test]
+fn node_down_is_unknown_in_plan_failed_in_verify_and_survived_in_failover() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    let p = lab.run(&["plan", "--detailed-exitcode", "--format", "json"]);
+    p.code(2);
+    let v = p.json();
+    let unknown: Vec<&serde_json::Value> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "unknown")
+        .collect();
+    assert!(!unknown.is_empty());
+    for c in &unknown {
+        assert!(c["reason"].as_str().unwrap().contains("LABSQL2"), "{c}");
+    }
+    assert!(unknown
+        .iter()
+        .any(|c| c["address"] == "node.LABSQL2.feature.failover-clustering"));
+    lab.run(&["plan"])
+        .code(0)
+        .stdout_has("  ? unknown  node.LABSQL2.firewall")
+        .stdout_has("cannot probe: host LABSQL2 is unreachable");
+
+    let vr = lab.run(&["verify"]);
+    vr.code(1).stdout_has("✗").stdout_has("LABSQL2");
+    let vj = lab.run(&["verify", "--format", "json"]);
+    vj.code(1);
+    let checks = vj.json()["checks"].as_array().unwrap().clone();
+    assert!(checks.iter().any(|c| c["ok"] == false
+        && c["resource"] == "node.LABSQL2.firewall"
+        && c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("LABSQL2 is unreachable")));
+    assert!(checks.iter().any(|c| c["name"] == "cluster-nodes-up"
+        && c["ok"] == false
+        && c["detail"].as_str().unwrap().contains("LABSQL2")));
+
+    lab.run(&["verify", "--failover"])
+        .code(1)
+        .stdout_has("LABSQLCL / SQL Server (MSSQLSERVER) on LABSQL1 (Online)")
+        .stdout_has("LABSQLCL / LABDTC on LABSQL1 (Online)")
+        .stdout_has("(skipped)")
+        .stdout_has("not attempted: LABSQL2 is unreachable");
+}
+
+#[test]
+fn failed_checks_fail_verify_and_junit_is_stable() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.run(&["verify", "--junit", "a.xml"]).code(0);
+    lab.run(&["verify", "--junit", "b.xml"]).code(0);
+    let a = std::fs::read_to_string(lab.path().join("a.xml")).unwrap();
+    assert_eq!(
+        a,
+        std::fs::read_to_string(lab.path().join("b.xml")).unwrap()
+    );
+    assert!(a.contains("<testsuite name=\"LABSQL1\""));
+    assert!(a.contains("name=\"sql.LABBTSSQL.config sql-maxdop\""));
+    lab.fault(Fault::Set {
+        address: "sql.LABBTSSQL.config".into(),
+        key: "max_degree_of_parallelism".into(),
+        value: serde_json::json!(0),
+    });
+    lab.run(&["verify", "--junit", "c.xml"])
+        .code(1)
+        .stdout_has("✗ sql-maxdop: ");
+    let c = std::fs::read_to_string(lab.path().join("c.xml")).unwrap();
+    assert!(c.contains("failures=\"1\""), "{c}");
+}
