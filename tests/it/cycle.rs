@@ -169,7 +169,9 @@ fn fresh_lab_plans_applies_verifies_and_rehearses_failover() {
     let human = lab.run(&["plan"]);
     human
         .code(0)
-        .stdout_has("  + create   sql.LABBTSSQL  (on owner of SQL Server (MSSQLSERVER), probed on LABSQL1)")
+        .stdout_has(
+            "  + create   sql.LABBTSSQL  (on owner of SQL Server (MSSQLSERVER), probed on LABSQL1)",
+        )
         .stdout_has("      installed: false → true")
         .stdout_has(&format!(
             "Plan: {} to create, {} to update, 0 blocked, 0 unknown.",

@@ -114,7 +114,9 @@ fn a_disk_gone_offline_is_brought_back_with_what_depends_on_it() {
         .code(2)
         .stdout_has("  ~ update   cluster.LABSQLCL.disk.SQLLog")
         .stdout_has("      state: \"Offline\" → \"Online\"")
-        .stdout_has("  ~ update   sql.LABBTSSQL  (on owner of SQL Server (MSSQLSERVER), probed on LABSQL1)");
+        .stdout_has(
+            "  ~ update   sql.LABBTSSQL  (on owner of SQL Server (MSSQLSERVER), probed on LABSQL1)",
+        );
     lab.run(&["apply", "--auto-approve"])
         .code(0)
         .stdout_has("0 failed, 0 never ran");
