@@ -123,6 +123,9 @@ pub struct Connection {
     /// Private key file; `~` expands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_file: Option<SpStr>,
+    /// Passphrase of `identity_file` when the key is encrypted (a secret reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_passphrase: Option<Spanned<SecretRef>>,
     /// Password for password logon (carries network credentials, see the double-hop note).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Spanned<SecretRef>>,

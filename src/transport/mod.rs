@@ -73,9 +73,10 @@ pub fn hosts_from_inventory(inv: &Inventory) -> Vec<HostSpec> {
 /// One way to authenticate, with what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
-    /// A private key file (OpenSSH or PEM format, no passphrase).
+    /// A private key file (OpenSSH or PEM format), unlocked with
+    /// [`TransportConfig::identity_passphrase`] when it is encrypted.
     Key(PathBuf),
-    /// The SSH agent at `SSH_AUTH_SOCK`.
+    /// The SSH agent at [`TransportConfig::agent_socket`] (default `SSH_AUTH_SOCK`).
     Agent,
     /// A password read from a secret reference when it is needed.
     Password(SecretRef),
@@ -100,6 +101,10 @@ pub struct TransportConfig {
     pub user: String,
     /// Authentication methods, tried in this order.
     pub auth: Vec<Auth>,
+    /// Passphrase of the key files of [`Auth::Key`], resolved only when a key is tried.
+    pub identity_passphrase: Option<SecretRef>,
+    /// The agent's socket; `None` means the `SSH_AUTH_SOCK` of this process at connect time.
+    pub agent_socket: Option<PathBuf>,
     /// The known_hosts file host keys are checked against.
     pub known_hosts: PathBuf,
     /// Record unknown host keys instead of refusing them (a changed key is always refused).
@@ -181,6 +186,8 @@ impl TransportConfig {
         Ok(TransportConfig {
             user,
             auth,
+            identity_passphrase: c.identity_passphrase.as_ref().map(|p| p.value.clone()),
+            agent_socket: None,
             known_hosts,
             accept_new_host_keys: o.accept_new_host_keys,
             connect_timeout: secs(&c.connect_timeout_s, 10),
@@ -289,6 +296,17 @@ pub enum TransportEvent {
     },
 }
 
+/// One known_hosts entry recorded for a host (any key type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownKey {
+    /// Line number in the known_hosts file (1-based).
+    pub line: usize,
+    /// Key algorithm written on that line, e.g. `ecdsa-sha2-nistp256`.
+    pub key_type: String,
+    /// `SHA256:...` of the recorded key, or `(unreadable key)`.
+    pub fingerprint: String,
+}
+
 /// The details of a changed host key (boxed: it is the largest error).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostKeyChange {
@@ -298,12 +316,36 @@ pub struct HostKeyChange {
     pub known_hosts_name: String,
     /// The known_hosts file.
     pub known_hosts: String,
-    /// Line of the recorded entry.
-    pub line: usize,
-    /// `SHA256:...` recorded in known_hosts.
-    pub expected: String,
+    /// Key algorithm of the presented key, e.g. `ssh-ed25519`.
+    pub presented_type: String,
     /// `SHA256:...` presented by the host.
     pub presented: String,
+    /// Every entry known_hosts holds for the host; none matches the presented key.
+    pub known: Vec<KnownKey>,
+}
+
+impl std::fmt::Display for HostKeyChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let known: Vec<String> = self
+            .known
+            .iter()
+            .map(|k| format!("line {} {} {}", k.line, k.key_type, k.fingerprint))
+            .collect();
+        write!(
+            f,
+            "{}: HOST KEY CHANGED for {}: the host presented {} key {}, but {} holds other keys \
+             for it ({}); this may be an attack. If the change is expected (host rebuilt, or its \
+             key type changed), remove those lines (ssh-keygen -R '{}' -f {}) and connect again",
+            self.host,
+            self.known_hosts_name,
+            self.presented_type,
+            self.presented,
+            self.known_hosts,
+            known.join("; "),
+            self.known_hosts_name,
+            self.known_hosts,
+        )
+    }
 }
 
 /// Why reaching a host or running a command failed. Every message names the host and says
@@ -374,9 +416,24 @@ pub enum TransportError {
         /// `SHA256:...` of the presented key.
         fingerprint: String,
     },
-    /// The host presented a key different from the one recorded: refused, always.
-    #[error("{}: HOST KEY CHANGED for {}: known_hosts {} line {} expects {}, the host presented {}; this may be an attack. If the change is expected (host rebuilt), remove the old line from known_hosts and connect again", .0.host, .0.known_hosts_name, .0.known_hosts, .0.line, .0.expected, .0.presented)]
+    /// known_hosts holds keys for the host but none is the presented one (whatever their
+    /// types): refused, always, even with `--accept-new-host-keys`.
+    #[error("{0}")]
     HostKeyChanged(Box<HostKeyChange>),
+    /// The presented key is marked `@revoked` in known_hosts: refused, always.
+    #[error("{host}: the host key {fingerprint} presented by {known_hosts_name} is marked @revoked in {known_hosts} line {line}; refusing to connect")]
+    HostKeyRevoked {
+        /// Host name.
+        host: String,
+        /// The name looked up.
+        known_hosts_name: String,
+        /// The known_hosts file.
+        known_hosts: String,
+        /// Line of the `@revoked` entry.
+        line: usize,
+        /// `SHA256:...` of the presented key.
+        fingerprint: String,
+    },
     /// The known_hosts file could not be read or written.
     #[error("known_hosts file {path}: {detail}")]
     KnownHostsFile {
@@ -461,6 +518,7 @@ impl TransportError {
                 | TransportError::Connect { .. }
                 | TransportError::HostKeyUnknown { .. }
                 | TransportError::HostKeyChanged(_)
+                | TransportError::HostKeyRevoked { .. }
                 | TransportError::KnownHostsFile { .. }
                 | TransportError::AuthRefused { .. }
         )
@@ -570,6 +628,19 @@ mod tests {
         assert_eq!(cfg.keepalive, Duration::from_secs(15));
         assert!(cfg.accept_new_host_keys);
         assert_eq!(cfg.parallelism, 3);
+        assert_eq!(cfg.identity_passphrase, None);
+        assert_eq!(
+            cfg.agent_socket, None,
+            "None: SSH_AUTH_SOCK at connect time"
+        );
+
+        let mut c = inv.connection.clone();
+        c.identity_passphrase = Some(Spanned::new(SecretRef::File(PathBuf::from("/k.pass"))));
+        let cfg = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap();
+        assert_eq!(
+            cfg.identity_passphrase,
+            Some(SecretRef::File(PathBuf::from("/k.pass")))
+        );
     }
 
     #[test]

@@ -18,9 +18,11 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use ssh2::{BlockDirections, CheckResult, KnownHostFileKind};
 
+use crate::inventory::SecretRef;
+
 use super::{
-    Auth, ExecOutput, ExecRequest, HostKeyChange, HostSpec, Session, Transport, TransportConfig,
-    TransportError,
+    Auth, ExecOutput, ExecRequest, HostKeyChange, HostSpec, KnownKey, Session, Transport,
+    TransportConfig, TransportError,
 };
 
 /// libssh2's "would block" code.
@@ -86,70 +88,183 @@ pub fn key_type(key_blob: &[u8]) -> Option<String> {
 }
 
 /// The name a host is recorded under in known_hosts: `address`, or `[address]:port` when
-/// the port is not 22.
+/// the port is not 22. Lower-cased, as OpenSSH does before looking a name up.
 pub fn known_hosts_name(address: &str, port: u16) -> String {
+    let address = address.to_ascii_lowercase();
     if port == 22 {
-        address.to_string()
+        address
     } else {
         format!("[{address}]:{port}")
     }
 }
 
-/// The key blob of a known_hosts line (`[marker] hosts type base64 [comment]`).
-fn line_key_blob(line: &str) -> Option<Vec<u8>> {
-    let mut fields = line.split_whitespace();
+/// One parsed known_hosts line: `[@marker] hosts keytype base64 [comment]`.
+struct Entry<'a> {
+    line: usize,
+    marker: Option<&'a str>,
+    hosts: &'a str,
+    key_type: &'a str,
+    b64: &'a str,
+}
+
+fn parse_line(line: usize, text: &str) -> Option<Entry<'_>> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return None;
+    }
+    let mut fields = trimmed.split_whitespace();
     let mut first = fields.next()?;
+    let mut marker = None;
     if first.starts_with('@') {
+        marker = Some(first);
         first = fields.next()?;
     }
-    let _ = first;
-    let _type = fields.next()?;
-    base64::engine::general_purpose::STANDARD
-        .decode(fields.next()?)
-        .ok()
+    Some(Entry {
+        line,
+        marker,
+        hosts: first,
+        key_type: fields.next()?,
+        b64: fields.next()?,
+    })
+}
+
+/// A syntactically valid ed25519 key blob: libssh2 only compares the base64 text of a key,
+/// so any blob of a type it knows serves to ask "does this host field match this name?".
+fn probe_blob() -> Vec<u8> {
+    let mut blob = Vec::with_capacity(51);
+    blob.extend_from_slice(&11u32.to_be_bytes());
+    blob.extend_from_slice(b"ssh-ed25519");
+    blob.extend_from_slice(&32u32.to_be_bytes());
+    blob.extend_from_slice(&[0x42; 32]);
+    blob
+}
+
+/// Whether a known_hosts host field (`name,name2` or hashed `|1|salt|hash`) names `name`
+/// exactly (OpenSSH semantics: `[addr]:port` entries only for that port). libssh2 does the
+/// matching, hashed entries included, on a synthetic line carrying the field and a probe key,
+/// so the key type written on the real line plays no part in it.
+fn host_field_matches(sess: &ssh2::Session, hosts: &str, name: &str) -> Result<bool, ssh2::Error> {
+    let blob = probe_blob();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&blob);
+    // Plain names compare case-insensitively in OpenSSH; hashed ones hash the lower-cased name.
+    let hosts = if hosts.starts_with("|1|") {
+        hosts.to_string()
+    } else {
+        hosts.to_ascii_lowercase()
+    };
+    let mut kh = sess.known_hosts()?;
+    if kh
+        .read_str(
+            &format!("{hosts} ssh-ed25519 {b64}"),
+            KnownHostFileKind::OpenSSH,
+        )
+        .is_err()
+    {
+        return Ok(false);
+    }
+    Ok(matches!(kh.check(name, &blob), CheckResult::Match))
 }
 
 enum HostKeyVerdict {
     Known,
     Unknown,
-    Changed { line: usize, expected: String },
+    Changed(Vec<KnownKey>),
+    Revoked(usize),
 }
 
-/// Checks a presented key against a known_hosts text. Lines libssh2 cannot parse (unknown key
-/// types, certificates) are skipped rather than failing the whole file.
+/// Checks a presented key against a known_hosts text: any entry for the host (any key type,
+/// hashed or not) whose key is the presented one makes it known; entries for the host that
+/// all differ make it changed; no entry at all makes it unknown. `@cert-authority` lines are
+/// ignored (bisrc does not use host certificates); an `@revoked` line holding the presented
+/// key refuses it whatever its host field says.
 fn check_known_hosts(
     sess: &ssh2::Session,
     text: &str,
-    address: &str,
-    port: u16,
+    name: &str,
     key: &[u8],
 ) -> Result<HostKeyVerdict, ssh2::Error> {
-    let mut changed: Option<(usize, String)> = None;
+    let mut others = Vec::new();
+    let mut known = false;
     for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
+        let Some(e) = parse_line(i + 1, line) else {
             continue;
-        }
-        // One KnownHosts per line, so that a mismatch can be tied to its line and key.
-        let mut kh = sess.known_hosts()?;
-        if kh.read_str(trimmed, KnownHostFileKind::OpenSSH).is_err() {
-            continue;
-        }
-        match kh.check_port(address, port, key) {
-            CheckResult::Match => return Ok(HostKeyVerdict::Known),
-            CheckResult::Mismatch if changed.is_none() => {
-                let expected = line_key_blob(trimmed)
-                    .map(|b| fingerprint(&b))
-                    .unwrap_or_else(|| "(unreadable key)".to_string());
-                changed = Some((i + 1, expected));
+        };
+        let blob = base64::engine::general_purpose::STANDARD.decode(e.b64).ok();
+        match e.marker {
+            Some("@revoked") if blob.as_deref() == Some(key) => {
+                return Ok(HostKeyVerdict::Revoked(e.line))
             }
-            _ => {}
+            Some(_) => continue,
+            None => {}
+        }
+        if !host_field_matches(sess, e.hosts, name)? {
+            continue;
+        }
+        if blob.as_deref() == Some(key) {
+            known = true;
+        } else {
+            others.push(KnownKey {
+                line: e.line,
+                key_type: e.key_type.to_string(),
+                fingerprint: blob
+                    .as_deref()
+                    .map(fingerprint)
+                    .unwrap_or_else(|| "(unreadable key)".to_string()),
+            });
         }
     }
-    Ok(match changed {
-        Some((line, expected)) => HostKeyVerdict::Changed { line, expected },
-        None => HostKeyVerdict::Unknown,
+    // Revocation is checked over the whole file before a match is trusted.
+    Ok(if known {
+        HostKeyVerdict::Known
+    } else if others.is_empty() {
+        HostKeyVerdict::Unknown
+    } else {
+        HostKeyVerdict::Changed(others)
     })
+}
+
+/// The host key algorithms libssh2 should offer first for a host: those of the keys
+/// known_hosts holds for it (in file order), then every other supported one. OpenSSH's client
+/// does the same, so a host with several host keys presents the one we know rather than
+/// one we would have to refuse as changed.
+fn host_key_preference(
+    sess: &ssh2::Session,
+    text: &str,
+    name: &str,
+) -> Result<Option<String>, ssh2::Error> {
+    let mut first: Vec<&'static str> = Vec::new();
+    let supported = sess.supported_algs(ssh2::MethodType::HostKey)?;
+    for (i, line) in text.lines().enumerate() {
+        let Some(e) = parse_line(i + 1, line) else {
+            continue;
+        };
+        if e.marker.is_some() || !host_field_matches(sess, e.hosts, name)? {
+            continue;
+        }
+        // An RSA key is signed with rsa-sha2-*; the key type itself names the others.
+        let rsa = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+        let one = [e.key_type];
+        let algs: &[&str] = if e.key_type == "ssh-rsa" { &rsa } else { &one };
+        for a in algs {
+            if let Some(s) = supported.iter().find(|s| *s == a) {
+                if !first.contains(s) {
+                    first.push(s);
+                }
+            }
+        }
+    }
+    if first.is_empty() {
+        return Ok(None);
+    }
+    let rest = supported.iter().filter(|s| !first.contains(s)).copied();
+    Ok(Some(
+        first
+            .iter()
+            .copied()
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join(","),
+    ))
 }
 
 /// Appends one line to known_hosts atomically (temporary file + rename), creating the file
@@ -244,7 +359,24 @@ fn connect_tcp(host: &HostSpec, timeout: Duration) -> Result<TcpStream, Transpor
 }
 
 impl SshTransport {
-    fn verify_host_key(&self, sess: &ssh2::Session, host: &HostSpec) -> Result<(), TransportError> {
+    fn read_known_hosts(&self) -> Result<String, TransportError> {
+        let path = &self.config.known_hosts;
+        match std::fs::read_to_string(path) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(TransportError::KnownHostsFile {
+                path: path.display().to_string(),
+                detail: format!("cannot read: {e}"),
+            }),
+        }
+    }
+
+    fn verify_host_key(
+        &self,
+        sess: &ssh2::Session,
+        host: &HostSpec,
+        text: &str,
+    ) -> Result<(), TransportError> {
         let (key, _) = sess.host_key().ok_or_else(|| TransportError::Connect {
             host: host.name.clone(),
             endpoint: host.endpoint(),
@@ -252,38 +384,33 @@ impl SshTransport {
         })?;
         let key = key.to_vec();
         let path = &self.config.known_hosts;
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(TransportError::KnownHostsFile {
-                    path: path.display().to_string(),
-                    detail: format!("cannot read: {e}"),
-                })
-            }
-        };
-        let verdict =
-            check_known_hosts(sess, &text, &host.address, host.port, &key).map_err(|e| {
-                TransportError::Internal {
-                    host: host.name.clone(),
-                    detail: format!("known_hosts check: {e}"),
-                }
-            })?;
         let name = known_hosts_name(&host.address, host.port);
+        let verdict =
+            check_known_hosts(sess, text, &name, &key).map_err(|e| TransportError::Internal {
+                host: host.name.clone(),
+                detail: format!("known_hosts check: {e}"),
+            })?;
         let presented = fingerprint(&key);
         let ktype = key_type(&key).unwrap_or_else(|| "unknown".into());
         match verdict {
             HostKeyVerdict::Known => Ok(()),
-            HostKeyVerdict::Changed { line, expected } => {
+            HostKeyVerdict::Changed(known) => {
                 Err(TransportError::HostKeyChanged(Box::new(HostKeyChange {
                     host: host.name.clone(),
                     known_hosts_name: name,
                     known_hosts: path.display().to_string(),
-                    line,
-                    expected,
+                    presented_type: ktype,
                     presented,
+                    known,
                 })))
             }
+            HostKeyVerdict::Revoked(line) => Err(TransportError::HostKeyRevoked {
+                host: host.name.clone(),
+                known_hosts_name: name,
+                known_hosts: path.display().to_string(),
+                line,
+                fingerprint: presented,
+            }),
             HostKeyVerdict::Unknown if self.config.accept_new_host_keys => {
                 let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
                 append_known_host(path, &format!("{name} {ktype} {b64}"))
@@ -304,21 +431,9 @@ impl SshTransport {
         for method in &self.config.auth {
             let outcome: Result<(), String> = match method {
                 Auth::Key(path) => {
-                    if !path.exists() {
-                        Err(format!("key {}: file not found", path.display()))
-                    } else {
-                        sess.userauth_pubkey_file(user, None, path, None)
-                            .map_err(|e| format!("key {}: {}", path.display(), e.message()))
-                    }
+                    key_auth(sess, user, path, self.config.identity_passphrase.as_ref())
                 }
-                Auth::Agent => {
-                    if std::env::var_os("SSH_AUTH_SOCK").is_none() {
-                        Err("agent: SSH_AUTH_SOCK is not set".to_string())
-                    } else {
-                        sess.userauth_agent(user)
-                            .map_err(|e| format!("agent: {}", e.message()))
-                    }
-                }
+                Auth::Agent => agent_auth(sess, user, self.config.agent_socket.as_deref()),
                 Auth::Password(secret) => match secret.resolve() {
                     Err(e) => Err(format!("password ({}): {e}", secret.describe())),
                     Ok(value) => sess
@@ -341,6 +456,120 @@ impl SshTransport {
     }
 }
 
+/// libssh2's "cannot use the key file" code (also a wrong passphrase).
+const LIBSSH2_ERROR_FILE: i32 = -16;
+
+/// Whether a private key file's text is encrypted; `None` when the format is not recognised
+/// (libssh2 then has the last word).
+fn key_is_encrypted(text: &str) -> Option<bool> {
+    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        // openssh-key-v1: magic, then the cipher name as an SSH string ("none" = clear).
+        let b64: String = text
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::trim)
+            .collect();
+        let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+        let rest = raw.strip_prefix(b"openssh-key-v1\0")?;
+        let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        Some(rest.get(4..4 + len)? != b"none")
+    } else if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || text.contains("Proc-Type: 4,ENCRYPTED")
+    {
+        Some(true)
+    } else if text.contains("PRIVATE KEY-----") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Public key logon with a key file, unlocked with the passphrase reference when the key is
+/// encrypted. Errors name the file and the reference, never the passphrase.
+fn key_auth(
+    sess: &ssh2::Session,
+    user: &str,
+    path: &Path,
+    passphrase: Option<&SecretRef>,
+) -> Result<(), String> {
+    let shown = path.display();
+    let text = match std::fs::read(path) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(format!("key {shown}: file not found"))
+        }
+        Err(e) => return Err(format!("key {shown}: cannot read: {e}")),
+    };
+    let encrypted = key_is_encrypted(&text);
+    let pass = match (encrypted, passphrase) {
+        (Some(true), None) => {
+            return Err(format!(
+                "key {shown}: the key is protected by a passphrase; set \
+                 connection.identity_passphrase ({{env: NAME}} or {{file: PATH}})"
+            ))
+        }
+        (Some(false), _) | (_, None) => None,
+        (_, Some(r)) => Some(
+            r.resolve()
+                .map_err(|e| format!("key {shown}: passphrase ({}): {e}", r.describe()))?,
+        ),
+    };
+    sess.userauth_pubkey_file(user, None, path, pass.as_ref().map(|v| v.expose()))
+        .map_err(|e| match passphrase {
+            Some(r)
+                if pass.is_some() && e.code() == ssh2::ErrorCode::Session(LIBSSH2_ERROR_FILE) =>
+            {
+                format!(
+                    "key {shown}: the passphrase ({}) does not unlock it (wrong passphrase?)",
+                    r.describe()
+                )
+            }
+            _ => format!("key {shown}: {}", e.message()),
+        })
+}
+
+/// Agent logon: every identity the agent holds is offered in turn. The socket is set on the
+/// libssh2 agent handle itself (`libssh2_agent_set_identity_path`), so the process
+/// environment is never changed.
+fn agent_auth(sess: &ssh2::Session, user: &str, socket: Option<&Path>) -> Result<(), String> {
+    let socket = match socket {
+        Some(p) => p.to_path_buf(),
+        None => match std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()) {
+            Some(s) => std::path::PathBuf::from(s),
+            None => return Err("agent: SSH_AUTH_SOCK is not set".to_string()),
+        },
+    };
+    let shown = socket.display();
+    let fail = |what: &str, e: ssh2::Error| format!("agent ({shown}): {what}: {}", e.message());
+    let mut agent = sess.agent().map_err(|e| fail("cannot start", e))?;
+    agent
+        .set_identity_path(&socket)
+        .map_err(|e| fail("bad socket path", e))?;
+    agent.connect().map_err(|e| fail("cannot connect", e))?;
+    let result = (|| {
+        agent
+            .list_identities()
+            .map_err(|e| fail("cannot list keys", e))?;
+        let ids = agent
+            .identities()
+            .map_err(|e| fail("cannot list keys", e))?;
+        if ids.is_empty() {
+            return Err(format!("agent ({shown}): holds no keys"));
+        }
+        for id in &ids {
+            if agent.userauth(user, id).is_ok() {
+                return Ok(());
+            }
+        }
+        Err(format!(
+            "agent ({shown}): none of its {} keys was accepted",
+            ids.len()
+        ))
+    })();
+    let _ = agent.disconnect();
+    result
+}
+
 impl Transport for SshTransport {
     fn connect(&self, host: &HostSpec) -> Result<Box<dyn Session>, TransportError> {
         let ct = self.config.connect_timeout;
@@ -352,6 +581,18 @@ impl Transport for SshTransport {
         })?;
         sess.set_tcp_stream(tcp);
         sess.set_blocking(true);
+        let known_hosts = self.read_known_hosts()?;
+        let name = known_hosts_name(&host.address, host.port);
+        let internal = |what: &str, e: ssh2::Error| TransportError::Internal {
+            host: host.name.clone(),
+            detail: format!("{what}: {e}"),
+        };
+        let pref = host_key_preference(&sess, &known_hosts, &name)
+            .map_err(|e| internal("known_hosts lookup", e))?;
+        if let Some(pref) = pref {
+            sess.method_pref(ssh2::MethodType::HostKey, &pref)
+                .map_err(|e| internal("host key preference", e))?;
+        }
         // Bounds every blocking step of handshake and authentication (inactivity timeout).
         sess.set_timeout(u32::try_from(ct.as_millis()).unwrap_or(u32::MAX).max(1));
         sess.handshake().map_err(|e| {
@@ -370,7 +611,7 @@ impl Transport for SshTransport {
                 }
             }
         })?;
-        self.verify_host_key(&sess, host)?;
+        self.verify_host_key(&sess, host, &known_hosts)?;
         self.authenticate(&sess, host)?;
         let ka = u32::try_from(self.config.keepalive.as_secs()).unwrap_or(u32::MAX);
         sess.set_keepalive(false, ka.max(1));
@@ -605,37 +846,28 @@ impl Session for SshSession {
                 detail: why.clone(),
             });
         }
-        // SFTP through ssh2 is simplest in blocking mode; libssh2's timeout then bounds
-        // each stalled step (inactivity), and the command timeout is the bound.
+        // SFTP through ssh2 is simplest in blocking mode. Before every SFTP call libssh2's
+        // timeout is set to the time left before the deadline, so the whole upload ends by
+        // then (libssh2 counts its timeout from the start of each call).
+        let deadline = self.command_timeout;
+        let end = Instant::now() + deadline;
         self.sess.set_blocking(true);
-        let ms = u32::try_from(self.command_timeout.as_millis()).unwrap_or(u32::MAX);
-        self.sess.set_timeout(ms.max(1));
-        let result = (|| -> Result<(), String> {
-            let sftp = self
-                .sess
-                .sftp()
-                .map_err(|e| format!("cannot start SFTP: {}", e.message()))?;
-            let mut f = sftp
-                .create(Path::new(remote_path))
-                .map_err(|e| format!("cannot create the file: {}", e.message()))?;
-            f.write_all(bytes).map_err(|e| format!("write: {e}"))?;
-            f.fsync().or_else(|e| {
-                // Not every server implements fsync@openssh.com (Windows OpenSSH does not).
-                if matches!(e.code(), ssh2::ErrorCode::SFTP(_)) {
-                    Ok(())
-                } else {
-                    Err(format!("fsync: {}", e.message()))
-                }
-            })?;
-            f.close().map_err(|e| format!("close: {}", e.message()))?;
-            Ok(())
-        })();
+        let result = sftp_upload(&self.sess, remote_path, bytes, end);
         self.sess.set_timeout(0);
         self.sess.set_blocking(false);
-        result.map_err(|detail| {
-            if detail.contains("Timed out") {
-                self.broken = Some(format!("an upload stalled: {detail}"));
-            }
+        result.map_err(|f| {
+            let detail = if f.timed_out {
+                let detail = format!(
+                    "did not finish within {} s ({}); raise connection.command_timeout_s or \
+                     check the host",
+                    deadline.as_secs(),
+                    f.detail
+                );
+                self.broken = Some(format!("an upload was abandoned: {detail}"));
+                detail
+            } else {
+                f.detail
+            };
             TransportError::Upload {
                 host: self.host.name.clone(),
                 path: remote_path.to_string(),
@@ -643,6 +875,126 @@ impl Session for SshSession {
             }
         })
     }
+}
+
+/// Why an upload failed, and whether it was the deadline.
+struct UploadFailure {
+    detail: String,
+    timed_out: bool,
+}
+
+/// Numbers temporary upload names within this process.
+static NEXT_UPLOAD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A temporary name beside `remote_path` (same directory, so the final rename stays on one
+/// file system): `DIR/.NAME.bisrc-PID-N.tmp`. Both `/` and `\` separate directories, as
+/// Windows OpenSSH accepts either.
+pub fn upload_temp_name(remote_path: &str) -> String {
+    let cut = remote_path.rfind(['/', '\\']).map(|i| i + 1).unwrap_or(0);
+    let (dir, name) = remote_path.split_at(cut);
+    format!(
+        "{dir}.{name}.bisrc-{}-{}.tmp",
+        std::process::id(),
+        NEXT_UPLOAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+/// Writes `bytes` to a temporary file beside `remote`, then renames it into place, so the
+/// target is either untouched or complete. Every SFTP call is bounded by what is left before
+/// `end`; a failure removes the temporary file (best effort, within a short grace).
+fn sftp_upload(
+    sess: &ssh2::Session,
+    remote: &str,
+    bytes: &[u8],
+    end: Instant,
+) -> Result<(), UploadFailure> {
+    // Arms libssh2's timeout with the time left; fails once the deadline has passed.
+    let arm = |what: &str| -> Result<(), UploadFailure> {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(UploadFailure {
+                detail: format!("deadline reached before {what}"),
+                timed_out: true,
+            });
+        }
+        sess.set_timeout(u32::try_from(left.as_millis()).unwrap_or(u32::MAX).max(1));
+        Ok(())
+    };
+    let fail = |what: &str, detail: String| UploadFailure {
+        timed_out: Instant::now() + Duration::from_millis(50) >= end
+            || detail.contains("Timed out"),
+        detail: format!("{what}: {detail}"),
+    };
+    arm("starting SFTP")?;
+    let sftp = sess
+        .sftp()
+        .map_err(|e| fail("cannot start SFTP", e.message().to_string()))?;
+    let tmp = upload_temp_name(remote);
+    let tmp_path = Path::new(&tmp);
+    arm("creating the file")?;
+    let mut f = sftp
+        .open_mode(
+            tmp_path,
+            ssh2::OpenFlags::WRITE
+                | ssh2::OpenFlags::CREATE
+                | ssh2::OpenFlags::EXCLUSIVE
+                | ssh2::OpenFlags::TRUNCATE,
+            0o644,
+            ssh2::OpenType::File,
+        )
+        .map_err(|e| fail("cannot create the file", e.message().to_string()))?;
+    let written = (|| -> Result<(), UploadFailure> {
+        for chunk in bytes.chunks(256 * 1024) {
+            arm("writing")?;
+            f.write_all(chunk)
+                .map_err(|e| fail("write", e.to_string()))?;
+        }
+        arm("fsync")?;
+        f.fsync().or_else(|e| {
+            // Not every server implements fsync@openssh.com (Windows OpenSSH does not).
+            if matches!(e.code(), ssh2::ErrorCode::SFTP(_)) {
+                Ok(())
+            } else {
+                Err(fail("fsync", e.message().to_string()))
+            }
+        })?;
+        arm("closing the file")?;
+        f.close()
+            .map_err(|e| fail("close", e.message().to_string()))?;
+        arm("renaming into place")?;
+        rename_into_place(&sftp, tmp_path, Path::new(remote))
+            .map_err(|e| fail("rename into place", e.message().to_string()))
+    })();
+    drop(f);
+    if written.is_err() {
+        // Best effort: a short grace past the deadline, so a dead peer cannot hold us.
+        sess.set_timeout(2000);
+        let _ = sftp.unlink(tmp_path);
+    }
+    written
+}
+
+/// Renames `tmp` onto `target`. SFTP v3 (OpenSSH) refuses to rename onto an existing file
+/// and ssh2 does not expose `posix-rename@openssh.com`, so an existing target is first moved
+/// aside, then removed once the new file is in place (and moved back if that fails). The
+/// target is thus briefly absent, but never partial.
+fn rename_into_place(sftp: &ssh2::Sftp, tmp: &Path, target: &Path) -> Result<(), ssh2::Error> {
+    let first = match sftp.rename(tmp, target, None) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    // Only a regular file is replaced: a directory (or anything else) stays where it is.
+    if !sftp.lstat(target).map(|st| st.is_file()).unwrap_or(false) {
+        return Err(first);
+    }
+    let aside = std::path::PathBuf::from(format!("{}.old", tmp.display()));
+    sftp.rename(target, &aside, None)?;
+    if let Err(e) = sftp.rename(tmp, target, None) {
+        let _ = sftp.rename(&aside, target, None);
+        return Err(e);
+    }
+    let _ = sftp.unlink(&aside);
+    Ok(())
 }
 
 impl Drop for SshSession {
@@ -682,6 +1034,109 @@ mod tests {
     fn known_hosts_names_bracket_non_default_ports() {
         assert_eq!(known_hosts_name("sql01", 22), "sql01");
         assert_eq!(known_hosts_name("127.0.0.2", 2222), "[127.0.0.2]:2222");
+    }
+
+    #[test]
+    fn known_hosts_entries_match_by_host_whatever_their_key_type() {
+        let sess = ssh2::Session::new().unwrap();
+        let key = probe_blob();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+        let other = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA==";
+        let text = format!(
+            "sql01 ssh-ed25519 {b64}\n\
+             [sql01]:2222 ecdsa-sha2-nistp256 {other}\n\
+             @cert-authority [sql01]:2222 ssh-ed25519 {b64}\n\
+             sql02,[SQL02]:2200 sk-ssh-ed25519@openssh.com AAAAnotakey\n"
+        );
+        // Plain `sql01` is for port 22 only, as in OpenSSH; the CA line is ignored.
+        let v = check_known_hosts(&sess, &text, &known_hosts_name("SQL01", 2222), &key).unwrap();
+        let HostKeyVerdict::Changed(k) = v else {
+            panic!("expected a change")
+        };
+        assert_eq!(
+            k,
+            vec![KnownKey {
+                line: 2,
+                key_type: "ecdsa-sha2-nistp256".into(),
+                fingerprint: fingerprint(
+                    &base64::engine::general_purpose::STANDARD
+                        .decode(other)
+                        .unwrap()
+                ),
+            }]
+        );
+        assert!(matches!(
+            check_known_hosts(&sess, &text, "sql01", &key).unwrap(),
+            HostKeyVerdict::Known
+        ));
+        // A key type libssh2 cannot parse still counts as a key for the host.
+        let v = check_known_hosts(&sess, &text, &known_hosts_name("sql02", 2200), &key).unwrap();
+        assert!(
+            matches!(&v, HostKeyVerdict::Changed(k) if k[0].line == 4 && k[0].key_type == "sk-ssh-ed25519@openssh.com")
+        );
+        assert!(matches!(
+            check_known_hosts(&sess, &text, "sql03", &key).unwrap(),
+            HostKeyVerdict::Unknown
+        ));
+        assert_eq!(
+            host_key_preference(&sess, &text, "[sql01]:2222")
+                .unwrap()
+                .unwrap()
+                .split(',')
+                .next(),
+            Some("ecdsa-sha2-nistp256")
+        );
+        assert_eq!(host_key_preference(&sess, &text, "sql03").unwrap(), None);
+    }
+
+    #[test]
+    fn encrypted_key_files_are_recognised() {
+        let openssh = |cipher: &str| {
+            let mut raw = b"openssh-key-v1\0".to_vec();
+            raw.extend_from_slice(&(cipher.len() as u32).to_be_bytes());
+            raw.extend_from_slice(cipher.as_bytes());
+            raw.extend_from_slice(&[0; 40]);
+            let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+            format!(
+                "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+                &b64[..40],
+                &b64[40..]
+            )
+        };
+        assert_eq!(key_is_encrypted(&openssh("none")), Some(false));
+        assert_eq!(key_is_encrypted(&openssh("aes256-ctr")), Some(true));
+        assert_eq!(
+            key_is_encrypted("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"),
+            Some(true)
+        );
+        assert_eq!(
+            key_is_encrypted("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMII\n"),
+            Some(true)
+        );
+        assert_eq!(
+            key_is_encrypted("-----BEGIN RSA PRIVATE KEY-----\nMII\n"),
+            Some(false)
+        );
+        assert_eq!(key_is_encrypted("not a key"), None);
+    }
+
+    #[test]
+    fn upload_temp_names_sit_beside_the_target() {
+        let pid = std::process::id();
+        let t = upload_temp_name("/srv/media/setup.iso");
+        assert!(
+            t.starts_with(&format!("/srv/media/.setup.iso.bisrc-{pid}-")),
+            "{t}"
+        );
+        assert!(t.ends_with(".tmp"));
+        let w = upload_temp_name("C:\\bisrc\\s.ps1");
+        assert!(
+            w.starts_with(&format!("C:\\bisrc\\.s.ps1.bisrc-{pid}-")),
+            "{w}"
+        );
+        let r = upload_temp_name("x.bin");
+        assert!(r.starts_with(&format!(".x.bin.bisrc-{pid}-")), "{r}");
+        assert_ne!(upload_temp_name("a"), upload_temp_name("a"));
     }
 
     #[test]

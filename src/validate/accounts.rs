@@ -54,6 +54,9 @@ pub(super) fn check(inv: &Inventory, out: &mut Vec<Diagnostic>) {
     if let Some(p) = &c.password {
         secret(p, "connection password", out);
     }
+    if let Some(p) = &c.identity_passphrase {
+        secret(p, "connection identity_passphrase", out);
+    }
     for (_, cl) in inv.clusters() {
         if let Some(k) = &cl.quorum.access_key {
             secret(k, "cloud witness access_key", out);

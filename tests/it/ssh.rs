@@ -11,11 +11,14 @@ use bisrc::inventory::SecretRef;
 use bisrc::step::{Payload, PayloadStep, StepAction, StepOutcome, WIRE_VERSION};
 use bisrc::transport::ssh::SshTransport;
 use bisrc::transport::{
-    fan_out, run_on_hosts, run_payload, windows, Auth, ExecOutput, ExecRequest, HostSpec, Session,
-    Transport, TransportError, TransportEvent,
+    fan_out, run_on_hosts, run_payload, windows, Auth, ExecOutput, ExecRequest, HostSpec, KnownKey,
+    Session, Transport, TransportError, TransportEvent,
 };
 
-use crate::sshd::{key_fingerprint, keygen, require_root, Options, SshdFleet};
+use crate::sshd::{
+    key_fingerprint, keygen, keygen_with, public_key_fields, require_root, Options, SshAgent,
+    SshdFleet,
+};
 
 fn req(cmd: &str, stdin: Vec<u8>, secs: u64) -> ExecRequest {
     ExecRequest {
@@ -223,20 +226,176 @@ fn changed_host_key_is_refused_even_with_the_opt_in() {
         panic!("expected HostKeyChanged, got {err:?}")
     };
     assert_eq!(d.host, "node01");
-    assert_eq!(d.line, 2);
-    assert_eq!(d.expected, key_fingerprint(&other_pub));
-    assert_eq!(d.presented, host.fingerprint());
-    assert_ne!(d.expected, d.presented);
+    assert_eq!(
+        d.known,
+        vec![KnownKey {
+            line: 2,
+            key_type: "ssh-ed25519".into(),
+            fingerprint: key_fingerprint(&other_pub),
+        }]
+    );
+    assert_eq!(
+        (d.presented_type.as_str(), d.presented.as_str()),
+        ("ssh-ed25519", host.fingerprint().as_str())
+    );
     let msg = err.to_string();
     assert!(
-        msg.contains(&d.expected) && msg.contains(&d.presented),
+        msg.contains(&d.known[0].fingerprint) && msg.contains(&d.presented),
         "{msg}"
     );
-    assert!(
-        msg.contains("remove the old line from known_hosts"),
-        "{msg}"
-    );
+    assert!(msg.contains("remove those lines"), "{msg}");
     assert_eq!(std::fs::read_to_string(&kh).unwrap(), contents);
+}
+
+/// `ssh-keygen -H` output for one known_hosts line (the host field hashed).
+fn hashed(dir: &std::path::Path, line: &str) -> String {
+    let f = dir.join("to_hash");
+    std::fs::write(&f, format!("{line}\n")).unwrap();
+    let out = std::process::Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(text.starts_with("|1|"), "{text}");
+    text.trim_end().to_string()
+}
+
+#[test]
+fn keys_of_other_types_for_the_host_refuse_a_new_key_even_with_the_opt_in() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let ecdsa = dir.path().join("ecdsa_key");
+    keygen_with(&ecdsa, "ecdsa", "");
+    let rsa = dir.path().join("rsa_key");
+    keygen_with(&rsa, "rsa", "");
+    let name = format!("[{}]:{}", host.address, host.port);
+    let ecdsa_fields = public_key_fields(&ecdsa.with_extension("pub"));
+    let rsa_fields = public_key_fields(&rsa.with_extension("pub"));
+    // The host's own ed25519 key, recorded for another port, is not a key for this host.
+    let other_port = format!(
+        "[{}]:{} {}",
+        host.address,
+        host.port + 1,
+        public_key_fields(&host.host_key_pub)
+    );
+    let contents = format!(
+        "{other_port}\n{name} {ecdsa_fields}\n# rebuilt in 2025\n{}\n",
+        hashed(dir.path(), &format!("{name} {rsa_fields}"))
+    );
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, &contents).unwrap();
+    let expected = vec![
+        KnownKey {
+            line: 2,
+            key_type: "ecdsa-sha2-nistp256".into(),
+            fingerprint: key_fingerprint(&ecdsa.with_extension("pub")),
+        },
+        KnownKey {
+            line: 4,
+            key_type: "ssh-rsa".into(),
+            fingerprint: key_fingerprint(&rsa.with_extension("pub")),
+        },
+    ];
+    for accept in [false, true] {
+        let mut cfg = fleet.config();
+        cfg.known_hosts = kh.clone();
+        cfg.accept_new_host_keys = accept;
+        let err = SshTransport::new(cfg)
+            .connect(&host.spec())
+            .err()
+            .unwrap_or_else(|| panic!("accept={accept}: a key of another type was let in"));
+        let TransportError::HostKeyChanged(d) = &err else {
+            panic!("accept={accept}: expected HostKeyChanged, got {err:?}")
+        };
+        assert_eq!(d.known, expected, "accept={accept}");
+        assert_eq!(d.presented_type, "ssh-ed25519");
+        assert_eq!(d.presented, host.fingerprint());
+        assert_eq!(d.known_hosts_name, name);
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "node01: HOST KEY CHANGED for {name}: the host presented ssh-ed25519 key {}, ",
+                host.fingerprint()
+            )),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!(
+                "(line 2 ecdsa-sha2-nistp256 {}; line 4 ssh-rsa {})",
+                expected[0].fingerprint, expected[1].fingerprint
+            )),
+            "{msg}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&kh).unwrap(),
+            contents,
+            "accept={accept}: known_hosts must not change"
+        );
+    }
+}
+
+#[test]
+fn the_key_type_known_hosts_holds_is_negotiated_first() {
+    let fleet = SshdFleet::start(
+        1,
+        Options {
+            extra_host_key_types: vec!["ecdsa"],
+            ..Options::default()
+        },
+    );
+    let host = &fleet.hosts()[0];
+    let ecdsa_pub = fleet.dir().join("node01_host_key_ecdsa.pub");
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    // Only the host's ECDSA key is known; libssh2 would prefer ed25519 if not told otherwise.
+    std::fs::write(
+        &kh,
+        format!(
+            "[{}]:{} {}\n",
+            host.address,
+            host.port,
+            public_key_fields(&ecdsa_pub)
+        ),
+    )
+    .unwrap();
+    let mut cfg = fleet.config();
+    cfg.known_hosts = kh;
+    let mut s = SshTransport::new(cfg)
+        .connect(&host.spec())
+        .unwrap_or_else(|e| panic!("the known ECDSA key must be negotiated: {e}"));
+    assert_eq!(run(s.as_mut(), "printf ok").stdout, b"ok");
+}
+
+#[test]
+fn a_revoked_host_key_is_refused() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = &fleet.hosts()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(
+        &kh,
+        format!(
+            "{}\n@revoked * {}\n",
+            host.known_hosts_line(),
+            public_key_fields(&host.host_key_pub)
+        ),
+    )
+    .unwrap();
+    let mut cfg = fleet.config();
+    cfg.known_hosts = kh;
+    let err = SshTransport::new(cfg)
+        .connect(&host.spec())
+        .err()
+        .expect("a revoked key must be refused");
+    assert!(
+        matches!(&err, TransportError::HostKeyRevoked { line: 2, fingerprint, .. }
+            if *fingerprint == host.fingerprint()),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -277,6 +436,206 @@ fn wrong_client_key_is_refused_naming_every_method_tried() {
     assert!(err
         .to_string()
         .starts_with("node01: authentication as bisrct refused; tried: key "));
+}
+
+/// A process-unique environment variable name for a secret of one test.
+fn unique_env(what: &str) -> String {
+    format!("BISRC_TEST_{what}_{}", std::process::id())
+}
+
+#[test]
+fn password_logon_works_fails_cleanly_and_is_the_fallback_after_a_wrong_key() {
+    let fleet = SshdFleet::start(
+        1,
+        Options {
+            password_auth: true,
+            ..Options::default()
+        },
+    );
+    let password = fleet
+        .password
+        .clone()
+        .expect("a password fleet has a password");
+    let wrong = format!("{password}-wrong");
+    let good_var = unique_env("PW_GOOD");
+    let bad_var = unique_env("PW_BAD");
+    std::env::set_var(&good_var, &password);
+    std::env::set_var(&bad_var, &wrong);
+    let host = fleet.hosts()[0].spec();
+
+    // The right password logs on and runs a command, as the password user.
+    let mut cfg = fleet.config();
+    cfg.auth = vec![Auth::Password(SecretRef::Env(good_var.clone()))];
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("password logon: {e}"));
+    let out = run(s.as_mut(), "id -un");
+    assert_eq!(
+        out.stdout,
+        format!("{}\n", crate::sshd::PASSWORD_USER).as_bytes()
+    );
+
+    // A wrong password is refused, naming the method and the reference, never the values.
+    cfg.auth = vec![Auth::Password(SecretRef::Env(bad_var.clone()))];
+    let err = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .err()
+        .expect("a wrong password must be refused");
+    let TransportError::AuthRefused { tried, user, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    assert_eq!(user, crate::sshd::PASSWORD_USER);
+    assert_eq!(tried.len(), 1, "{tried:?}");
+    assert!(
+        tried[0].starts_with(&format!("password (env:{bad_var}): ")),
+        "{tried:?}"
+    );
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(
+            !text.contains(&password) && !text.contains(&wrong),
+            "a password leaked: {text}"
+        );
+    }
+
+    // auth_order key then password: the wrong key fails, the password logs on.
+    let dir = tempfile::tempdir().unwrap();
+    let stranger = dir.path().join("stranger_key");
+    keygen(&stranger);
+    cfg.auth = vec![
+        Auth::Key(stranger),
+        Auth::Password(SecretRef::Env(good_var.clone())),
+    ];
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("password after a refused key: {e}"));
+    assert_eq!(run(s.as_mut(), "printf fallback").stdout, b"fallback");
+    // The same order with the wrong password: both attempts are reported, in order.
+    cfg.auth[1] = Auth::Password(SecretRef::Env(bad_var.clone()));
+    let err = SshTransport::new(cfg).connect(&host).err().unwrap();
+    let TransportError::AuthRefused { tried, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    let methods: Vec<&str> = tried
+        .iter()
+        .map(|t| t.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(methods, vec!["key", "password"], "{tried:?}");
+    assert!(!err.to_string().contains(&wrong));
+    std::env::remove_var(&good_var);
+    std::env::remove_var(&bad_var);
+}
+
+#[test]
+fn agent_logon_uses_the_configured_socket() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = fleet.hosts()[0].spec();
+    let agent = SshAgent::start();
+    let mut cfg = fleet.config();
+    cfg.auth = vec![Auth::Agent];
+    cfg.agent_socket = Some(agent.socket.clone());
+
+    // An empty agent is reported as such.
+    let err = SshTransport::new(cfg.clone()).connect(&host).err().unwrap();
+    let TransportError::AuthRefused { tried, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    assert_eq!(
+        tried,
+        &vec![format!("agent ({}): holds no keys", agent.socket.display())]
+    );
+
+    // A stranger's key first, then the authorized one: every identity is offered.
+    let dir = tempfile::tempdir().unwrap();
+    let stranger = dir.path().join("stranger_key");
+    keygen(&stranger);
+    agent.add(&stranger);
+    agent.add(&fleet.client_key);
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("agent logon: {e}"));
+    assert_eq!(run(s.as_mut(), "printf agent").stdout, b"agent");
+
+    // A socket nobody listens on fails naming it.
+    cfg.agent_socket = Some(dir.path().join("no-agent.sock"));
+    let err = SshTransport::new(cfg).connect(&host).err().unwrap();
+    let TransportError::AuthRefused { tried, .. } = &err else {
+        panic!("expected AuthRefused, got {err:?}")
+    };
+    assert!(
+        tried[0].starts_with(&format!(
+            "agent ({}): cannot connect: ",
+            dir.path().join("no-agent.sock").display()
+        )),
+        "{tried:?}"
+    );
+}
+
+#[test]
+fn passphrase_protected_key_needs_the_right_passphrase() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let host = fleet.hosts()[0].spec();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("locked_key");
+    keygen_with(&key, "ed25519", "secretphrase");
+    fleet.authorize(&key.with_extension("pub"));
+    let good_var = unique_env("PASSPHRASE_GOOD");
+    let bad_var = unique_env("PASSPHRASE_BAD");
+    std::env::set_var(&good_var, "secretphrase");
+    std::env::set_var(&bad_var, "not-the-phrase");
+    let mut cfg = fleet.config();
+    cfg.auth = vec![Auth::Key(key.clone())];
+
+    cfg.identity_passphrase = Some(SecretRef::Env(good_var.clone()));
+    let mut s = SshTransport::new(cfg.clone())
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("the right passphrase: {e}"));
+    assert_eq!(run(s.as_mut(), "printf unlocked").stdout, b"unlocked");
+
+    let refused = |cfg: &bisrc::transport::TransportConfig| -> Vec<String> {
+        let err = SshTransport::new(cfg.clone()).connect(&host).err().unwrap();
+        let text = format!("{err} {err:?}");
+        assert!(
+            !text.contains("secretphrase") && !text.contains("not-the-phrase"),
+            "a passphrase leaked: {text}"
+        );
+        match err {
+            TransportError::AuthRefused { tried, .. } => tried,
+            other => panic!("expected AuthRefused, got {other:?}"),
+        }
+    };
+    cfg.identity_passphrase = Some(SecretRef::Env(bad_var.clone()));
+    assert_eq!(
+        refused(&cfg),
+        vec![format!(
+            "key {}: the passphrase (env:{bad_var}) does not unlock it (wrong passphrase?)",
+            key.display()
+        )]
+    );
+    cfg.identity_passphrase = None;
+    assert_eq!(
+        refused(&cfg),
+        vec![format!(
+            "key {}: the key is protected by a passphrase; set connection.identity_passphrase \
+             ({{env: NAME}} or {{file: PATH}})",
+            key.display()
+        )]
+    );
+    let unset = unique_env("PASSPHRASE_UNSET");
+    cfg.identity_passphrase = Some(SecretRef::Env(unset.clone()));
+    assert_eq!(
+        refused(&cfg),
+        vec![format!(
+            "key {}: passphrase (env:{unset}): environment variable {unset} is not set",
+            key.display()
+        )]
+    );
+    // A passphrase configured for an unencrypted key is not needed and not read.
+    cfg.auth = vec![Auth::Key(fleet.client_key.clone())];
+    SshTransport::new(cfg)
+        .connect(&host)
+        .unwrap_or_else(|e| panic!("clear key with a passphrase configured: {e}"));
+    std::env::remove_var(&good_var);
+    std::env::remove_var(&bad_var);
 }
 
 #[test]
@@ -486,25 +845,114 @@ fn cutting_a_link_mid_command_fails_only_that_host() {
     }
 }
 
+/// The names in a directory, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
-fn sftp_upload_writes_the_exact_bytes() {
+fn sftp_upload_writes_the_exact_bytes_through_a_temporary_name() {
     let fleet = SshdFleet::start(1, Options::default());
     let mut s = connect(&fleet, 0);
-    let target = fleet.writable_dir().join("media.bin");
-    let bytes = noise(300 * 1024 + 7, 7);
+    let dir = fleet.writable_dir();
+    let target = dir.join("media.bin");
+    let bytes = noise(3 * 1024 * 1024 + 7, 7);
     s.upload(target.to_str().unwrap(), &bytes).unwrap();
     assert!(std::fs::read(&target).unwrap() == bytes);
-    // Overwriting truncates.
+    assert_eq!(
+        listing(&dir),
+        vec!["media.bin"],
+        "no temporary file remains"
+    );
+    // Overwriting replaces the whole file (rename onto an existing target).
     s.upload(target.to_str().unwrap(), b"short").unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"short");
+    assert_eq!(listing(&dir), vec!["media.bin"]);
+    // An empty file is a file.
+    s.upload(dir.join("empty").to_str().unwrap(), b"").unwrap();
+    assert_eq!(std::fs::read(dir.join("empty")).unwrap(), b"");
     // A path the user cannot write is an error naming host and path; the session survives.
     let err = s.upload("/root/forbidden.bin", b"x").unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("node01: upload to /root/forbidden.bin failed: "),
+            .starts_with("node01: upload to /root/forbidden.bin failed: cannot create the file: "),
         "{err}"
     );
     assert_eq!(run(s.as_mut(), "printf still").stdout, b"still");
+}
+
+#[test]
+fn failed_upload_leaves_neither_a_partial_target_nor_a_temporary_file() {
+    let fleet = SshdFleet::start(1, Options::default());
+    let mut s = connect(&fleet, 0);
+    let dir = fleet.writable_dir();
+    // The target is a non-empty directory: the data is written, the rename fails.
+    let target = dir.join("occupied");
+    let out = run(
+        s.as_mut(),
+        &format!("mkdir {0} && printf keep > {0}/inside", target.display()),
+    );
+    assert_eq!(out.exit_status, 0);
+    let err = s
+        .upload(target.to_str().unwrap(), &noise(200 * 1024, 3))
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "node01: upload to {} failed: rename into place: ",
+            target.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        listing(&dir),
+        vec!["occupied"],
+        "the temporary file was removed"
+    );
+    assert_eq!(listing(&target), vec!["inside"]);
+    assert_eq!(std::fs::read(target.join("inside")).unwrap(), b"keep");
+    assert_eq!(run(s.as_mut(), "printf alive").stdout, b"alive");
+}
+
+#[test]
+fn upload_to_a_server_that_never_answers_stops_at_the_deadline() {
+    let fleet = SshdFleet::start(
+        1,
+        Options {
+            sftp_subsystem: Some("/bin/sleep 60".into()),
+            ..Options::default()
+        },
+    );
+    let mut cfg = fleet.config();
+    cfg.command_timeout = Duration::from_secs(2);
+    let mut s = SshTransport::new(cfg)
+        .connect(&fleet.hosts()[0].spec())
+        .unwrap();
+    let target = fleet.writable_dir().join("never.bin");
+    let started = Instant::now();
+    let err = s.upload(target.to_str().unwrap(), b"data").unwrap_err();
+    let elapsed = started.elapsed();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(&format!(
+            "node01: upload to {} failed: did not finish within 2 s (",
+            target.display()
+        )),
+        "{msg}"
+    );
+    // Hang guard, not a performance assertion.
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(!target.exists());
+    // The session is retired after an abandoned upload.
+    let again = s.exec(&req("true", Vec::new(), 5)).unwrap_err();
+    assert!(
+        matches!(again, TransportError::ConnectionLost { .. }),
+        "{again:?}"
+    );
 }
 
 /// A stand-in node behind `ForceCommand`: records the command line it was asked to run and

@@ -42,7 +42,24 @@ pub struct Options {
     pub set_env: Vec<(String, String)>,
     /// How many of the hosts (the last ones) live in their own network namespace.
     pub netns_hosts: usize,
+    /// Host key types each sshd gets in addition to ed25519 (`ecdsa`, `rsa`); known_hosts
+    /// still lists only the ed25519 key.
+    pub extra_host_key_types: Vec<&'static str>,
+    /// Turns password logon on (`PasswordAuthentication yes`, still `UsePAM no`: sshd checks
+    /// /etc/shadow itself) and logs on as [`PASSWORD_USER`], whose password the fleet sets to
+    /// a fresh random value ([`SshdFleet::password`]).
+    pub password_auth: bool,
+    /// Replaces `internal-sftp` as the `sftp` subsystem (e.g. `/bin/sleep 60`: an SFTP
+    /// server that never answers).
+    pub sftp_subsystem: Option<String>,
 }
+
+/// The account of password fleets. Not [`USER`]: every test process resets `USER`'s
+/// password to `*` when it starts, which would break a password test running in another.
+pub const PASSWORD_USER: &str = "bisrcpw";
+/// Held (flock) by a password fleet for its whole life: password fleets of every test
+/// process on the machine take turns, so none changes the password under another.
+const PASSWORD_LOCK: &str = "/run/bisrc-sshd-password.lock";
 
 /// A network namespace holding one host, linked to the root namespace by a veth pair.
 #[derive(Debug)]
@@ -112,8 +129,14 @@ pub struct SshdFleet {
     pub known_hosts: PathBuf,
     /// The client private key (authorized on every host).
     pub client_key: PathBuf,
+    /// The account sessions log on as ([`USER`], or [`PASSWORD_USER`] for password fleets).
+    pub user: String,
+    /// That account's password, for password fleets.
+    pub password: Option<String>,
     opts: Options,
     tag: String,
+    /// The flock held by a password fleet (released when dropped).
+    _password_lock: Option<std::fs::File>,
 }
 
 /// Environment variable set in every session of a fleet to its unique tag.
@@ -145,9 +168,26 @@ pub fn require_root(what: &str) {
 
 /// Generates an ed25519 key pair at `path` (private, mode 0600) and `path.pub`.
 pub fn keygen(path: &Path) {
-    run(Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "bisrc-test", "-f"])
-        .arg(path));
+    keygen_with(path, "ed25519", "");
+}
+
+/// Generates a key pair of `key_type` (`ed25519`, `ecdsa`, `rsa`) protected by `passphrase`
+/// (empty: none) at `path` and `path.pub`.
+pub fn keygen_with(path: &Path, key_type: &str, passphrase: &str) {
+    let mut cmd = Command::new("ssh-keygen");
+    cmd.args(["-q", "-t", key_type, "-N", passphrase, "-C", "bisrc-test"]);
+    if key_type == "rsa" {
+        // 2048 bits: plenty for a test key and much faster to generate than the default.
+        cmd.args(["-b", "2048"]);
+    }
+    run(cmd.arg("-f").arg(path));
+}
+
+/// The `type base64` part of a public key file.
+pub fn public_key_fields(pub_file: &Path) -> String {
+    let text = std::fs::read_to_string(pub_file).expect("public key");
+    let mut f = text.split_whitespace();
+    format!("{} {}", f.next().unwrap(), f.next().unwrap())
 }
 
 /// `SHA256:...` of a public key file, from `ssh-keygen -lf`.
@@ -160,6 +200,60 @@ pub fn key_fingerprint(pub_file: &Path) -> String {
         .to_string()
 }
 
+/// Creates `user` (shell `/bin/sh`) when missing.
+fn ensure_user(user: &str) {
+    let known = Command::new("id").arg(user).output().expect("id");
+    if !known.status.success() {
+        // Another test process may create it at the same moment: re-check afterwards.
+        let _ = Command::new("useradd")
+            .args(["-m", "-s", "/bin/sh", user])
+            .output();
+        run(Command::new("id").arg(user));
+    }
+}
+
+/// 32 hex digits from the kernel's random source.
+fn random_hex() -> String {
+    use std::io::Read;
+    let mut b = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .expect("/dev/urandom");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Takes the password lock, then gives [`PASSWORD_USER`] a fresh random password.
+fn set_random_password() -> (std::fs::File, String) {
+    use fs2::FileExt;
+    ensure_user(PASSWORD_USER);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(PASSWORD_LOCK)
+        .expect("password lock file");
+    lock.lock_exclusive().expect("flock");
+    let password = format!("Pw-{}", random_hex());
+    let mut child = Command::new("chpasswd")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chpasswd");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{PASSWORD_USER}:{password}").expect("chpasswd stdin");
+    }
+    let out = child.wait_with_output().expect("chpasswd");
+    assert!(
+        out.status.success(),
+        "chpasswd failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (lock, password)
+}
+
 fn setup_once() {
     SETUP.call_once(|| {
         assert!(
@@ -168,14 +262,7 @@ fn setup_once() {
         );
         require_root("the sshd fixture");
         std::fs::create_dir_all("/run/sshd").expect("mkdir /run/sshd");
-        let known = Command::new("id").arg(USER).output().expect("id");
-        if !known.status.success() {
-            // Another test process may create it at the same moment: re-check afterwards.
-            let _ = Command::new("useradd")
-                .args(["-m", "-s", "/bin/sh", USER])
-                .output();
-            run(Command::new("id").arg(USER));
-        }
+        ensure_user(USER);
         // With UsePAM no, sshd refuses a locked ('!') account; '*' is "no password, not locked".
         run(Command::new("usermod").args(["-p", "*", USER]));
         cleanup_stale_namespaces();
@@ -232,13 +319,22 @@ impl SshdFleet {
         let authorized = dir.path().join("authorized_keys");
         std::fs::copy(dir.path().join("client_key.pub"), &authorized).expect("authorized_keys");
         set_mode(&authorized, 0o644);
+        let (lock, password, user) = if opts.password_auth {
+            let (lock, pw) = set_random_password();
+            (Some(lock), Some(pw), PASSWORD_USER)
+        } else {
+            (None, None, USER)
+        };
         let upload = dir.path().join("upload");
         std::fs::create_dir(&upload).expect("upload dir");
-        run(Command::new("chown").arg(USER).arg(&upload));
+        run(Command::new("chown").arg(user).arg(&upload));
 
         let mut fleet = SshdFleet {
             known_hosts: dir.path().join("known_hosts"),
             client_key,
+            user: user.to_string(),
+            password,
+            _password_lock: lock,
             hosts: Vec::new(),
             children: Vec::new(),
             tag: format!(
@@ -254,6 +350,13 @@ impl SshdFleet {
             let name = format!("node{:02}", i + 1);
             let key = fleet.dir.path().join(format!("{name}_host_key"));
             keygen(&key);
+            for t in &fleet.opts.extra_host_key_types {
+                keygen_with(
+                    &fleet.dir.path().join(format!("{name}_host_key_{t}")),
+                    t,
+                    "",
+                );
+            }
             let (address, port, netns) = if i < loopback {
                 let a = next_loopback();
                 let p = free_port(&a);
@@ -292,16 +395,28 @@ impl SshdFleet {
         let d = self.dir.path();
         let mut conf = format!(
             "Port {port}\nListenAddress {addr}\nHostKey {key}\nPidFile none\n\
-             AuthorizedKeysFile {d}/authorized_keys\nUsePAM no\nPasswordAuthentication no\n\
+             AuthorizedKeysFile {d}/authorized_keys\nUsePAM no\nPasswordAuthentication {pw}\n\
              KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
              PermitRootLogin prohibit-password\nStrictModes no\nUseDNS no\n\
-             Subsystem sftp internal-sftp\nMaxStartups 200:30:400\nMaxSessions 50\n\
+             Subsystem sftp {sftp}\nMaxStartups 200:30:400\nMaxSessions 50\n\
              LogLevel VERBOSE\n",
             port = h.port,
             addr = h.address,
             key = h.host_key_pub.with_extension("").display(),
             d = d.display(),
+            pw = if self.opts.password_auth { "yes" } else { "no" },
+            sftp = self
+                .opts
+                .sftp_subsystem
+                .as_deref()
+                .unwrap_or("internal-sftp"),
         );
+        for t in &self.opts.extra_host_key_types {
+            conf.push_str(&format!(
+                "HostKey {}_{t}\n",
+                h.host_key_pub.with_extension("").display()
+            ));
+        }
         // Every session command carries the fleet's tag, so Drop can find the commands
         // whose sshd parent already exited (they are re-parented to init).
         let mut pairs = vec![format!("\"{TAG_VAR}={}\"", self.tag)];
@@ -401,8 +516,10 @@ impl SshdFleet {
     /// the fleet's known_hosts, 10 s connect, 60 s command deadline, parallelism = hosts.
     pub fn config(&self) -> TransportConfig {
         TransportConfig {
-            user: USER.to_string(),
+            user: self.user.clone(),
             auth: vec![Auth::Key(self.client_key.clone())],
+            identity_passphrase: None,
+            agent_socket: None,
             known_hosts: self.known_hosts.clone(),
             accept_new_host_keys: false,
             connect_timeout: Duration::from_secs(10),
@@ -410,6 +527,17 @@ impl SshdFleet {
             keepalive: Duration::from_secs(15),
             parallelism: self.hosts.len().max(1),
         }
+    }
+
+    /// Authorizes one more public key (sshd reads authorized_keys at every logon).
+    pub fn authorize(&self, pub_file: &Path) {
+        use std::io::Write;
+        let key = std::fs::read_to_string(pub_file).expect("public key");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("authorized_keys"))
+            .and_then(|mut f| f.write_all(key.as_bytes()))
+            .expect("append to authorized_keys");
     }
 
     /// Cuts host `i`'s link (its namespace side goes down). Only for netns hosts.
@@ -562,6 +690,12 @@ fn descendants(root: u32) -> Vec<u32> {
 
 impl Drop for SshdFleet {
     fn drop(&mut self) {
+        if self.password.is_some() {
+            // Back to "no password" before the lock is released (the field drops after this).
+            let _ = Command::new("usermod")
+                .args(["-p", "*", PASSWORD_USER])
+                .output();
+        }
         for child in &mut self.children {
             // Per-connection sshd processes start their own sessions (setsid), so a process
             // group kill misses them: collect the listener's descendants (session processes
@@ -593,5 +727,63 @@ impl Drop for SshdFleet {
                     .output();
             }
         }
+    }
+}
+
+/// A private `ssh-agent -D -a SOCKET` holding chosen keys. Nothing else learns its socket:
+/// `SSH_AUTH_SOCK` is set only for the `ssh-add` commands. `Drop` kills the agent.
+pub struct SshAgent {
+    child: Child,
+    /// The agent's socket.
+    pub socket: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SshAgent {
+    /// Starts an agent and waits until its socket exists.
+    pub fn start() -> SshAgent {
+        let dir = tempfile::Builder::new()
+            .prefix("bisrc-agent-")
+            .tempdir()
+            .expect("tempdir");
+        let socket = dir.path().join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start ssh-agent");
+        let mut agent = SshAgent {
+            child,
+            socket,
+            _dir: dir,
+        };
+        let until = Instant::now() + Duration::from_secs(10);
+        while !agent.socket.exists() {
+            if let Ok(Some(status)) = agent.child.try_wait() {
+                panic!("ssh-agent exited with {status}");
+            }
+            assert!(Instant::now() < until, "ssh-agent socket did not appear");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        agent
+    }
+
+    /// `ssh-add KEY` against this agent only.
+    pub fn add(&self, key: &Path) {
+        run(Command::new("ssh-add")
+            .env("SSH_AUTH_SOCK", &self.socket)
+            .arg(key)
+            .stdin(Stdio::null()));
+    }
+}
+
+impl Drop for SshAgent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
