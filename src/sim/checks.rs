@@ -453,6 +453,18 @@ fn cluster_checks(w: &World, c: &Ctx, o: &Value, hint: &str) -> Vec<Check> {
     v
 }
 
+/// Unix seconds as an RFC 3339 UTC time.
+fn utc(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("unix time {secs}"))
+}
+
 fn fresh(w: &World, c: &Ctx) -> Result<Check, String> {
     let server = c.param_str("server")?;
     let job = c.param_str("job_name")?;
@@ -468,14 +480,16 @@ fn fresh(w: &World, c: &Ctx) -> Result<Check, String> {
         Some(t) if c.now.saturating_sub(t) <= limit => check(
             "backup-fresh",
             true,
-            format!("last full backup {} s ago (limit {limit} s for {freq})", c.now.saturating_sub(t)),
+            // An absolute time, not "N s ago": two verify runs must report the same detail
+            // (JUnit output is compared byte for byte).
+            format!("last full backup at {} (within the {freq} period plus one hour)", utc(t)),
         ),
         Some(t) => check(
             "backup-fresh",
             false,
             format!(
-                "last full backup {} s ago, older than the {freq} period plus one hour; check the job history of '{job}' and that SQL Server Agent runs",
-                c.now.saturating_sub(t)
+                "last full backup at {}, older than the {freq} period plus one hour; check the job history of '{job}' and that SQL Server Agent runs",
+                utc(t)
             ),
         ),
         None => check(
