@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::step::{Observed, Payload, PayloadStep, StepAction, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
+use super::applied;
 use super::diff::{diff, Action};
 use super::event::Event;
 use super::journal::Journal;
@@ -47,7 +48,7 @@ pub struct StepReport {
     pub host: Option<String>,
     /// Outcome.
     pub status: StepStatus,
-    /// Failure (tail of stderr) or why it never ran.
+    /// Failure (tail of stderr), why it never ran, or a note on a success.
     pub detail: Option<String>,
     /// Wall-clock milliseconds of the step.
     pub duration_ms: Option<u64>,
@@ -233,7 +234,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
                 if drifted {
                     run_step(ctx, r, host, &owners)
                 } else {
-                    Ok(())
+                    Ok(None)
                 }
             })
         } else {
@@ -241,7 +242,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         };
         let ms = t.elapsed().as_millis() as u64;
         let (ok, detail) = match result {
-            Ok(()) => (true, None),
+            Ok(note) => (true, note.map(|n| ctx.scrub(&n))),
             Err(e) => (false, Some(ctx.scrub(&e))),
         };
         journal.record(
@@ -256,7 +257,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             address: r.address.clone(),
             host: host.to_string(),
             ok,
-            error: detail.clone(),
+            error: if ok { None } else { detail.clone() },
             duration_ms: ms,
         });
         reports.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(StepReport {
@@ -358,13 +359,14 @@ fn cluster_resource<'t>(ctx: &'t Context, target: &Target) -> Option<&'t Resourc
 }
 
 /// One apply step and its probe (and, for owner-bound resources, the cluster probe) in one
-/// payload; the error says what failed.
+/// payload; the error says what failed. On success, records the applied script (the `Ok`
+/// value is a note when that could not be done).
 fn run_step(
     ctx: &Context,
     r: &Resource,
     host: &str,
     owners: &Mutex<Vec<GroupOwnership>>,
-) -> Result<(), String> {
+) -> Result<Option<String>, String> {
     let mut targets: Vec<(&Resource, StepAction)> =
         vec![(r, StepAction::Apply), (r, StepAction::Probe)];
     let cluster = if r.kind == crate::step::ResourceKind::Cluster {
@@ -385,6 +387,7 @@ fn run_step(
         let script = ctx.scripts.script(res, *action)?;
         payload.steps.push(PayloadStep { script });
     }
+    let apply_script = payload.steps[0].script.clone();
     ctx.resolve_secrets(r, &mut payload.secrets)?;
     let outcomes = ctx.pool.run(host, &payload).map_err(|e| tail(&e))?;
     let apply = outcomes
@@ -435,7 +438,11 @@ fn run_step(
             .collect();
         return Err(format!("applied but still drifted: {}", what.join("; ")));
     }
-    Ok(())
+    // What ran is what plan diffs later scripts against. The node converged either way, so
+    // a local write error does not fail the step; it is reported with it.
+    Ok(applied::record(ctx, &r.address, &apply_script)
+        .err()
+        .map(|e| format!("could not record the applied script: {e:#}")))
 }
 
 /// Probes `r` on `host`; says whether it differs from the desired state.

@@ -8,6 +8,7 @@
 //! Lifecycle, invariants and the event checklist: `docs/engine.md`.
 
 pub mod adapters;
+pub mod applied;
 pub mod apply;
 pub mod diff;
 pub mod event;

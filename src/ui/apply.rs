@@ -187,6 +187,9 @@ impl Ui {
                 match status {
                     StepStatus::Succeeded => {
                         let _ = writeln!(o, "  ✓ {}{on}", st.address);
+                        for l in st.detail.as_deref().unwrap_or("").lines() {
+                            let _ = writeln!(o, "      note: {l}");
+                        }
                     }
                     StepStatus::Failed => {
                         let _ = writeln!(o, "  ✗ {}{on}", st.address);
