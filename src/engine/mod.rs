@@ -22,6 +22,7 @@ pub mod planfile;
 pub mod probe;
 pub mod schedule;
 pub mod setup;
+pub mod unmanaged;
 pub mod verify;
 
 use std::collections::BTreeMap;

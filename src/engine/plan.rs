@@ -1,7 +1,8 @@
 //! Plan: probe every selected resource (batched per host), diff observed against desired,
 //! and return a [`Plan`] — a plain value that the UI renders (human or JSON) and that plan
 //! files store. It takes a context and a selection; it never changes anything on a node.
-//! bisrc never deletes: a plan has no destroy action.
+//! bisrc never deletes: a plan has no destroy action; what exists but is not in the
+//! inventory is listed as unmanaged.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,7 @@ use crate::topology::{Resource, Target};
 use super::applied;
 use super::diff::{diff, Action, AttrChange};
 use super::probe::run_batched;
+use super::unmanaged::{self, Unmanaged};
 use super::{canonical_json, now_rfc3339, sha256_hex, Context};
 
 /// Version of the plan JSON (`major.minor`: minor = additive, major = breaking).
@@ -46,6 +48,10 @@ pub struct Plan {
     /// edits that do not change the observed state). Informational: not a change.
     #[serde(default)]
     pub scripts_changed: Vec<String>,
+    /// Objects the probes found that the inventory does not describe (cluster groups and
+    /// nodes). bisrc never deletes them; not a change.
+    #[serde(default)]
+    pub unmanaged: Vec<Unmanaged>,
     /// Counts per action.
     pub summary: Summary,
 }
@@ -178,6 +184,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
     let mut groups = Vec::new();
     let mut summary = Summary::default();
     let mut scripts_changed = Vec::new();
+    let mut unmanaged = Vec::new();
     for (r, run) in selected.iter().zip(runs) {
         let observed = run.result.and_then(|v| {
             let obs = v
@@ -201,6 +208,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
             },
             Ok(o) => {
                 groups.extend(groups_of(r, &o));
+                unmanaged.extend(unmanaged::of_cluster(ctx.topology, r, &o));
                 let d = diff(r, &o);
                 Change {
                     address: r.address.clone(),
@@ -239,6 +247,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
         changes,
         groups,
         scripts_changed,
+        unmanaged,
         summary,
     })
 }

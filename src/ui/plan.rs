@@ -1,7 +1,7 @@
 //! The plan view: a [`Plan`] as Terraform-like text (`+ create`, `~ update`, `! blocked`,
 //! `? unknown`; no-ops hidden unless asked) with `key: observed → desired` lines, the
 //! unified diff of each apply script since it last ran, the no-op resources whose script
-//! changed anyway, and a one-line summary, or as JSON (the plan value itself, with its `format_version`). Text is
+//! changed anyway, the unmanaged objects found, and a one-line summary, or as JSON (the plan value itself, with its `format_version`). Text is
 //! built from the same value the JSON shows, so the two cannot disagree.
 
 use std::io::Write;
@@ -110,6 +110,16 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
         out.push_str("Scripts changed since the last apply (no state change):\n");
         for a in &plan.scripts_changed {
             out.push_str(&format!("  {a}\n"));
+        }
+        out.push('\n');
+    }
+    if !plan.unmanaged.is_empty() {
+        if !plan.has_changes() && plan.scripts_changed.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("Unmanaged (bisrc never deletes; remove by hand if intended):\n");
+        for u in &plan.unmanaged {
+            out.push_str(&format!("  {}\n", u.describe()));
         }
         out.push('\n');
     }

@@ -283,3 +283,73 @@ fn a_template_change_without_state_change_is_listed_but_not_a_change() {
         serde_json::json!(["sql.LABBTSSQL.config"])
     );
 }
+
+#[test]
+fn groups_the_inventory_does_not_describe_are_unmanaged_not_changes() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.run(&["plan", "--format", "json"])
+        .code(0)
+        .stdout_has("\"unmanaged\": []");
+    lab.fault(Fault::AddGroup {
+        cluster: "LABSQLCL".into(),
+        name: "Old SQL Role".into(),
+    });
+    // The CLI form (the owner is the first active member).
+    let r = lab.run(&[
+        "sim",
+        "fault",
+        "-i",
+        "lab.yaml",
+        "add-group",
+        "labsqlcl",
+        "Print Spooler",
+    ]);
+    r.code(0)
+        .stdout_has("cluster LABSQLCL has a new group Print Spooler on LABSQL1\n");
+    lab.run(&[
+        "sim",
+        "fault",
+        "-i",
+        "lab.yaml",
+        "add-group",
+        "LABSQLCL",
+        "Print Spooler",
+    ])
+    .code(1)
+    .stderr_has("already has a group named Print Spooler");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has(
+            "No changes. The environment matches the inventory.\n\n\
+         Unmanaged (bisrc never deletes; remove by hand if intended):\n  \
+         cluster LABSQLCL group 'Old SQL Role' on LABSQL1\n  \
+         cluster LABSQLCL group 'Print Spooler' on LABSQL1\n\n\
+         Plan: 0 to create, 0 to update, 0 blocked, 0 unknown.\n",
+        );
+    let v = lab.run(&["plan", "--format", "json"]).json();
+    assert_eq!(
+        v["unmanaged"][0],
+        serde_json::json!({"kind": "cluster_group", "cluster": "LABSQLCL",
+                           "name": "Old SQL Role", "owner": "LABSQL1"})
+    );
+    assert_eq!(v["unmanaged"].as_array().unwrap().len(), 2);
+    // Alongside a real change, it is listed after the changes; apply leaves it alone.
+    lab.fault(Fault::Set {
+        address: "sql.LABBTSSQL.config".into(),
+        key: "max_degree_of_parallelism".into(),
+        value: serde_json::json!(0),
+    });
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has(
+            "      max_degree_of_parallelism: 0 → 1\n\n\
+         Unmanaged (bisrc never deletes; remove by hand if intended):\n",
+        );
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stdout_has("Apply complete: 1 succeeded");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("  cluster LABSQLCL group 'Old SQL Role' on LABSQL1\n");
+}
