@@ -33,7 +33,8 @@ pub enum StepStatus {
     Succeeded,
     /// The step failed, or drift remained.
     Failed,
-    /// Never ran (a dependency failed or did not run, blocked, unknown, interrupted).
+    /// Never ran (a dependency failed or did not run, blocked, its host unreachable,
+    /// interrupted).
     NeverRan,
 }
 
@@ -212,8 +213,16 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         }
     };
 
-    let exec = |i: usize, host: &str| -> bool {
+    let exec = |i: usize, host: &str| -> JobStatus {
         let r = resources[i].expect("jobs without a resource are skipped");
+        // A host still unreachable when the step's turn comes (typically an `unknown`
+        // change: its host was down at plan time): the step never ran, it did not fail.
+        if let Err(reason) = ctx.pool.connect(host) {
+            return JobStatus::Skipped(format!(
+                "host {host} is unreachable: {}",
+                ctx.scrub(reason.trim())
+            ));
+        }
         ctx.emit(Event::StepStarted {
             address: r.address.clone(),
             host: host.to_string(),
@@ -272,7 +281,11 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             detail,
             duration_ms: Some(ms),
         });
-        ok
+        if ok {
+            JobStatus::Succeeded
+        } else {
+            JobStatus::Failed
+        }
     };
 
     let statuses = schedule::run(
