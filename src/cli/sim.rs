@@ -100,6 +100,15 @@ pub enum FaultCommand {
         /// New value as JSON (`0`, `false`, `"SIMPLE"`); a bare word is taken as a string.
         value: String,
     },
+    /// Create a cluster role the inventory does not describe (an empty group on the first
+    /// active member), as an admin would by hand: `plan` lists it as unmanaged. Not undone
+    /// by `clear`.
+    AddGroup {
+        /// Cluster name, e.g. LABSQLCL.
+        cluster: String,
+        /// Group name, e.g. 'Old SQL Role'.
+        name: String,
+    },
     /// Clear every fault: nodes up, services running, cluster disks online, no step faults.
     Clear,
 }
@@ -152,6 +161,7 @@ fn to_fault(f: FaultCommand) -> Fault {
             key,
             value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
         },
+        FaultCommand::AddGroup { cluster, name } => Fault::AddGroup { cluster, name },
         FaultCommand::Clear => Fault::Clear,
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::step::{Observed, Payload, PayloadStep, StepAction, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
+use super::applied;
 use super::diff::{diff, Action};
 use super::event::Event;
 use super::journal::Journal;
@@ -32,7 +33,8 @@ pub enum StepStatus {
     Succeeded,
     /// The step failed, or drift remained.
     Failed,
-    /// Never ran (a dependency failed or did not run, blocked, unknown, interrupted).
+    /// Never ran (a dependency failed or did not run, blocked, its host unreachable,
+    /// interrupted).
     NeverRan,
 }
 
@@ -47,7 +49,7 @@ pub struct StepReport {
     pub host: Option<String>,
     /// Outcome.
     pub status: StepStatus,
-    /// Failure (tail of stderr) or why it never ran.
+    /// Failure (tail of stderr), why it never ran, or a note on a success.
     pub detail: Option<String>,
     /// Wall-clock milliseconds of the step.
     pub duration_ms: Option<u64>,
@@ -211,8 +213,16 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         }
     };
 
-    let exec = |i: usize, host: &str| -> bool {
+    let exec = |i: usize, host: &str| -> JobStatus {
         let r = resources[i].expect("jobs without a resource are skipped");
+        // A host still unreachable when the step's turn comes (typically an `unknown`
+        // change: its host was down at plan time): the step never ran, it did not fail.
+        if let Err(reason) = ctx.pool.connect(host) {
+            return JobStatus::Skipped(format!(
+                "host {host} is unreachable: {}",
+                ctx.scrub(reason.trim())
+            ));
+        }
         ctx.emit(Event::StepStarted {
             address: r.address.clone(),
             host: host.to_string(),
@@ -233,7 +243,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
                 if drifted {
                     run_step(ctx, r, host, &owners)
                 } else {
-                    Ok(())
+                    Ok(None)
                 }
             })
         } else {
@@ -241,7 +251,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         };
         let ms = t.elapsed().as_millis() as u64;
         let (ok, detail) = match result {
-            Ok(()) => (true, None),
+            Ok(note) => (true, note.map(|n| ctx.scrub(&n))),
             Err(e) => (false, Some(ctx.scrub(&e))),
         };
         journal.record(
@@ -256,7 +266,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             address: r.address.clone(),
             host: host.to_string(),
             ok,
-            error: detail.clone(),
+            error: if ok { None } else { detail.clone() },
             duration_ms: ms,
         });
         reports.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(StepReport {
@@ -271,7 +281,11 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             detail,
             duration_ms: Some(ms),
         });
-        ok
+        if ok {
+            JobStatus::Succeeded
+        } else {
+            JobStatus::Failed
+        }
     };
 
     let statuses = schedule::run(
@@ -358,13 +372,14 @@ fn cluster_resource<'t>(ctx: &'t Context, target: &Target) -> Option<&'t Resourc
 }
 
 /// One apply step and its probe (and, for owner-bound resources, the cluster probe) in one
-/// payload; the error says what failed.
+/// payload; the error says what failed. On success, records the applied script (the `Ok`
+/// value is a note when that could not be done).
 fn run_step(
     ctx: &Context,
     r: &Resource,
     host: &str,
     owners: &Mutex<Vec<GroupOwnership>>,
-) -> Result<(), String> {
+) -> Result<Option<String>, String> {
     let mut targets: Vec<(&Resource, StepAction)> =
         vec![(r, StepAction::Apply), (r, StepAction::Probe)];
     let cluster = if r.kind == crate::step::ResourceKind::Cluster {
@@ -385,6 +400,7 @@ fn run_step(
         let script = ctx.scripts.script(res, *action)?;
         payload.steps.push(PayloadStep { script });
     }
+    let apply_script = payload.steps[0].script.clone();
     ctx.resolve_secrets(r, &mut payload.secrets)?;
     let outcomes = ctx.pool.run(host, &payload).map_err(|e| tail(&e))?;
     let apply = outcomes
@@ -435,7 +451,11 @@ fn run_step(
             .collect();
         return Err(format!("applied but still drifted: {}", what.join("; ")));
     }
-    Ok(())
+    // What ran is what plan diffs later scripts against. The node converged either way, so
+    // a local write error does not fail the step; it is reported with it.
+    Ok(applied::record(ctx, &r.address, &apply_script)
+        .err()
+        .map(|e| format!("could not record the applied script: {e:#}")))
 }
 
 /// Probes `r` on `host`; says whether it differs from the desired state.

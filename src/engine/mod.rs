@@ -8,6 +8,7 @@
 //! Lifecycle, invariants and the event checklist: `docs/engine.md`.
 
 pub mod adapters;
+pub mod applied;
 pub mod apply;
 pub mod diff;
 pub mod event;
@@ -21,6 +22,7 @@ pub mod planfile;
 pub mod probe;
 pub mod schedule;
 pub mod setup;
+pub mod unmanaged;
 pub mod verify;
 
 use std::collections::BTreeMap;

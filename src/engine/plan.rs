@@ -1,19 +1,22 @@
 //! Plan: probe every selected resource (batched per host), diff observed against desired,
 //! and return a [`Plan`] — a plain value that the UI renders (human or JSON) and that plan
 //! files store. It takes a context and a selection; it never changes anything on a node.
-//! bisrc never deletes: a plan has no destroy action.
+//! bisrc never deletes: a plan has no destroy action; what exists but is not in the
+//! inventory is listed as unmanaged.
 
 use serde::{Deserialize, Serialize};
 
 use crate::step::{Observed, ResourceKind, StepAction};
 use crate::topology::{Resource, Target};
 
+use super::applied;
 use super::diff::{diff, Action, AttrChange};
 use super::probe::run_batched;
+use super::unmanaged::{self, Unmanaged};
 use super::{canonical_json, now_rfc3339, sha256_hex, Context};
 
 /// Version of the plan JSON (`major.minor`: minor = additive, major = breaking).
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// Which resources to act on (`--target`, `--exclude`; dependencies follow).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +44,14 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Every cluster group and its current owner, as the cluster probes reported them.
     pub groups: Vec<GroupOwnership>,
+    /// No-op resources whose apply script changed since it last ran (templates or inventory
+    /// edits that do not change the observed state). Informational: not a change.
+    #[serde(default)]
+    pub scripts_changed: Vec<String>,
+    /// Objects the probes found that the inventory does not describe (cluster groups and
+    /// nodes). bisrc never deletes them; not a change.
+    #[serde(default)]
+    pub unmanaged: Vec<Unmanaged>,
     /// Counts per action.
     pub summary: Summary,
 }
@@ -67,6 +78,10 @@ pub struct Change {
     /// SHA-256 of the canonical JSON of the observed state (none when unknown). A plan file
     /// is stale when a re-probe gives another fingerprint.
     pub fingerprint: Option<String>,
+    /// Unified diff of the apply script's body, from the one last applied (`applied`) to the
+    /// one apply would run now (`now`); none when no script was recorded or they match.
+    #[serde(default)]
+    pub script_diff: Option<String>,
 }
 
 /// The owner of one cluster group.
@@ -168,6 +183,8 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
     let mut changes = Vec::with_capacity(selected.len());
     let mut groups = Vec::new();
     let mut summary = Summary::default();
+    let mut scripts_changed = Vec::new();
+    let mut unmanaged = Vec::new();
     for (r, run) in selected.iter().zip(runs) {
         let observed = run.result.and_then(|v| {
             let obs = v
@@ -187,9 +204,11 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                 reason: Some(reason),
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
+                script_diff: None,
             },
             Ok(o) => {
                 groups.extend(groups_of(r, &o));
+                unmanaged.extend(unmanaged::of_cluster(ctx.topology, r, &o));
                 let d = diff(r, &o);
                 Change {
                     address: r.address.clone(),
@@ -201,9 +220,15 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                     reason: d.reason,
                     depends_on: r.depends_on.clone(),
                     fingerprint: Some(fingerprint(&o)),
+                    script_diff: matches!(d.action, Action::Create | Action::Update | Action::NoOp)
+                        .then(|| script_diff(ctx, r))
+                        .flatten(),
                 }
             }
         };
+        if change.action == Action::NoOp && change.script_diff.is_some() {
+            scripts_changed.push(change.address.clone());
+        }
         match change.action {
             Action::Create => summary.create += 1,
             Action::Update => summary.update += 1,
@@ -221,6 +246,16 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
         selection: selection.clone(),
         changes,
         groups,
+        scripts_changed,
+        unmanaged,
         summary,
     })
+}
+
+/// The diff of `r`'s apply script since it was last applied (scrubbed). A script that
+/// cannot be rendered gives none here: apply reports the rendering error itself.
+fn script_diff(ctx: &Context, r: &Resource) -> Option<String> {
+    let applied = applied::recorded(&ctx.state_dir, &r.address)?;
+    let now = ctx.scripts.script(r, StepAction::Apply).ok()?;
+    applied::script_diff(&applied, &now).map(|d| ctx.scrub(&d))
 }

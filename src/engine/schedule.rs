@@ -41,8 +41,9 @@ enum State {
 }
 
 /// Runs `jobs`. `host_of(i)` says where job `i` would run now (asked when it becomes ready,
-/// so a cluster group's current owner is used); `exec(i, host)` runs it and says whether it
-/// succeeded.
+/// so a cluster group's current owner is used); `exec(i, host)` runs it and says how it
+/// ended: `Skipped(reason)` when it found it could not start (its host is unreachable), so
+/// its dependents are skipped as not run rather than failed.
 pub fn run<H, F>(
     jobs: &[Job],
     parallelism: usize,
@@ -53,7 +54,7 @@ pub fn run<H, F>(
 ) -> Vec<JobStatus>
 where
     H: Fn(usize) -> String,
-    F: Fn(usize, &str) -> bool + Sync,
+    F: Fn(usize, &str) -> JobStatus + Sync,
 {
     let mut state: Vec<State> = jobs
         .iter()
@@ -63,7 +64,7 @@ where
         })
         .collect();
     let mut interrupted_told = false;
-    let (tx, rx) = mpsc::channel::<(usize, bool)>();
+    let (tx, rx) = mpsc::channel::<(usize, JobStatus)>();
     std::thread::scope(|s| {
         let mut busy_hosts: HashSet<String> = HashSet::new();
         let mut busy_groups: HashSet<String> = HashSet::new();
@@ -130,8 +131,8 @@ where
                 let tx = tx.clone();
                 let exec = &exec;
                 s.spawn(move || {
-                    let ok = exec(i, &host);
-                    let _ = tx.send((i, ok));
+                    let status = exec(i, &host);
+                    let _ = tx.send((i, status));
                 });
             }
             if running == 0 {
@@ -143,7 +144,7 @@ where
                 }
                 break;
             }
-            let Ok((i, ok)) = rx.recv() else { break };
+            let Ok((i, status)) = rx.recv() else { break };
             running -= 1;
             if let Some(h) = running_host[i].take() {
                 busy_hosts.remove(&h);
@@ -151,11 +152,7 @@ where
             if let Some(g) = &jobs[i].serial_group {
                 busy_groups.remove(g);
             }
-            state[i] = State::Done(if ok {
-                JobStatus::Succeeded
-            } else {
-                JobStatus::Failed
-            });
+            state[i] = State::Done(status);
         }
     });
     state
@@ -181,6 +178,32 @@ mod tests {
         }
     }
 
+    fn ok(b: bool) -> JobStatus {
+        if b {
+            JobStatus::Succeeded
+        } else {
+            JobStatus::Failed
+        }
+    }
+
+    #[test]
+    fn a_job_that_cannot_start_skips_its_dependents_as_not_run() {
+        let jobs = vec![job("a", vec![], None), job("b", vec![0], None)];
+        let st = run(
+            &jobs,
+            2,
+            &AtomicBool::new(false),
+            || {},
+            |_| "H".into(),
+            |i, h| {
+                assert_eq!(i, 0, "b must not start");
+                JobStatus::Skipped(format!("host {h} is unreachable"))
+            },
+        );
+        assert_eq!(st[0], JobStatus::Skipped("host H is unreachable".into()));
+        assert_eq!(st[1], JobStatus::Skipped("dependency a did not run".into()));
+    }
+
     #[test]
     fn failure_skips_only_dependents() {
         // 0 (A) fails; 1 depends on 0; 2 on another host is independent; 3 depends on 2.
@@ -200,7 +223,7 @@ mod tests {
             |i| hosts[i].to_string(),
             |i, _| {
                 order.lock().unwrap().push(i);
-                i != 0
+                ok(i != 0)
             },
         );
         assert_eq!(st[0], JobStatus::Failed);
@@ -240,7 +263,7 @@ mod tests {
                     l.0 -= 1;
                 }
                 l.1 += 1;
-                true
+                JobStatus::Succeeded
             },
         );
         assert!(st.iter().all(|s| *s == JobStatus::Succeeded));
@@ -260,7 +283,7 @@ mod tests {
             |_| "H".into(),
             |_, _| {
                 cancel.store(true, Ordering::SeqCst);
-                true
+                JobStatus::Succeeded
             },
         );
         assert_eq!(st[0], JobStatus::Succeeded);

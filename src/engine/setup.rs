@@ -56,8 +56,13 @@ pub fn world_dir(loaded: &Loaded) -> PathBuf {
 /// Builds the setup.
 pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
     let topology = Topology::build(&loaded.inventory, settings.site.as_deref())?;
-    let renderer = Renderer::new(None)?;
     let inv = &loaded.inventory;
+    // `templates:` in the inventory overlays the built-in templates (relative to the file).
+    let overlay = inv
+        .templates
+        .as_ref()
+        .map(|dir| loaded.base_dir().join(dir.as_str()));
+    let renderer = Renderer::new(overlay.as_deref())?;
     let port = inv.connection.port.as_ref().map(|p| p.value).unwrap_or(22);
     let deadline = Duration::from_secs(
         inv.connection

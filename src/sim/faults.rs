@@ -1,6 +1,7 @@
 //! Fault injection: what `bisrc sim fault` and tests do to a world behind bisrc's back —
 //! nodes going down and up, cluster disks going offline, services stopping, apply steps
-//! failing or slowing down, and drift of any desired attribute (`set ADDRESS KEY VALUE`).
+//! failing or slowing down, drift of any desired attribute (`set ADDRESS KEY VALUE`), and
+//! cluster roles created behind bisrc's back (`add-group`).
 //! Takes a world directory, the inventory and a [`Fault`]; changes the world under its lock
 //! and returns a one-line description. Never prints.
 
@@ -10,7 +11,7 @@ use globset::Glob;
 use serde_json::{Map, Value};
 
 use super::cluster::{active, fail_over};
-use super::world::{self, disk_key, FailStep, SlowStep, World, WorldError};
+use super::world::{self, disk_key, FailStep, GroupKind, GroupState, SlowStep, World, WorldError};
 use super::Ctx;
 use crate::inventory::Inventory;
 use crate::topology::{Target, Topology};
@@ -63,6 +64,15 @@ pub enum Fault {
         key: String,
         /// The new value.
         value: Value,
+    },
+    /// An admin creates a cluster role the inventory does not describe (an empty group
+    /// owned by the first active member): what `plan` must report as unmanaged. `clear`
+    /// leaves it, as it leaves drift.
+    AddGroup {
+        /// Cluster name.
+        cluster: String,
+        /// Group name.
+        name: String,
     },
     /// Clears every fault: step faults removed, nodes up, services started, disks online.
     Clear,
@@ -182,6 +192,7 @@ fn apply_fault(
             key,
             value,
         } => drift(w, inv, topo.expect("built for set"), address, key, value),
+        Fault::AddGroup { cluster, name } => add_group(w, cluster, name),
         Fault::Clear => {
             w.faults = Default::default();
             for h in w.hosts.values_mut() {
@@ -197,6 +208,37 @@ fn apply_fault(
             Ok("every fault cleared: nodes up, services running, cluster disks online".into())
         }
     }
+}
+
+fn add_group(w: &mut World, cluster: &str, name: &str) -> Result<String, String> {
+    let cl = w
+        .cluster(cluster)
+        .ok_or_else(|| format!("no cluster named {cluster} exists yet (apply it first)"))?;
+    if cl.group(name).is_some() {
+        return Err(format!(
+            "cluster {} already has a group named {name}",
+            cl.name
+        ));
+    }
+    let members = cl.members.clone();
+    let owner = members
+        .iter()
+        .find(|m| active(w, m))
+        .or(members.first())
+        .cloned()
+        .ok_or_else(|| format!("cluster {cluster} has no member"))?;
+    let cl = w.cluster_mut(cluster).expect("found above");
+    cl.groups.push(GroupState {
+        name: name.to_string(),
+        kind: GroupKind::Other,
+        owner: owner.clone(),
+        possible_owners: members,
+        ..GroupState::default()
+    });
+    Ok(format!(
+        "cluster {} has a new group {name} on {owner}",
+        cl.name
+    ))
 }
 
 /// `NAME` or `SITE/NAME` → the world's disk key.

@@ -206,6 +206,9 @@ pub enum GroupKind {
     Sso,
     /// SQL Server FCI.
     Sql,
+    /// A role bisrc does not manage (an admin's, or left from an old inventory; fault
+    /// `add-group`).
+    Other,
 }
 
 /// A cluster group (role).

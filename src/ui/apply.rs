@@ -160,6 +160,9 @@ impl Ui {
             "Apply complete"
         } else if r.interrupted {
             "Apply interrupted"
+        } else if s.failed == 0 {
+            // Nothing failed, but some steps could not run (a host is unreachable).
+            "Apply incomplete"
         } else {
             "Apply failed"
         };
@@ -187,6 +190,9 @@ impl Ui {
                 match status {
                     StepStatus::Succeeded => {
                         let _ = writeln!(o, "  ✓ {}{on}", st.address);
+                        for l in st.detail.as_deref().unwrap_or("").lines() {
+                            let _ = writeln!(o, "      note: {l}");
+                        }
                     }
                     StepStatus::Failed => {
                         let _ = writeln!(o, "  ✗ {}{on}", st.address);
@@ -206,9 +212,18 @@ impl Ui {
             }
         }
         if !r.ok() {
+            let _ = writeln!(o);
+            if s.never_ran > 0 {
+                let _ = writeln!(
+                    o,
+                    "Work remains: {} step{} never ran.",
+                    s.never_ran,
+                    if s.never_ran == 1 { "" } else { "s" }
+                );
+            }
             let _ = writeln!(
                 o,
-                "\nFix the cause and run `bisrc apply` again: it resumes from the observed state."
+                "Fix the cause and run `bisrc apply` again: it resumes from the observed state."
             );
         }
         let _ = writeln!(o, "Journal: {}", r.journal);

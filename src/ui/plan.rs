@@ -1,6 +1,7 @@
 //! The plan view: a [`Plan`] as Terraform-like text (`+ create`, `~ update`, `! blocked`,
-//! `? unknown`; no-ops hidden unless asked) with `key: observed → desired` lines and a
-//! one-line summary, or as JSON (the plan value itself, with its `format_version`). Text is
+//! `? unknown`; no-ops hidden unless asked) with `key: observed → desired` lines, the
+//! unified diff of each apply script since it last ran, the no-op resources whose script
+//! changed anyway, the unmanaged objects found, and a one-line summary, or as JSON (the plan value itself, with its `format_version`). Text is
 //! built from the same value the JSON shows, so the two cannot disagree.
 
 use std::io::Write;
@@ -27,6 +28,27 @@ fn color_of(a: Action) -> &'static str {
         Action::Blocked => "31",
         Action::Unknown => "35",
     }
+}
+
+/// A unified diff indented under a change; `+` lines green and `-` lines red in colour.
+fn indent_diff(diff: &str, color: bool) -> String {
+    let mut out = String::new();
+    for l in diff.lines() {
+        let code = match l.as_bytes().first() {
+            _ if l.starts_with("+++") || l.starts_with("---") => "1",
+            Some(b'+') => "32",
+            Some(b'-') => "31",
+            Some(b'@') => "36",
+            _ => "",
+        };
+        let l = if code.is_empty() {
+            l.to_string()
+        } else {
+            paint(color, code, l)
+        };
+        out.push_str(&format!("      {l}\n"));
+    }
+    out
 }
 
 /// `12 to create, 3 to update, 0 blocked, 0 unknown`.
@@ -64,6 +86,9 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
                 a.key, a.observed, a.desired
             ));
         }
+        if let Some(d) = &c.script_diff {
+            out.push_str(&indent_diff(d, color));
+        }
         if let Some(r) = &c.reason {
             let label = if c.action == Action::Unknown {
                 "cannot probe"
@@ -77,6 +102,26 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
         out.push('\n');
     } else {
         out.push_str("No changes. The environment matches the inventory.\n");
+    }
+    if !plan.scripts_changed.is_empty() {
+        if !plan.has_changes() {
+            out.push('\n');
+        }
+        out.push_str("Scripts changed since the last apply (no state change):\n");
+        for a in &plan.scripts_changed {
+            out.push_str(&format!("  {a}\n"));
+        }
+        out.push('\n');
+    }
+    if !plan.unmanaged.is_empty() {
+        if !plan.has_changes() && plan.scripts_changed.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("Unmanaged (bisrc never deletes; remove by hand if intended):\n");
+        for u in &plan.unmanaged {
+            out.push_str(&format!("  {}\n", u.describe()));
+        }
+        out.push('\n');
     }
     out.push_str(&summary_line(plan));
     out.push('\n');

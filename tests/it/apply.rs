@@ -155,3 +155,65 @@ fn a_second_apply_is_refused_while_locked_and_unlock_needs_the_id() {
     assert!(!lock.exists(), "the first apply released its lock");
     lab.run(&["plan", "--detailed-exitcode"]).code(0);
 }
+
+#[test]
+fn unknown_changes_on_a_host_still_down_never_ran_and_apply_says_work_remains() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    let r = lab.run(&["apply", "--auto-approve", "--format", "json"]);
+    r.code(1);
+    let v = r.json();
+    assert_eq!(
+        v["report"]["summary"],
+        serde_json::json!({"succeeded": 0, "failed": 0, "never_ran": 5, "unchanged": 29})
+    );
+    let steps = v["report"]["steps"].as_array().unwrap();
+    let detail = |a: &str| {
+        let s = steps
+            .iter()
+            .find(|s| s["address"] == a)
+            .unwrap_or_else(|| panic!("{a} not in report"));
+        assert_eq!(s["status"], "never_ran", "{s}");
+        assert_eq!(s["action"], "unknown", "{s}");
+        s["detail"].as_str().unwrap().to_string()
+    };
+    for a in [
+        "node.LABSQL2.feature.failover-clustering",
+        "node.LABSQL2.dtc",
+        "node.LABSQL2.firewall",
+    ] {
+        let d = detail(a);
+        assert!(d.starts_with("host LABSQL2 is unreachable: "), "{a}: {d}");
+    }
+    assert_eq!(
+        detail("cluster.LABSQLCL.node.LABSQL2"),
+        "dependency node.LABSQL2.feature.failover-clustering did not run"
+    );
+    assert_eq!(
+        detail("sql.LABBTSSQL.node.LABSQL2"),
+        "dependency cluster.LABSQLCL.node.LABSQL2 did not run"
+    );
+    let journal = std::fs::read_to_string(v["report"]["journal"].as_str().unwrap()).unwrap();
+    assert!(!journal.contains("\"step_started\""), "{journal}");
+    assert_eq!(
+        journal
+            .lines()
+            .filter(|l| l.contains("\"step_skipped\""))
+            .count(),
+        5
+    );
+
+    // The human report says so: nothing failed, work remains.
+    lab.run(&["apply", "--auto-approve"])
+        .code(1)
+        .stdout_has("Apply incomplete: 0 succeeded, 0 failed, 5 never ran, 29 already converged.\n")
+        .stdout_has("\nNever ran:\n  - node.LABSQL2.feature.failover-clustering: host LABSQL2 is unreachable: ")
+        .stdout_has("\nWork remains: 5 steps never ran.\nFix the cause and run `bisrc apply` again");
+
+    // The node is back: nothing was left undone on it.
+    lab.fault(Fault::NodeUp("LABSQL2".into()));
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stdout_has("No changes.");
+}

@@ -149,7 +149,7 @@ fn fresh_lab_plans_applies_verifies_and_rehearses_failover() {
     let plan = lab.run(&["plan", "--detailed-exitcode", "--format", "json"]);
     plan.code(2);
     let p = plan.json();
-    assert_eq!(p["format_version"], "1.0");
+    assert_eq!(p["format_version"], "1.1");
     let changes = p["changes"].as_array().unwrap();
     assert_eq!(changes.len(), lab_resources());
     // Nothing exists yet: every resource is created, or (settings that always exist, like
@@ -283,6 +283,10 @@ fn no_secret_reaches_output_journal_or_plan_files() {
     assert!(files
         .iter()
         .any(|f| f.to_string_lossy().contains("journal")));
+    // The applied scripts of the service-account resources are among the files checked.
+    assert!(files.iter().any(|f| f
+        .to_string_lossy()
+        .ends_with("applied/sql.LABBTSSQL/apply.ps1")));
     for f in &files {
         let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
         for pw in [engine_pw, agent_pw] {

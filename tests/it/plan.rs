@@ -182,3 +182,174 @@ fn site_and_graph() {
         .stdout_has("digraph bisrc {")
         .stdout_has("\"cluster.LABSQLCL\" -> \"cluster.LABSQLCL.quorum\"");
 }
+
+#[test]
+fn plan_shows_the_apply_script_diff_since_the_last_apply() {
+    let lab = Lab::shipped();
+    lab.converge();
+    let recorded = lab
+        .state()
+        .join("applied/sql.LABBTSSQL.job.backup-biztalk-server/apply.ps1");
+    let text = std::fs::read_to_string(&recorded).expect("the applied script is recorded");
+    assert!(text.starts_with("# bisrc-step: "), "{text}");
+    assert!(text.contains("@DaysToKeep = 7"), "{text}");
+
+    // The inventory changes a desired attribute: an update with its script diff.
+    std::fs::write(
+        lab.path().join("lab.yaml"),
+        LAB.replace("days_to_keep: 7", "days_to_keep: 14"),
+    )
+    .unwrap();
+    let p = lab.run(&["plan", "--detailed-exitcode"]);
+    p.code(2)
+        .stdout_has("  ~ update   sql.LABBTSSQL.job.backup-biztalk-server")
+        .stdout_has("      days_to_keep: 7 → 14\n      --- applied\n      +++ now\n      @@ ")
+        .stdout_has(
+            "      -    SET @cmd = N'exec [dbo].[sp_DeleteBackupHistory] @DaysToKeep = 7';\n      \
+             +    SET @cmd = N'exec [dbo].[sp_DeleteBackupHistory] @DaysToKeep = 14';\n",
+        )
+        .stdout_has("Plan: 0 to create, 1 to update, 0 blocked, 0 unknown.");
+    assert!(!p.stdout.contains("Scripts changed"), "{}", p.stdout);
+    let j = lab.run(&["plan", "--format", "json"]);
+    j.code(0);
+    let v = j.json();
+    assert_eq!(v["format_version"], "1.1");
+    let c = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "sql.LABBTSSQL.job.backup-biztalk-server")
+        .unwrap();
+    let d = c["script_diff"].as_str().unwrap();
+    assert!(d.starts_with("--- applied\n+++ now\n@@ "), "{d}");
+    assert!(
+        d.contains("\n+    SET @cmd = N'exec [dbo].[sp_DeleteBackupHistory] @DaysToKeep = 14';\n")
+    );
+    // Resources whose script did not change carry no diff.
+    let cfg = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "sql.LABBTSSQL.config")
+        .unwrap();
+    assert_eq!(cfg["script_diff"], serde_json::Value::Null);
+    assert_eq!(v["scripts_changed"], serde_json::json!([]));
+    // Applying records the new script: no diff afterwards.
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stdout_has("Apply complete: 1 succeeded");
+    assert!(std::fs::read_to_string(&recorded)
+        .unwrap()
+        .contains("@DaysToKeep = 14"));
+    let after = lab.run(&["plan", "--detailed-exitcode", "--show-noop"]);
+    after.code(0);
+    assert!(!after.stdout.contains("--- applied"), "{}", after.stdout);
+}
+
+#[test]
+fn a_template_change_without_state_change_is_listed_but_not_a_change() {
+    let lab = Lab::shipped();
+    lab.converge();
+    let builtin = include_str!("../../templates/steps/sql_config/apply.ps1.hbs");
+    let dir = lab.path().join("overlay/steps/sql_config");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("apply.ps1.hbs"),
+        format!("# reviewed by the DBA team\n{builtin}"),
+    )
+    .unwrap();
+    std::fs::write(
+        lab.path().join("lab.yaml"),
+        LAB.replace(
+            "environment: lab\n",
+            "environment: lab\ntemplates: overlay\n",
+        ),
+    )
+    .unwrap();
+    let p = lab.run(&["plan", "--detailed-exitcode"]);
+    p.code(0).stdout_has(
+        "No changes. The environment matches the inventory.\n\n\
+         Scripts changed since the last apply (no state change):\n  sql.LABBTSSQL.config\n\n\
+         Plan: 0 to create, 0 to update, 0 blocked, 0 unknown.\n",
+    );
+    // The diff itself is shown with the no-ops.
+    lab.run(&["plan", "--show-noop"]).code(0).stdout_has(
+        "  = no-op    sql.LABBTSSQL.config  (on owner of SQL Server (MSSQLSERVER), probed on LABSQL1)\n      \
+         --- applied\n      +++ now\n      @@ -1,3 +1,4 @@\n      +# reviewed by the DBA team\n",
+    );
+    let v = lab.run(&["plan", "--format", "json"]).json();
+    assert_eq!(
+        v["scripts_changed"],
+        serde_json::json!(["sql.LABBTSSQL.config"])
+    );
+}
+
+#[test]
+fn groups_the_inventory_does_not_describe_are_unmanaged_not_changes() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.run(&["plan", "--format", "json"])
+        .code(0)
+        .stdout_has("\"unmanaged\": []");
+    lab.fault(Fault::AddGroup {
+        cluster: "LABSQLCL".into(),
+        name: "Old SQL Role".into(),
+    });
+    // The CLI form (the owner is the first active member).
+    let r = lab.run(&[
+        "sim",
+        "fault",
+        "-i",
+        "lab.yaml",
+        "add-group",
+        "labsqlcl",
+        "Print Spooler",
+    ]);
+    r.code(0)
+        .stdout_has("cluster LABSQLCL has a new group Print Spooler on LABSQL1\n");
+    lab.run(&[
+        "sim",
+        "fault",
+        "-i",
+        "lab.yaml",
+        "add-group",
+        "LABSQLCL",
+        "Print Spooler",
+    ])
+    .code(1)
+    .stderr_has("already has a group named Print Spooler");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has(
+            "No changes. The environment matches the inventory.\n\n\
+         Unmanaged (bisrc never deletes; remove by hand if intended):\n  \
+         cluster LABSQLCL group 'Old SQL Role' on LABSQL1\n  \
+         cluster LABSQLCL group 'Print Spooler' on LABSQL1\n\n\
+         Plan: 0 to create, 0 to update, 0 blocked, 0 unknown.\n",
+        );
+    let v = lab.run(&["plan", "--format", "json"]).json();
+    assert_eq!(
+        v["unmanaged"][0],
+        serde_json::json!({"kind": "cluster_group", "cluster": "LABSQLCL",
+                           "name": "Old SQL Role", "owner": "LABSQL1"})
+    );
+    assert_eq!(v["unmanaged"].as_array().unwrap().len(), 2);
+    // Alongside a real change, it is listed after the changes; apply leaves it alone.
+    lab.fault(Fault::Set {
+        address: "sql.LABBTSSQL.config".into(),
+        key: "max_degree_of_parallelism".into(),
+        value: serde_json::json!(0),
+    });
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has(
+            "      max_degree_of_parallelism: 0 → 1\n\n\
+         Unmanaged (bisrc never deletes; remove by hand if intended):\n",
+        );
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stdout_has("Apply complete: 1 succeeded");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("  cluster LABSQLCL group 'Old SQL Role' on LABSQL1\n");
+}
