@@ -29,6 +29,10 @@ pub struct RunArgs {
     /// The simulated world's directory (simulated transport; default `.bisrc/world`).
     #[arg(long, value_name = "DIR")]
     pub world: Option<PathBuf>,
+    /// Template directory overlaying the built-in templates (overrides `templates:` in the
+    /// inventory).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 /// `--target` / `--exclude`.
@@ -62,6 +66,7 @@ fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
         parallelism: Some(run.parallelism),
         accept_new_host_keys: run.accept_new_host_keys,
         world: run.world.clone(),
+        templates: run.templates.clone(),
     };
     Ok(Some(setup::setup(loaded, &settings)?))
 }

@@ -45,12 +45,7 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failure);
     };
     let inv = &loaded.inventory;
-    let overlay = match (&args.templates, &inv.templates) {
-        (Some(dir), _) => Some(dir.clone()),
-        (None, Some(dir)) => Some(loaded.base_dir().join(dir.as_str())),
-        (None, None) => None,
-    };
-    let renderer = Renderer::new(overlay.as_deref())?;
+    let renderer = Renderer::for_inventory(&loaded, args.templates.as_deref())?;
     let topo = Topology::build(inv, None)?;
     let artifacts = renderer.artifacts(inv, &topo)?;
     let manifest = manifest(&artifacts, &renderer.fingerprint());

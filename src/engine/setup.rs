@@ -30,6 +30,8 @@ pub struct RunSettings {
     pub accept_new_host_keys: bool,
     /// `--world DIR` for the simulated transport (default `<state dir>/world`).
     pub world: Option<PathBuf>,
+    /// `--templates DIR` (overrides the inventory's `templates:`).
+    pub templates: Option<PathBuf>,
 }
 
 /// Everything a run borrows.
@@ -57,12 +59,7 @@ pub fn world_dir(loaded: &Loaded) -> PathBuf {
 pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
     let topology = Topology::build(&loaded.inventory, settings.site.as_deref())?;
     let inv = &loaded.inventory;
-    // `templates:` in the inventory overlays the built-in templates (relative to the file).
-    let overlay = inv
-        .templates
-        .as_ref()
-        .map(|dir| loaded.base_dir().join(dir.as_str()));
-    let renderer = Renderer::new(overlay.as_deref())?;
+    let renderer = Renderer::for_inventory(&loaded, settings.templates.as_deref())?;
     let port = inv.connection.port.as_ref().map(|p| p.value).unwrap_or(22);
     let deadline = Duration::from_secs(
         inv.connection

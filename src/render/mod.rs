@@ -119,6 +119,21 @@ fn extra_files(kind: ResourceKind) -> &'static [(&'static str, &'static str, &'s
 }
 
 impl Renderer {
+    /// The renderer for an inventory: `--templates DIR` from the command line wins over the
+    /// inventory's `templates:` key (taken relative to the inventory file); neither means the
+    /// embedded templates alone.
+    pub fn for_inventory(
+        loaded: &crate::inventory::Loaded,
+        cli_overlay: Option<&Path>,
+    ) -> Result<Renderer, RenderError> {
+        let from_inventory = loaded
+            .inventory
+            .templates
+            .as_ref()
+            .map(|dir| loaded.base_dir().join(dir.as_str()));
+        Renderer::new(cli_overlay.or(from_inventory.as_deref()))
+    }
+
     /// Embedded templates, overlaid by files of the same relative name in `overlay`.
     pub fn new(overlay: Option<&Path>) -> Result<Renderer, RenderError> {
         let mut sources = BTreeMap::new();

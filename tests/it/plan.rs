@@ -282,6 +282,13 @@ fn a_template_change_without_state_change_is_listed_but_not_a_change() {
         v["scripts_changed"],
         serde_json::json!(["sql.LABBTSSQL.config"])
     );
+    // `--templates` on the command line wins over the inventory's `templates:` key: an empty
+    // overlay directory means the built-in templates, so nothing changed since the apply.
+    std::fs::create_dir_all(lab.path().join("empty")).unwrap();
+    let v = lab
+        .run(&["plan", "--format", "json", "--templates", "empty"])
+        .json();
+    assert_eq!(v["scripts_changed"], serde_json::json!([]));
 }
 
 #[test]
