@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::super::resource::{obj, sorted, NameMap, SecretUse, Target};
-use super::{server_name, sql_group, Builder};
+use super::{fci_owner, server_name, Builder};
 use crate::inventory::DatabaseRole;
 use crate::step::ResourceKind;
 
@@ -121,7 +121,6 @@ impl Builder<'_> {
             let Some((dsite, cluster, i)) = inv.instance(&d.instance) else {
                 continue;
             };
-            let owners: Vec<String> = i.owners(cluster).into_iter().map(str::to_string).collect();
             let mut desired = obj([("exists", json!(true)), ("recovery_model", json!("FULL"))]);
             if d.role.value == DatabaseRole::Messagebox {
                 desired.insert("auto_create_statistics".into(), json!(false));
@@ -137,11 +136,7 @@ impl Builder<'_> {
                 format!("db.{}.{}.settings", i.name, d.name),
                 ResourceKind::DatabaseSettings,
                 dsite,
-                Target::Owner {
-                    cluster: cluster.name.value.clone(),
-                    group: sql_group(i),
-                    candidates: owners,
-                },
+                fci_owner(cluster, i),
                 vec![group_addr.clone()],
                 obj([
                     ("server", json!(server_name(i))),
@@ -157,16 +152,11 @@ impl Builder<'_> {
         // SQL Agent jobs.
         let b = &inv.backup;
         if let Some((msite, cluster, i)) = inv.instance(&mgmt.instance) {
-            let owners: Vec<String> = i.owners(cluster).into_iter().map(str::to_string).collect();
             self.resource(
                 format!("sql.{}.job.backup-biztalk-server", i.name),
                 ResourceKind::BackupJob,
                 msite,
-                Target::Owner {
-                    cluster: cluster.name.value.clone(),
-                    group: sql_group(i),
-                    candidates: owners,
-                },
+                fci_owner(cluster, i),
                 vec![group_addr.clone()],
                 obj([
                     ("server", json!(server_name(i))),
@@ -222,16 +212,11 @@ impl Builder<'_> {
             let Some((jsite, cluster, i)) = inv.instance(&d.instance) else {
                 continue;
             };
-            let owners: Vec<String> = i.owners(cluster).into_iter().map(str::to_string).collect();
             self.resource(
                 format!("sql.{}.job.{slug}", i.name),
                 ResourceKind::AgentJob,
                 jsite,
-                Target::Owner {
-                    cluster: cluster.name.value.clone(),
-                    group: sql_group(i),
-                    candidates: owners,
-                },
+                fci_owner(cluster, i),
                 vec![group_addr.clone()],
                 obj([
                     ("server", json!(server_name(i))),
@@ -335,11 +320,6 @@ impl Builder<'_> {
                 }
             }
             deps.retain(|d| self.resources.iter().any(|r| &r.address == d));
-            let owners: Vec<String> = dst
-                .owners(dcluster)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
             let mgmt = inv
                 .databases
                 .iter()
@@ -349,11 +329,7 @@ impl Builder<'_> {
                 format!("logshipping.{}-to-{}", src.name, dst.name),
                 ResourceKind::LogShipping,
                 dsite,
-                Target::Owner {
-                    cluster: dcluster.name.value.clone(),
-                    group: sql_group(dst),
-                    candidates: owners,
-                },
+                fci_owner(dcluster, dst),
                 deps,
                 obj([
                     ("source_server", json!(server_name(src))),

@@ -22,6 +22,19 @@ pub const CORE_GROUP: &str = "Cluster Group";
 /// The cluster group holding disks that no role owns yet.
 pub const AVAILABLE_STORAGE: &str = "Available Storage";
 
+/// Steps that run on whichever node owns the FCI's group (T-SQL through the network name).
+pub(super) fn fci_owner(cluster: &Cluster, instance: &SqlInstance) -> Target {
+    Target::Owner {
+        cluster: cluster.name.value.clone(),
+        group: sql_group(instance),
+        candidates: instance
+            .owners(cluster)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
 /// The cluster group name SQL Server setup gives an FCI.
 pub fn sql_group(instance: &SqlInstance) -> String {
     format!("SQL Server ({})", instance.instance.as_str())
