@@ -113,9 +113,21 @@ impl PlanFile {
         if changed.is_empty() {
             Ok(())
         } else {
+            // Name the first few; a plan that was already applied would otherwise list every
+            // resource on one line.
+            const SHOWN: usize = 8;
+            let mut named = changed
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if changed.len() > SHOWN {
+                named.push_str(&format!(" and {} more", changed.len() - SHOWN));
+            }
             Err(format!(
-                "the plan is stale: the environment changed since it was made: {}; run `bisrc plan -o FILE` again",
-                changed.join(", ")
+                "the plan is stale: the environment changed since it was made ({} resources): {named}; run `bisrc plan -o FILE` again",
+                changed.len()
             ))
         }
     }

@@ -135,7 +135,7 @@ impl Lab {
 }
 
 /// Number of resources in the lab topology.
-fn lab_resources() -> usize {
+pub(crate) fn lab_resources() -> usize {
     let loaded = bisrc::inventory::load(Path::new("inventories/lab.yaml")).unwrap();
     bisrc::topology::Topology::build(&loaded.inventory, None)
         .unwrap()

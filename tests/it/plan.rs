@@ -169,6 +169,21 @@ fn stale_plan_files_are_refused_naming_what_changed() {
 }
 
 #[test]
+fn a_plan_applied_twice_is_stale_and_the_refusal_stays_short() {
+    let lab = Lab::shipped();
+    lab.run(&["plan", "-o", "p.json"]).code(0);
+    lab.run(&["apply", "p.json"]).code(0);
+    // Every resource changed from create/update to no-op: the message names 8 and counts the rest.
+    let n = super::cycle::lab_resources();
+    lab.run(&["apply", "p.json"])
+        .code(1)
+        .stderr_has(&format!(
+            "the environment changed since it was made ({n} resources): node.LABSQL1.feature.failover-clustering (was create, now no-op)"
+        ))
+        .stderr_has(&format!("and {} more; run `bisrc plan -o FILE` again", n - 8));
+}
+
+#[test]
 fn site_and_graph() {
     let lab = Lab::shipped();
     lab.run(&["plan", "--site", "primary", "--detailed-exitcode"])
