@@ -185,6 +185,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
     let mut summary = Summary::default();
     let mut scripts_changed = Vec::new();
     let mut unmanaged = Vec::new();
+    let mut creating: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (r, run) in selected.iter().zip(runs) {
         let observed = run.result.and_then(|v| {
             let obs = v
@@ -193,7 +194,39 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                 .ok_or_else(|| "the probe printed no observed state".to_string())?;
             Observed::from_probe(r.kind, obs)
         });
+        // A resource whose probe ran but failed, while something it depends on is still to
+        // be created, cannot exist yet either (a login on an instance that is not installed):
+        // it is a create. On real nodes such probes fail (nothing answers on the network
+        // name); without this rule a fresh environment would plan as a wall of unknowns.
+        let created_dep = r
+            .depends_on
+            .iter()
+            .find(|d| creating.contains(d.as_str()))
+            .cloned();
         let change = match observed {
+            Err(reason) if run.host.is_some() && created_dep.is_some() => Change {
+                address: r.address.clone(),
+                kind: r.kind,
+                action: Action::Create,
+                runs_on: runs_on(&r.target),
+                probed_on: run.host,
+                attributes: r
+                    .desired
+                    .iter()
+                    .map(|(k, v)| AttrChange {
+                        key: k.clone(),
+                        observed: serde_json::Value::Null,
+                        desired: v.clone(),
+                    })
+                    .collect(),
+                reason: Some(format!(
+                    "{} is created first; the probe could not run yet: {reason}",
+                    created_dep.unwrap_or_default()
+                )),
+                depends_on: r.depends_on.clone(),
+                fingerprint: None,
+                script_diff: None,
+            },
             Err(reason) => Change {
                 address: r.address.clone(),
                 kind: r.kind,
@@ -226,6 +259,9 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                 }
             }
         };
+        if change.action == Action::Create {
+            creating.insert(change.address.clone());
+        }
         if change.action == Action::NoOp && change.script_diff.is_some() {
             scripts_changed.push(change.address.clone());
         }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::sql::{reach, reach_for_apply, sql_error};
+use super::sql::{reach, sql_error};
 use super::world::{vnn, BackupSettings, DatabaseState, JobState, LogShippingState, World};
 use super::Ctx;
 use crate::step::ResourceKind;
@@ -41,7 +41,8 @@ pub(super) fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
         ResourceKind::BiztalkGroup => {
             let (mgmt, server) = management(c)?;
             let group = reach(w, &server)?
-                .and_then(|i| i.databases.get(&mgmt))
+                .databases
+                .get(&mgmt)
                 .and_then(|d| d.biztalk_group.clone());
             Ok(json!({
                 "configured": group.is_some(),
@@ -50,7 +51,7 @@ pub(super) fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
         }
         ResourceKind::DatabaseSettings => {
             let db = c.param_str("database")?;
-            let found = reach(w, &c.param_str("server")?)?.and_then(|i| i.databases.get(&db));
+            let found = reach(w, &c.param_str("server")?)?.databases.get(&db);
             Ok(match found {
                 Some(d) => json!({
                     "exists": true, "recovery_model": d.recovery_model,
@@ -66,7 +67,7 @@ pub(super) fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
         }
         ResourceKind::BackupJob => {
             let job = c.param_str("job_name")?;
-            let found = reach(w, &c.param_str("server")?)?.and_then(|i| i.jobs.get(&job));
+            let found = reach(w, &c.param_str("server")?)?.jobs.get(&job);
             Ok(match found {
                 Some(j) => {
                     let b = j.backup.clone().unwrap_or_default();
@@ -86,12 +87,12 @@ pub(super) fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
         }
         ResourceKind::AgentJob => {
             let job = c.param_str("job_name")?;
-            let found = reach(w, &c.param_str("server")?)?.and_then(|i| i.jobs.get(&job));
+            let found = reach(w, &c.param_str("server")?)?.jobs.get(&job);
             Ok(json!({ "exists": found.is_some(), "enabled": found.map(|j| j.enabled) }))
         }
         _ => {
             let dest = reach(w, &c.param_str("destination_server")?)?;
-            let ls = dest.and_then(|i| i.log_shipping.as_ref().map(|l| (i, l)));
+            let ls = dest.log_shipping.as_ref().map(|l| (dest, l));
             Ok(match ls {
                 Some((i, l)) => json!({
                     "configured": true, "source": l.source, "databases": l.databases,
@@ -147,7 +148,7 @@ fn configure_group(w: &mut World, c: &Ctx) -> Result<(), String> {
     }
     // Every instance must answer before anything is created.
     for s in servers.values().filter_map(Value::as_str) {
-        reach_for_apply(w, s).map_err(|e| {
+        reach(w, s).map_err(|e| {
             format!("BizTalk Server Configuration failed: cannot connect to SQL Server '{s}'. {e}")
         })?;
     }
@@ -262,7 +263,7 @@ fn missing_job(job: &str) -> String {
 fn settings(w: &mut World, c: &Ctx) -> Result<(), String> {
     let server = c.param_str("server")?;
     let db = c.param_str("database")?;
-    reach_for_apply(w, &server)?;
+    reach(w, &server)?;
     let i = w.instance_mut(&server).expect("reached");
     let d = i.databases.get_mut(&db).ok_or_else(|| missing_db(&db))?;
     if let Some(v) = c.want_str("recovery_model") {
@@ -302,7 +303,7 @@ pub(super) fn agent_running(w: &World, server: &str) -> bool {
 fn backup_job(w: &mut World, c: &Ctx) -> Result<(), String> {
     let server = c.param_str("server")?;
     let job = c.param_str("job_name")?;
-    reach_for_apply(w, &server)?;
+    reach(w, &server)?;
     let agent = agent_running(w, &server);
     let now = c.now;
     let i = w.instance_mut(&server).expect("reached");
@@ -353,7 +354,7 @@ fn backup_job(w: &mut World, c: &Ctx) -> Result<(), String> {
 fn agent_job(w: &mut World, c: &Ctx) -> Result<(), String> {
     let server = c.param_str("server")?;
     let job = c.param_str("job_name")?;
-    reach_for_apply(w, &server)?;
+    reach(w, &server)?;
     let i = w.instance_mut(&server).expect("reached");
     let j = i.jobs.get_mut(&job).ok_or_else(|| missing_job(&job))?;
     if let Some(e) = c.want_bool("enabled") {
@@ -368,11 +369,8 @@ fn log_shipping(w: &mut World, c: &Ctx) -> Result<(), String> {
     let mgmt = c
         .param_str("management_database")
         .unwrap_or_else(|_| "BizTalkMgmtDb".into());
-    reach_for_apply(w, &dest)?;
-    let src = reach(w, &source)
-        .ok()
-        .flatten()
-        .ok_or_else(|| {
+    reach(w, &dest)?;
+    let src = reach(w, &source).map_err(|_| {
             format!(
                 "bts_ConfigureBizTalkLogShipping: cannot reach the source management server '{source}' through the linked server. {}",
                 sql_error(&source)

@@ -18,17 +18,13 @@ use crate::topology::AVAILABLE_STORAGE;
 /// SQL Server's defaults after setup.
 const DEFAULT_MAX_MEMORY_MB: u64 = 2_147_483_647;
 
-/// The instance `server` (`VNN` or `VNN\INSTANCE`) as a client reaches it: `Ok(None)` when
-/// no such instance was ever installed, an `Invoke-Sqlcmd` error when it exists but its
-/// group is not online.
-pub(super) fn reach<'w>(w: &'w World, server: &str) -> Result<Option<&'w InstanceState>, String> {
-    let Some(i) = w.instance(server) else {
-        return Ok(None);
-    };
-    if online(w, i) {
-        Ok(Some(i))
-    } else {
-        Err(sql_error(server))
+/// The instance `server` (`VNN` or `VNN\INSTANCE`) as a client reaches it: the
+/// `Invoke-Sqlcmd` network error when no such instance was ever installed (its network name
+/// does not resolve) or when its group is not online — a real client cannot tell the two apart.
+pub(super) fn reach<'w>(w: &'w World, server: &str) -> Result<&'w InstanceState, String> {
+    match w.instance(server) {
+        Some(i) if online(w, i) => Ok(i),
+        _ => Err(sql_error(server)),
     }
 }
 
@@ -47,11 +43,6 @@ pub(super) fn sql_error(server: &str) -> String {
     format!(
         "Invoke-Sqlcmd : A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible. Verify that the instance name is correct and that SQL Server is configured to allow remote connections. (provider: Named Pipes Provider, error: 40 - Could not open a connection to SQL Server) [server {server}]"
     )
-}
-
-/// The instance `server`, reachable, for an apply (a missing instance is an error too).
-pub(super) fn reach_for_apply<'w>(w: &'w World, server: &str) -> Result<&'w InstanceState, String> {
-    reach(w, server)?.ok_or_else(|| sql_error(server))
 }
 
 fn server(c: &Ctx) -> Result<String, String> {
@@ -107,13 +98,8 @@ pub(super) fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
             Ok(json!({ "preferred_owners": owners }))
         }
         ResourceKind::SqlConfig => {
-            let Ok(Some(i)) = reach(w, &server(c)?) else {
-                return Ok(json!({
-                    "reachable": false, "max_server_memory_mb": null,
-                    "min_server_memory_mb": null, "max_degree_of_parallelism": null,
-                    "tcp_port": null,
-                }));
-            };
+            // Like the real probe, a connection failure is the probe's error.
+            let i = reach(w, &server(c)?)?;
             Ok(json!({
                 "reachable": true, "max_server_memory_mb": i.max_server_memory_mb,
                 "min_server_memory_mb": i.min_server_memory_mb,
@@ -122,12 +108,11 @@ pub(super) fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
         }
         _ => {
             let login = c.param_str("login")?;
-            let found = reach(w, &server(c)?)?.and_then(|i| {
-                i.logins
-                    .iter()
-                    .find(|(l, _)| l.eq_ignore_ascii_case(&login))
-                    .map(|(_, r)| r.clone())
-            });
+            let found = reach(w, &server(c)?)?
+                .logins
+                .iter()
+                .find(|(l, _)| l.eq_ignore_ascii_case(&login))
+                .map(|(_, r)| r.clone());
             Ok(json!({
                 "exists": found.is_some(),
                 "server_roles": found.unwrap_or_default().into_iter().collect::<Vec<_>>(),
@@ -418,7 +403,7 @@ fn owners(w: &mut World, c: &Ctx) -> Result<(), String> {
 
 fn config(w: &mut World, c: &Ctx) -> Result<(), String> {
     let server = server(c)?;
-    reach_for_apply(w, &server)?;
+    reach(w, &server)?;
     let i = w.instance_mut(&server).expect("reached");
     if let Some(v) = c.want_u64("max_server_memory_mb") {
         i.max_server_memory_mb = v;
@@ -446,7 +431,7 @@ fn config(w: &mut World, c: &Ctx) -> Result<(), String> {
 
 fn login(w: &mut World, c: &Ctx) -> Result<(), String> {
     let server = server(c)?;
-    reach_for_apply(w, &server)?;
+    reach(w, &server)?;
     let login = c.param_str("login")?;
     let roles: BTreeSet<String> = str_list(c.want("server_roles")).into_iter().collect();
     let i = w.instance_mut(&server).expect("reached");

@@ -122,6 +122,20 @@ fn assert_converged(dir: &Path, inv: &Inventory, topo: &Topology) {
     }
 }
 
+/// Kinds whose probe connects to SQL Server through the instance's network name.
+fn sql_backed(kind: ResourceKind) -> bool {
+    matches!(
+        kind,
+        ResourceKind::SqlConfig
+            | ResourceKind::SqlLogin
+            | ResourceKind::BiztalkGroup
+            | ResourceKind::DatabaseSettings
+            | ResourceKind::BackupJob
+            | ResourceKind::AgentJob
+            | ResourceKind::LogShipping
+    )
+}
+
 fn res<'t>(topo: &'t Topology, address: &str) -> &'t Resource {
     topo.get(address).unwrap_or_else(|| panic!("no {address}"))
 }
@@ -133,6 +147,20 @@ fn fresh_world_probes_parse_and_converged_world_matches_desired() {
         let topo = Topology::build(&inv, None).unwrap();
         let dir = tempfile::tempdir().unwrap();
         for r in &topo.resources {
+            // Steps that talk T-SQL through the network name fail as Invoke-Sqlcmd does while
+            // no FCI answers there (the engine plans them as create behind the FCI).
+            if sql_backed(r.kind) {
+                let o = step(dir.path(), &inv, r, StepAction::Probe);
+                assert!(
+                    !o.ok
+                        && o.error
+                            .contains("A network-related or instance-specific error"),
+                    "{}: {}",
+                    r.address,
+                    o.error
+                );
+                continue;
+            }
             let o = probe_of(dir.path(), &inv, r);
             assert_eq!(
                 Observed::from_probe(r.kind, o).unwrap().exists(),
@@ -238,17 +266,19 @@ fn apply_of_owner_bound_sql_steps_fails_like_invoke_sqlcmd_when_the_group_is_dow
     inject(d, &inv, &Fault::DiskOffline("SQLData".into())).unwrap();
     let fci = probe_of(d, &inv, res(&topo, "sql.LABBTSSQL"));
     assert_eq!(fci["state"], "Failed");
-    let cfg = probe_of(d, &inv, res(&topo, "sql.LABBTSSQL.config"));
-    assert_eq!(cfg["reachable"], false);
-    let r = res(&topo, "db.LABBTSSQL.BizTalkMsgBoxDb.settings");
-    let o = step(d, &inv, r, StepAction::Probe);
-    assert!(
-        !o.ok
-            && o.error
-                .contains("A network-related or instance-specific error"),
-        "{}",
-        o.error
-    );
+    for address in [
+        "sql.LABBTSSQL.config",
+        "db.LABBTSSQL.BizTalkMsgBoxDb.settings",
+    ] {
+        let o = step(d, &inv, res(&topo, address), StepAction::Probe);
+        assert!(
+            !o.ok
+                && o.error
+                    .contains("A network-related or instance-specific error"),
+            "{address}: {}",
+            o.error
+        );
+    }
     // The disk's apply brings it back, and with it the SQL group.
     assert!(apply_ok(
         d,

@@ -44,6 +44,52 @@ fn plan_makes_one_connection_and_one_payload_per_host() {
 }
 
 #[test]
+fn fresh_world_sql_steps_behind_an_uninstalled_fci_plan_as_create_not_unknown() {
+    // Nothing answers on the FCI's network name yet, so T-SQL probes fail (as Invoke-Sqlcmd
+    // would); what they depend on is being created, so they are creates, with the reason.
+    let lab = Lab::shipped();
+    let v = lab.run(&["plan", "--format", "json"]).code(0).json();
+    let change = |address: &str| {
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == address)
+            .unwrap_or_else(|| panic!("no {address}"))
+            .clone()
+    };
+    let cfg = change("sql.LABBTSSQL.config");
+    assert_eq!(cfg["action"], "create");
+    let reason = cfg["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("sql.LABBTSSQL is created first; the probe could not run yet: ")
+            && reason.contains("network-related"),
+        "{reason}"
+    );
+    assert_eq!(
+        change("db.LABBTSSQL.BizTalkMsgBoxDb.settings")["reason"]
+            .as_str()
+            .unwrap()
+            .split(';')
+            .next(),
+        Some("biztalk.primary.group is created first")
+    );
+    assert_eq!(v["summary"]["unknown"], 0);
+    // Once the FCI exists but does not answer, the same probes are unknown, not creates.
+    lab.converge();
+    lab.fault(Fault::DiskOffline("SQLData".into()));
+    let v = lab.run(&["plan", "--format", "json"]).code(0).json();
+    let cfg = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "sql.LABBTSSQL.config")
+        .unwrap()
+        .clone();
+    assert_eq!(cfg["action"], "unknown");
+}
+
+#[test]
 fn target_and_exclude_select_with_dependencies() {
     let lab = Lab::shipped();
     let p = lab.run(&[
