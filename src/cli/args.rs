@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
+
+pub use crate::ui::{ColorChoice, OutputFormat};
 
 /// Flags every command accepts.
 #[derive(Debug, Args)]
@@ -13,28 +15,6 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR is respected with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-}
-
-/// Human or machine output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OutputFormat {
-    /// Text for people, on stderr (reports on stdout).
-    #[default]
-    Human,
-    /// JSON on stdout.
-    Json,
-}
-
-/// Colour policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    /// Colour on a terminal unless NO_COLOR is set.
-    #[default]
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
 }
 
 /// The inventory to act on.

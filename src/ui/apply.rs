@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::JoinHandle;
 
-use crate::cli::OutputFormat;
+use super::OutputFormat;
 use crate::engine::apply::{ApplyReport, StepStatus};
 use crate::engine::{Event, Plan};
 

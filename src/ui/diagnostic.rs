@@ -288,11 +288,11 @@ impl Ui {
     /// Reports diagnostics about one file: human text on stderr, or the JSON report on stdout.
     pub fn diagnostics(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
         match self.format {
-            crate::cli::OutputFormat::Human => {
+            super::OutputFormat::Human => {
                 let mut err = std::io::stderr().lock();
                 let _ = err.write_all(render_human(path, text, diags, self.color).as_bytes());
             }
-            crate::cli::OutputFormat::Json => {
+            super::OutputFormat::Json => {
                 let v = render_json(path, diags);
                 let mut o = std::io::stdout().lock();
                 let _ = writeln!(
@@ -309,8 +309,8 @@ impl Ui {
     /// report on one line.
     pub fn gate_warnings(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
         match self.format {
-            crate::cli::OutputFormat::Human => self.diagnostics(path, text, diags),
-            crate::cli::OutputFormat::Json => {
+            super::OutputFormat::Human => self.diagnostics(path, text, diags),
+            super::OutputFormat::Json => {
                 let v = render_json(path, diags);
                 let mut e = std::io::stderr().lock();
                 let _ = writeln!(e, "{}", serde_json::to_string(&v).unwrap_or_default());
@@ -320,7 +320,7 @@ impl Ui {
 
     /// Writes a status line for people on stderr (nothing in JSON mode).
     pub fn status(&mut self, line: &str) {
-        if self.format == crate::cli::OutputFormat::Human {
+        if self.format == super::OutputFormat::Human {
             let _ = writeln!(std::io::stderr().lock(), "{line}");
         }
     }

@@ -11,7 +11,32 @@ mod sim;
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{ColorChoice, OutputFormat};
+use clap::ValueEnum;
+
+// The output choices live here, not in `cli`: they are the UI's vocabulary, and `ui` must
+// not import upward. `cli` re-exports them for its flags.
+
+/// Human or machine output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Text for people, on stderr (reports on stdout).
+    #[default]
+    Human,
+    /// JSON on stdout.
+    Json,
+}
+
+/// Colour policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour on a terminal unless NO_COLOR is set.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
 
 /// The terminal: output format and colour policy, and the one writer of stdout and stderr.
 pub struct Ui {

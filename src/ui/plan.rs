@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use crate::cli::OutputFormat;
+use super::OutputFormat;
 use crate::engine::diff::Action;
 use crate::engine::Plan;
 

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use super::OutputFormat;
 use super::Ui;
-use crate::cli::OutputFormat;
 use crate::sim::WorldStatus;
 
 impl Ui {

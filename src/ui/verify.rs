@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::cli::OutputFormat;
+use super::OutputFormat;
 use crate::engine::VerifyReport;
 
 use super::Ui;
