@@ -420,20 +420,15 @@ fn run_step(
             tail(&probe.error)
         ));
     }
-    let observed = probe
-        .result
-        .as_ref()
-        .and_then(|v| v.get("observed"))
-        .cloned()
-        .ok_or("the probe printed no observed state")?;
-    let observed = Observed::from_probe(r.kind, observed)?;
+    let observed = match &probe.result {
+        Some(v) => Observed::from_result(r.kind, v)?,
+        None => return Err("the probe printed no observed state".into()),
+    };
     // Refresh group owners: from this probe when it is the cluster, else the cluster probe.
     let mut fresh = groups_of(r, &observed);
     if let (Some(c), Some(o)) = (cluster, outcomes.iter().find(|o| o.index == 2)) {
-        if let Some(obs) = o.result.as_ref().and_then(|v| v.get("observed")).cloned() {
-            if let Ok(co) = Observed::from_probe(c.kind, obs) {
-                fresh = groups_of(c, &co);
-            }
+        if let Some(Ok(co)) = o.result.as_ref().map(|v| Observed::from_result(c.kind, v)) {
+            fresh = groups_of(c, &co);
         }
     }
     if !fresh.is_empty() {
@@ -477,13 +472,10 @@ fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
     if !probe.ok {
         return Err(format!("could not be probed: {}", tail(&probe.error)));
     }
-    let observed = probe
-        .result
-        .as_ref()
-        .and_then(|v| v.get("observed"))
-        .cloned()
-        .ok_or("the probe printed no observed state")?;
-    let observed = Observed::from_probe(r.kind, observed)?;
+    let observed = match &probe.result {
+        Some(v) => Observed::from_result(r.kind, v)?,
+        None => return Err("the probe printed no observed state".into()),
+    };
     match diff(r, &observed) {
         d if d.action == Action::NoOp => Ok(false),
         d if d.action == Action::Blocked => {

@@ -98,8 +98,7 @@ fn owners(ctx: &Context) -> anyhow::Result<Vec<GroupOwnership>> {
         if let Some(o) = run
             .result
             .ok()
-            .and_then(|v| v.get("observed").cloned())
-            .and_then(|v| Observed::from_probe(r.kind, v).ok())
+            .and_then(|v| Observed::from_result(r.kind, &v).ok())
         {
             out.extend(groups_of(r, &o));
         }
@@ -273,9 +272,7 @@ fn move_group(
                     let obs = p
                         .result
                         .as_ref()
-                        .and_then(|v| v.get("observed"))
-                        .cloned()
-                        .map(|v| Observed::from_probe(ResourceKind::GroupOwner, v));
+                        .map(|v| Observed::from_result(ResourceKind::GroupOwner, v));
                     match obs {
                         Some(Ok(Observed::GroupOwner(g))) => {
                             let owner = g.owner.unwrap_or_default();

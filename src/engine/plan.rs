@@ -187,13 +187,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
     let mut unmanaged = Vec::new();
     let mut creating: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (r, run) in selected.iter().zip(runs) {
-        let observed = run.result.and_then(|v| {
-            let obs = v
-                .get("observed")
-                .cloned()
-                .ok_or_else(|| "the probe printed no observed state".to_string())?;
-            Observed::from_probe(r.kind, obs)
-        });
+        let observed = run.result.and_then(|v| Observed::from_result(r.kind, &v));
         // A resource whose probe ran but failed, while something it depends on is still to
         // be created, cannot exist yet either (a login on an instance that is not installed):
         // it is a create. On real nodes such probes fail (nothing answers on the network

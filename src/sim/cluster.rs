@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::world::{
     ClusterState, GroupKind, GroupState, NetworkState, ValidationState, WitnessState, World,
 };
-use super::Ctx;
+use super::{str_list, Ctx};
 use crate::step::ResourceKind;
 use crate::topology::{AVAILABLE_STORAGE, CORE_GROUP};
 
@@ -122,24 +122,9 @@ pub(super) fn require<'w>(w: &'w World, c: &Ctx) -> Result<&'w ClusterState, Str
     Ok(cl)
 }
 
-fn str_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn features_installed(w: &World, nodes: &[String]) -> Result<(), String> {
     for n in nodes {
-        let installed = w.host(n).is_some_and(|h| {
-            h.features
-                .iter()
-                .any(|f| f.eq_ignore_ascii_case("Failover-Clustering"))
-        });
+        let installed = w.has_clustering_feature(n);
         if !installed {
             return Err(format!(
                 "The Failover Clustering feature is not installed on node '{n}'. Install it (Install-WindowsFeature Failover-Clustering) on every node first."

@@ -485,6 +485,18 @@ impl Ctx<'_> {
 }
 
 /// Seconds since the Unix epoch (backup freshness uses the system clock).
+/// A JSON array of strings from a step's spec (missing or malformed: empty).
+fn str_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

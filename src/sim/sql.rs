@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::cluster::{active, group_state, require};
 use super::roles::start_group;
 use super::world::{vnn, GroupKind, GroupState, InstanceState, World};
-use super::Ctx;
+use super::{str_list, Ctx};
 use crate::step::ResourceKind;
 use crate::topology::AVAILABLE_STORAGE;
 
@@ -136,17 +136,6 @@ fn setup_error(msg: String) -> String {
     format!("SQL Server Setup failed: {msg} (see Summary.txt under Setup Bootstrap\\Log)")
 }
 
-fn str_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn install(w: &mut World, c: &Ctx) -> Result<(), String> {
     let cl = require(w, c).map_err(|e| {
         setup_error(format!(
@@ -204,11 +193,7 @@ fn install(w: &mut World, c: &Ctx) -> Result<(), String> {
         }
         return start_group(w, &cluster, &group);
     }
-    let has_feature = w.host(&c.node).is_some_and(|h| {
-        h.features
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case("Failover-Clustering"))
-    });
+    let has_feature = w.has_clustering_feature(&c.node);
     if !has_feature {
         return Err(setup_error(
             "rule 'Cluster_IsWMIServiceOperational' failed: the Failover Clustering feature is not installed on this node".into(),
@@ -347,11 +332,7 @@ fn add_node(w: &mut World, c: &Ctx) -> Result<(), String> {
             "the cluster service is not running on this node".into(),
         ));
     }
-    let has_feature = w.host(&c.node).is_some_and(|h| {
-        h.features
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case("Failover-Clustering"))
-    });
+    let has_feature = w.has_clustering_feature(&c.node);
     if !has_feature {
         return Err(setup_error(
             "the Failover Clustering feature is not installed on this node".into(),

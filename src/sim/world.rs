@@ -426,6 +426,15 @@ impl World {
         self.hosts.get(&name.to_ascii_uppercase())
     }
 
+    /// Whether the Failover-Clustering feature is installed on host `name`.
+    pub fn has_clustering_feature(&self, name: &str) -> bool {
+        self.host(name).is_some_and(|h| {
+            h.features
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case("Failover-Clustering"))
+        })
+    }
+
     /// The host named `name`, mutable.
     pub fn host_mut(&mut self, name: &str) -> Option<&mut HostState> {
         self.hosts.get_mut(&name.to_ascii_uppercase())

@@ -199,6 +199,15 @@ impl Observed {
         })
     }
 
+    /// Reads a probe step's whole result object (`{"observed": {...}}`) as the type of `kind`.
+    pub fn from_result(kind: ResourceKind, result: &serde_json::Value) -> Result<Observed, String> {
+        let observed = result
+            .get("observed")
+            .cloned()
+            .ok_or_else(|| "the probe printed no observed state".to_string())?;
+        Observed::from_probe(kind, observed)
+    }
+
     /// The observed attributes as a flat JSON object (for diffing against desired attributes).
     pub fn attributes(&self) -> serde_json::Map<String, serde_json::Value> {
         match serde_json::to_value(self) {
