@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::plan::{with_engine, RunArgs, SelectArgs};
 use super::Outcome;
-use crate::engine::planfile::write_atomic;
+use crate::state::write_atomic;
 use crate::ui::Ui;
 
 /// Arguments of `bisrc verify`.

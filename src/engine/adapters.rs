@@ -10,8 +10,8 @@ use crate::step::{Payload, StepAction, StepOutcome};
 use crate::topology::{Host, Resource, Topology};
 use crate::transport::{self, windows, ExecRequest, HostSpec, Session, Transport};
 
+use super::context::Scripts;
 use super::host::{Conn, Connector};
-use super::Scripts;
 
 /// A transport seen as a connector.
 pub struct TransportConnector<T: Transport> {

@@ -17,13 +17,15 @@ use crate::step::{Observed, Payload, PayloadStep, StepAction, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
 use super::applied;
+use super::context::Context;
 use super::diff::{diff, Action};
 use super::event::Event;
+use super::ids::new_id;
 use super::journal::Journal;
-use super::plan::{cluster_name, groups_of, plan, GroupOwnership, Plan, Selection};
+use super::lock;
+use super::plan::{groups_of, plan, GroupOwnership, Plan, Selection};
 use super::planfile::PlanFile;
 use super::schedule::{self, Job, JobStatus};
-use super::{lock, new_id, Context};
 
 /// How one step of an apply ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +144,7 @@ pub fn run(
 /// Runs the plan's changes (the caller holds the lock).
 pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
     let run_id = new_id();
-    let journal = Journal::create(&ctx.state_dir, &run_id)?;
+    let journal = Journal::create(&ctx.state, &run_id)?;
     journal.record("run_started", None, None, None, None, None);
 
     let steps: Vec<&super::plan::Change> = plan
@@ -367,7 +369,7 @@ fn cluster_resource<'t>(ctx: &'t Context, target: &Target) -> Option<&'t Resourc
     };
     ctx.topology.resources.iter().find(|r| {
         r.kind == crate::step::ResourceKind::Cluster
-            && cluster_name(r).eq_ignore_ascii_case(cluster)
+            && r.cluster_name().eq_ignore_ascii_case(cluster)
     })
 }
 

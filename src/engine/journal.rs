@@ -5,12 +5,13 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::now_rfc3339;
+use super::ids::now_rfc3339;
+use crate::state::StateDir;
 
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,9 +48,9 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Creates `<state_dir>/journal/<timestamp>-<run_id>.jsonl`.
-    pub fn create(state_dir: &Path, run_id: &str) -> anyhow::Result<Journal> {
-        let dir = state_dir.join("journal");
+    /// Creates `<state>/journal/<timestamp>-<run_id>.jsonl`.
+    pub fn create(state: &StateDir, run_id: &str) -> anyhow::Result<Journal> {
+        let dir = state.journal_dir();
         std::fs::create_dir_all(&dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         // An absolute path, so the report names the file wherever it is read.

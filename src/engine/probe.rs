@@ -13,9 +13,9 @@ use anyhow::Context as _;
 use crate::step::{Payload, PayloadStep, StepAction, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
+use super::context::Context;
 use super::event::Event;
 use super::host::par_map;
-use super::Context;
 
 /// The result of one batched step.
 #[derive(Debug, Clone)]

@@ -14,10 +14,10 @@ use crate::transport::ssh::SshTransport;
 use crate::transport::{Overrides, TransportConfig};
 
 use super::adapters::{RenderScripts, TransportConnector};
+use super::context::Context;
 use super::event::Event;
 use super::host::Connector;
 use super::lock::LockSite;
-use super::Context;
 
 /// Command-line settings of a run.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +52,7 @@ pub struct Setup {
 
 /// The simulated world of an inventory: `<state dir>/world`.
 pub fn world_dir(loaded: &Loaded) -> PathBuf {
-    loaded.state_dir().join("world")
+    loaded.state().world_dir()
 }
 
 /// Builds the setup.
@@ -75,7 +75,7 @@ pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
             let t = crate::transport::simulated::SimulatedTransport::new(world, inv.clone());
             (
                 Box::new(TransportConnector::new(t, port, deadline)),
-                LockSite::File(loaded.state_dir().join("lock.json")),
+                LockSite::File(loaded.state().lock_file()),
             )
         }
         TransportKind::Ssh => {
@@ -139,7 +139,7 @@ impl Setup {
             &self.topology,
             scripts,
             self.connector.as_ref(),
-            self.loaded.state_dir(),
+            self.loaded.state(),
             self.lock.clone(),
             events,
         );

@@ -20,6 +20,8 @@ use ssh2::{BlockDirections, CheckResult, KnownHostFileKind};
 
 use crate::inventory::SecretRef;
 
+use crate::state::WriteError;
+
 use super::{
     Auth, ExecOutput, ExecRequest, HostKeyChange, HostSpec, KnownKey, Session, Transport,
     TransportConfig, TransportError,
@@ -285,27 +287,12 @@ fn append_known_host(path: &Path, line: &str) -> Result<(), TransportError> {
     }
     text.push_str(line);
     text.push('\n');
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| err(format!("cannot create its directory: {e}")))?;
-    let tmp = dir.join(format!(
-        ".{}.bisrc-{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "known_hosts".into()),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        err(format!("cannot write: {e}"))
+    crate::state::write_atomic(path, text.as_bytes()).map_err(|e| match e {
+        WriteError::CreateDir { source, .. } => {
+            err(format!("cannot create its directory: {source}"))
+        }
+        WriteError::Write { source, .. } => err(format!("cannot write: {source}")),
+        WriteError::Exists { .. } => err("it appeared meanwhile".into()),
     })
 }
 
