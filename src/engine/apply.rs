@@ -399,12 +399,19 @@ fn run_step(
         secrets: BTreeMap::new(),
     };
     for (res, action) in &targets {
-        let script = ctx.scripts.script(res, *action)?;
+        let script = ctx
+            .scripts
+            .script(res, *action)
+            .map_err(|e| e.to_string())?;
         payload.steps.push(PayloadStep { script });
     }
     let apply_script = payload.steps[0].script.clone();
-    ctx.resolve_secrets(r, &mut payload.secrets)?;
-    let outcomes = ctx.pool.run(host, &payload).map_err(|e| tail(&e))?;
+    ctx.resolve_secrets(r, &mut payload.secrets)
+        .map_err(|e| e.to_string())?;
+    let outcomes = ctx
+        .pool
+        .run(host, &payload)
+        .map_err(|e| tail(&e.to_string()))?;
     let apply = outcomes
         .iter()
         .find(|o| o.index == 0)
@@ -460,14 +467,21 @@ fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
     let payload = Payload {
         version: WIRE_VERSION,
         steps: vec![PayloadStep {
-            script: ctx.scripts.script(r, StepAction::Probe)?,
+            script: ctx
+                .scripts
+                .script(r, StepAction::Probe)
+                .map_err(|e| e.to_string())?,
         }],
         continue_on_error: false,
         secrets: BTreeMap::new(),
     };
     let mut payload = payload;
-    ctx.resolve_secrets(r, &mut payload.secrets)?;
-    let outcomes = ctx.pool.run(host, &payload).map_err(|e| tail(&e))?;
+    ctx.resolve_secrets(r, &mut payload.secrets)
+        .map_err(|e| e.to_string())?;
+    let outcomes = ctx
+        .pool
+        .run(host, &payload)
+        .map_err(|e| tail(&e.to_string()))?;
     let probe = outcomes
         .first()
         .ok_or("the node reported no result for the probe")?;

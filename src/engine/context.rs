@@ -8,10 +8,12 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 use crate::inventory::Inventory;
+use crate::render::RenderError;
 use crate::state::StateDir;
 use crate::step::StepAction;
 use crate::topology::{Resource, Topology};
 
+use super::error::StepError;
 use super::event::Event;
 use super::host;
 use super::ids::sha256_hex;
@@ -23,7 +25,7 @@ pub trait Scripts: Sync {
     /// SHA-256 over every template in use, recorded in plan files.
     fn fingerprint(&self) -> String;
     /// The script of one step: header line first (see `step::StepHeader`).
-    fn script(&self, resource: &Resource, action: StepAction) -> Result<String, String>;
+    fn script(&self, resource: &Resource, action: StepAction) -> Result<String, RenderError>;
 }
 
 /// Everything one engine run needs.
@@ -101,15 +103,15 @@ impl<'a> Context<'a> {
         &self,
         resource: &Resource,
         out: &mut BTreeMap<String, String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), StepError> {
         for s in &resource.secrets {
             let v = s.reference.resolve().map_err(|e| {
-                format!(
+                StepError::Secret(format!(
                     "{}: secret {} ({}): {e}",
                     resource.address,
                     s.key,
                     s.reference.describe()
-                )
+                ))
             })?;
             self.scrubber.remember(v.expose());
             out.insert(s.key.clone(), v.expose().to_string());

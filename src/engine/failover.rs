@@ -219,7 +219,7 @@ fn move_group(
     let result = ctx.pool.run(&host, &payload);
     m.duration_ms = t.elapsed().as_millis() as u64;
     match result {
-        Err(e) => m.detail = ctx.scrub(&e),
+        Err(e) => m.detail = ctx.scrub(&e.to_string()),
         Ok(outcomes) => {
             let apply = outcomes.iter().find(|o| o.index == 0);
             let probe = outcomes.iter().find(|o| o.index == 1);

@@ -12,24 +12,27 @@ use std::sync::{Arc, Mutex};
 use crate::step::{Payload, StepOutcome};
 use crate::topology::Host;
 
+use crate::transport::TransportError;
+
+use super::error::StepError;
 use super::event::Event;
 
 /// Opens connections to hosts (the ssh transport, or the simulator in-process).
 pub trait Connector: Send + Sync {
     /// Connects and authenticates to one host. The error names the host and the cause.
-    fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, String>;
+    fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, TransportError>;
 }
 
 /// One open connection to a host.
 pub trait Conn: Send {
     /// Runs one payload (its steps in order) and returns one outcome per step that reported.
-    fn run(&mut self, payload: &Payload) -> Result<Vec<StepOutcome>, String>;
+    fn run(&mut self, payload: &Payload) -> Result<Vec<StepOutcome>, StepError>;
 
     /// Runs a small stand-alone PowerShell script (the environment lock) and returns its
     /// standard output and exit status. Transports without a shell (the simulator) refuse.
-    fn exec_script(&mut self, script: &str) -> Result<(String, i32), String> {
+    fn exec_script(&mut self, script: &str) -> Result<(String, i32), StepError> {
         let _ = script;
-        Err("this transport cannot run stand-alone scripts".into())
+        Err(StepError::NoShell)
     }
 }
 
@@ -99,7 +102,8 @@ impl<'a> Pool<'a> {
                 *slot = Slot::Up(c);
                 Ok(())
             }
-            Err(reason) => {
+            Err(e) => {
+                let reason = e.to_string();
                 let _ = self.events.send(Event::HostUnreachable {
                     host: spec.name.clone(),
                     reason: reason.clone(),
@@ -129,34 +133,40 @@ impl<'a> Pool<'a> {
 
     /// Runs a payload on `host`, connecting first if needed. Steps on one host run one
     /// payload at a time (the connection is held for the whole payload).
-    pub fn run(&self, host: &str, payload: &Payload) -> Result<Vec<StepOutcome>, String> {
+    pub fn run(&self, host: &str, payload: &Payload) -> Result<Vec<StepOutcome>, StepError> {
         let slot = self.slot(host);
         let mut g = slot.lock().unwrap_or_else(|e| e.into_inner());
-        self.open(host, &mut g)?;
-        let Slot::Up(conn) = &mut *g else {
-            return Err(format!("{host}: not connected"));
-        };
-        match conn.run(payload) {
-            Ok(o) => Ok(o),
-            Err(e) => {
-                // The connection may be broken: reconnect on next use.
-                *g = Slot::Empty;
-                Err(e)
-            }
+        let conn = self.up(host, &mut g)?;
+        let result = conn.run(payload);
+        if result.as_ref().is_err_and(StepError::breaks_connection) {
+            // The session is gone: reconnect on next use. A node that answered with a
+            // failure keeps its connection.
+            *g = Slot::Empty;
+        }
+        result
+    }
+
+    /// The open connection of `host` in `slot`, connecting first if needed.
+    fn up<'s>(&self, host: &str, slot: &'s mut Slot) -> Result<&'s mut Box<dyn Conn>, StepError> {
+        self.open(host, slot).map_err(StepError::Unreachable)?;
+        match slot {
+            Slot::Up(conn) => Ok(conn),
+            _ => Err(StepError::Unreachable(format!("{host}: not connected"))),
         }
     }
 }
 
 impl Pool<'_> {
     /// Runs a stand-alone script on `host` (see [`Conn::exec_script`]).
-    pub fn exec_script(&self, host: &str, script: &str) -> Result<(String, i32), String> {
+    pub fn exec_script(&self, host: &str, script: &str) -> Result<(String, i32), StepError> {
         let slot = self.slot(host);
         let mut g = slot.lock().unwrap_or_else(|e| e.into_inner());
-        self.open(host, &mut g)?;
-        let Slot::Up(conn) = &mut *g else {
-            return Err(format!("{host}: not connected"));
-        };
-        conn.exec_script(script)
+        let conn = self.up(host, &mut g)?;
+        let result = conn.exec_script(script);
+        if result.as_ref().is_err_and(StepError::breaks_connection) {
+            *g = Slot::Empty;
+        }
+        result
     }
 }
 

@@ -140,7 +140,7 @@ pub fn run_batched(
     for ((host, (_, idx)), result) in batches.iter().zip(results) {
         match result {
             Err(e) => {
-                let e = ctx.scrub(&e);
+                let e = ctx.scrub(&e.to_string());
                 for &i in idx {
                     runs[i].result = Err(format!("{host}: {e}"));
                 }

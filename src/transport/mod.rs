@@ -525,6 +525,19 @@ impl TransportError {
     }
 }
 
+impl TransportError {
+    /// Whether the session that returned this error is unusable (lost, abandoned after a
+    /// timeout, or never opened): the caller must reconnect. A node that answered — a
+    /// non-zero exit, an unreadable result — leaves the session usable.
+    pub fn breaks_session(&self) -> bool {
+        self.is_connect_error()
+            || matches!(
+                self,
+                TransportError::ConnectionLost { .. } | TransportError::CommandTimeout { .. }
+            )
+    }
+}
+
 /// The last `n` lines of a byte stream, lossily decoded.
 pub fn tail_lines(bytes: &[u8], n: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
