@@ -1,13 +1,12 @@
 //! Transport: how a step reaches a node. It takes hosts (from the inventory) and a connection
 //! configuration, and produces sessions that run commands, carry a step [`Payload`] on standard
 //! input and return what the node printed. The ssh2 implementation lives in [`ssh`], the
-//! Windows command form in [`windows`], and bounded parallel fan-out across hosts in [`fanout`].
+//! Windows command form in [`windows`]. Working on many hosts at once is the engine's job
+//! (`engine::host`: one pool, one fan-out, one event stream).
 //!
-//! This module never prints: progress leaves as [`TransportEvent`]s and failures as
-//! [`TransportError`]s that name the host, the cause and what to do. It never logs or returns
+//! This module never prints: failures leave as [`TransportError`]s that name the host, the cause and what to do. It never logs or returns
 //! what travels on standard input (it may hold secrets).
 
-pub mod fanout;
 pub mod simulated;
 pub mod ssh;
 pub mod windows;
@@ -17,8 +16,6 @@ use std::time::Duration;
 
 use crate::inventory::{expand_tilde, AuthMethod, Connection, Inventory, SecretRef};
 use crate::step::{self, Payload, StepOutcome};
-
-pub use fanout::{fan_out, run_on_hosts, HostResult, Reporter};
 
 /// One host bisrc connects to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,51 +246,6 @@ pub trait Session: Send {
     fn exec(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError>;
     /// Writes a file on the host (creating or truncating it).
     fn upload(&mut self, remote_path: &str, bytes: &[u8]) -> Result<(), TransportError>;
-}
-
-/// A progress event. The transport and the engine send them; only `ui` displays them.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TransportEvent {
-    /// Connecting to a host has started.
-    HostConnecting {
-        /// Host name.
-        host: String,
-    },
-    /// The host is connected and authenticated.
-    HostConnected {
-        /// Host name.
-        host: String,
-    },
-    /// A step (or a batch of steps) started on a host.
-    StepStarted {
-        /// Host name.
-        host: String,
-        /// What runs, e.g. a resource address and action.
-        step: String,
-    },
-    /// A step finished on a host.
-    StepFinished {
-        /// Host name.
-        host: String,
-        /// What ran.
-        step: String,
-        /// Whether it succeeded.
-        ok: bool,
-        /// How long it took.
-        duration: Duration,
-    },
-    /// The host's work failed; the other hosts go on.
-    HostFailed {
-        /// Host name.
-        host: String,
-        /// The error, as shown to the operator.
-        error: String,
-    },
-    /// The host's work finished without a transport error.
-    HostDone {
-        /// Host name.
-        host: String,
-    },
 }
 
 /// One known_hosts entry recorded for a host (any key type).

@@ -4,7 +4,6 @@
 pub mod apply;
 pub mod diagnostic;
 pub mod plan;
-pub mod progress;
 pub mod verify;
 
 mod sim;
