@@ -74,7 +74,7 @@ impl<'a> Context<'a> {
             pool: host::Pool::new(connector, topology.hosts.clone(), events.clone()),
             state,
             events,
-            parallelism: 10,
+            parallelism: crate::transport::defaults::PARALLELISM,
             cancel: Arc::new(AtomicBool::new(false)),
             lock,
             scrubber: Scrubber::default(),

@@ -18,7 +18,6 @@ pub mod failover;
 pub mod host;
 pub mod ids;
 pub mod journal;
-pub mod junit;
 pub mod lock;
 pub mod plan;
 pub mod planfile;

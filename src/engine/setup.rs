@@ -5,13 +5,12 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
-use std::time::Duration;
 
 use crate::inventory::{Loaded, TransportKind};
 use crate::render::Renderer;
 use crate::topology::{HostRole, Topology};
 use crate::transport::ssh::SshTransport;
-use crate::transport::{Overrides, TransportConfig};
+use crate::transport::{defaults, Overrides, TransportConfig};
 
 use super::adapters::{RenderScripts, TransportConnector};
 use super::context::Context;
@@ -60,15 +59,9 @@ pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
     let topology = Topology::build(&loaded.inventory, settings.site.as_deref())?;
     let inv = &loaded.inventory;
     let renderer = Renderer::for_inventory(&loaded, settings.templates.as_deref())?;
-    let port = inv.connection.port.as_ref().map(|p| p.value).unwrap_or(22);
-    let deadline = Duration::from_secs(
-        inv.connection
-            .command_timeout_s
-            .as_ref()
-            .map(|s| s.value)
-            .unwrap_or(3600),
-    );
-    let parallelism = settings.parallelism.unwrap_or(10).max(1);
+    let port = defaults::port(&inv.connection);
+    let deadline = defaults::command_timeout(&inv.connection);
+    let parallelism = defaults::parallelism(settings.parallelism);
     let (connector, lock): (Box<dyn Connector>, LockSite) = match inv.connection.transport.value {
         TransportKind::Simulated => {
             let world = settings.world.clone().unwrap_or_else(|| world_dir(&loaded));

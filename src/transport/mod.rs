@@ -44,7 +44,7 @@ impl HostSpec {
 /// Every host of the inventory: per site, the SQL cluster nodes then the BizTalk servers. A
 /// host's own `port` overrides `connection.port`, which defaults to 22.
 pub fn hosts_from_inventory(inv: &Inventory) -> Vec<HostSpec> {
-    let default_port = inv.connection.port.as_ref().map(|p| p.value).unwrap_or(22);
+    let default_port = defaults::port(&inv.connection);
     let mut hosts = Vec::new();
     for site in &inv.sites {
         for n in &site.nodes {
@@ -125,8 +125,45 @@ pub struct Overrides {
     pub parallelism: Option<usize>,
 }
 
-/// Default number of hosts worked on at once.
-pub const DEFAULT_PARALLELISM: usize = 10;
+/// What an unset key of the inventory's `connection` block means, defined once for the ssh
+/// and the simulated transport alike.
+pub mod defaults {
+    use std::time::Duration;
+
+    use crate::inventory::Connection;
+
+    /// SSH port.
+    pub const PORT: u16 = 22;
+    /// TCP connect timeout (also bounds the handshake and authentication), seconds.
+    pub const CONNECT_TIMEOUT_S: u64 = 10;
+    /// Wall-clock deadline of one remote command, seconds.
+    pub const COMMAND_TIMEOUT_S: u64 = 3600;
+    /// Interval between SSH keepalives, seconds.
+    pub const KEEPALIVE_S: u64 = 15;
+    /// Hosts worked on at once.
+    pub const PARALLELISM: usize = 10;
+    /// The known_hosts file.
+    pub const KNOWN_HOSTS: &str = "~/.ssh/known_hosts";
+
+    /// `connection.port`, else [`PORT`].
+    pub fn port(c: &Connection) -> u16 {
+        c.port.as_ref().map_or(PORT, |p| p.value)
+    }
+
+    /// `connection.command_timeout_s`, else [`COMMAND_TIMEOUT_S`].
+    pub fn command_timeout(c: &Connection) -> Duration {
+        Duration::from_secs(
+            c.command_timeout_s
+                .as_ref()
+                .map_or(COMMAND_TIMEOUT_S, |s| s.value),
+        )
+    }
+
+    /// `--parallelism`, else [`PARALLELISM`]; at least 1.
+    pub fn parallelism(flag: Option<usize>) -> usize {
+        flag.unwrap_or(PARALLELISM).max(1)
+    }
+}
 
 impl TransportConfig {
     /// Builds the configuration from the inventory's `connection` block and CLI overrides.
@@ -175,7 +212,7 @@ impl TransportConfig {
         }
         let known_hosts = match &c.known_hosts {
             Some(p) => expand_tilde(std::path::Path::new(p.as_str())),
-            None => expand_tilde(std::path::Path::new("~/.ssh/known_hosts")),
+            None => expand_tilde(std::path::Path::new(defaults::KNOWN_HOSTS)),
         };
         let secs = |v: &Option<crate::inventory::Spanned<u64>>, d: u64| {
             Duration::from_secs(v.as_ref().map(|s| s.value).unwrap_or(d))
@@ -187,10 +224,10 @@ impl TransportConfig {
             agent_socket: None,
             known_hosts,
             accept_new_host_keys: o.accept_new_host_keys,
-            connect_timeout: secs(&c.connect_timeout_s, 10),
-            command_timeout: secs(&c.command_timeout_s, 3600),
-            keepalive: secs(&c.keepalive_s, 15),
-            parallelism: o.parallelism.unwrap_or(DEFAULT_PARALLELISM).max(1),
+            connect_timeout: secs(&c.connect_timeout_s, defaults::CONNECT_TIMEOUT_S),
+            command_timeout: defaults::command_timeout(c),
+            keepalive: secs(&c.keepalive_s, defaults::KEEPALIVE_S),
+            parallelism: defaults::parallelism(o.parallelism),
         })
     }
 }
@@ -619,7 +656,7 @@ mod tests {
         let cfg = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap();
         let names: Vec<&str> = cfg.auth.iter().map(Auth::name).collect();
         assert_eq!(names, vec!["password", "key"]);
-        assert_eq!(cfg.parallelism, DEFAULT_PARALLELISM);
+        assert_eq!(cfg.parallelism, defaults::PARALLELISM);
 
         c.identity_file = None;
         c.password = None;

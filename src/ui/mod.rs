@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod diagnostic;
+pub mod junit;
 pub mod plan;
 pub mod verify;
 
