@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::step::{Observed, Payload, PayloadStep, StepAction, WIRE_VERSION};
+use crate::step::{Observed, Payload, PayloadStep, StepAction, StepOutcome, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
 use super::applied;
@@ -399,19 +399,11 @@ fn run_step(
         secrets: BTreeMap::new(),
     };
     for (res, action) in &targets {
-        let script = ctx
-            .scripts
-            .script(res, *action)
-            .map_err(|e| e.to_string())?;
+        let script = script(ctx, res, *action)?;
         payload.steps.push(PayloadStep { script });
     }
     let apply_script = payload.steps[0].script.clone();
-    ctx.resolve_secrets(r, &mut payload.secrets)
-        .map_err(|e| e.to_string())?;
-    let outcomes = ctx
-        .pool
-        .run(host, &payload)
-        .map_err(|e| tail(&e.to_string()))?;
+    let outcomes = send(ctx, r, host, payload)?;
     let apply = outcomes
         .iter()
         .find(|o| o.index == 0)
@@ -467,21 +459,12 @@ fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
     let payload = Payload {
         version: WIRE_VERSION,
         steps: vec![PayloadStep {
-            script: ctx
-                .scripts
-                .script(r, StepAction::Probe)
-                .map_err(|e| e.to_string())?,
+            script: script(ctx, r, StepAction::Probe)?,
         }],
         continue_on_error: false,
         secrets: BTreeMap::new(),
     };
-    let mut payload = payload;
-    ctx.resolve_secrets(r, &mut payload.secrets)
-        .map_err(|e| e.to_string())?;
-    let outcomes = ctx
-        .pool
-        .run(host, &payload)
-        .map_err(|e| tail(&e.to_string()))?;
+    let outcomes = send(ctx, r, host, payload)?;
     let probe = outcomes
         .first()
         .ok_or("the node reported no result for the probe")?;
@@ -499,6 +482,26 @@ fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
         }
         _ => Ok(true),
     }
+}
+
+/// The script of one step of `r`; the error is the renderer's.
+fn script(ctx: &Context, r: &Resource, action: StepAction) -> Result<String, String> {
+    ctx.scripts.script(r, action).map_err(|e| e.to_string())
+}
+
+/// Adds `r`'s secrets to `payload` and runs it on `host`; the error is the tail of why it
+/// could not run.
+fn send(
+    ctx: &Context,
+    r: &Resource,
+    host: &str,
+    mut payload: Payload,
+) -> Result<Vec<StepOutcome>, String> {
+    ctx.resolve_secrets(r, &mut payload.secrets)
+        .map_err(|e| e.to_string())?;
+    ctx.pool
+        .run(host, &payload)
+        .map_err(|e| tail(&e.to_string()))
 }
 
 /// The last 10 lines of an error.

@@ -7,7 +7,7 @@
 
 use bisrc::engine::plan::{plan, Selection};
 use bisrc::engine::setup::{setup, RunSettings, Setup};
-use bisrc::engine::{apply, failover, verify};
+use bisrc::engine::{apply, failover, verify, Plan};
 use bisrc::ui::{Buffer, OutputFormat, Ui};
 
 /// The lab inventory in a fresh directory (its state directory and simulated world beside it).
@@ -75,6 +75,13 @@ fn with_progress<T>(s: &Setup, ui: &Ui, work: impl FnOnce(&bisrc::engine::Contex
     out
 }
 
+/// Plans everything and shows the plan; returns it.
+fn show_plan(s: &Setup, ui: &mut Ui) -> Plan {
+    let p = with_progress(s, ui, |ctx| plan(ctx, &Selection::default()).expect("plan"));
+    ui.plan(&p, false);
+    p
+}
+
 fn human(color: bool) -> (Ui, Buffer, Buffer) {
     Ui::to_buffers(OutputFormat::Human, color)
 }
@@ -85,10 +92,7 @@ fn plan_apply_verify_and_failover_read_as_snapshotted() {
 
     // plan of a fresh world: everything to create.
     let (mut ui, out, err) = human(false);
-    let p = with_progress(&s, &ui, |ctx| {
-        plan(ctx, &Selection::default()).expect("plan")
-    });
-    ui.plan(&p, false);
+    let p = show_plan(&s, &mut ui);
     insta::assert_snapshot!("plan_fresh_stdout", out.text());
     insta::assert_snapshot!("plan_fresh_stderr", redact_secs(&err.text()));
 
@@ -102,10 +106,7 @@ fn plan_apply_verify_and_failover_read_as_snapshotted() {
 
     // plan of the converged world.
     let (mut ui, out, _) = human(false);
-    let p = with_progress(&s, &ui, |ctx| {
-        plan(ctx, &Selection::default()).expect("plan")
-    });
-    ui.plan(&p, false);
+    show_plan(&s, &mut ui);
     insta::assert_snapshot!("plan_converged_stdout", out.text());
 
     // verify.
@@ -135,10 +136,7 @@ fn plan_apply_verify_and_failover_read_as_snapshotted() {
 fn colours_follow_roles() {
     let (_dir, s) = lab();
     let (mut ui, out, _) = human(true);
-    let p = with_progress(&s, &ui, |ctx| {
-        plan(ctx, &Selection::default()).expect("plan")
-    });
-    ui.plan(&p, false);
+    let p = show_plan(&s, &mut ui);
     let text = out.text();
     // Create in green, the address in bold.
     assert!(
@@ -168,10 +166,7 @@ fn colours_follow_roles() {
 fn json_goes_to_the_report_writer_only() {
     let (_dir, s) = lab();
     let (mut ui, out, err) = Ui::to_buffers(OutputFormat::Json, true);
-    let p = with_progress(&s, &ui, |ctx| {
-        plan(ctx, &Selection::default()).expect("plan")
-    });
-    ui.plan(&p, false);
+    show_plan(&s, &mut ui);
     let v: serde_json::Value = serde_json::from_str(&out.text()).expect("one JSON document");
     assert_eq!(v["summary"]["blocked"], 0);
     assert_eq!(err.text(), "", "JSON mode shows no progress");
