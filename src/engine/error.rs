@@ -1,5 +1,5 @@
-//! Why a step could not run: the typed error at the engine's seams ([`super::host::Conn`],
-//! [`super::host::Pool`], [`super::context::Scripts`]). It carries the transport's or the
+//! Why a step could not run: the typed error at the engine's seams (`host::Conn`,
+//! `host::Pool`, `context::Scripts`). It carries the transport's or the
 //! renderer's own error, so the pool can tell a broken connection (reset it) from a node that
 //! answered with a failure (keep it).
 

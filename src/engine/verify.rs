@@ -64,7 +64,7 @@ pub struct Move {
     pub checks: Vec<CheckResult>,
 }
 
-/// The failover rehearsal (`verify --failover`, run by [`super::failover`]).
+/// The failover rehearsal (`verify --failover`, run by `failover.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailoverReport {
     /// Moves in order.
