@@ -38,16 +38,6 @@ impl<T: Transport> TransportConnector<T> {
     }
 }
 
-/// The transport's view of a topology host.
-pub fn host_spec(h: &Host, default_port: u16) -> HostSpec {
-    HostSpec {
-        name: h.name.clone(),
-        address: h.address.clone(),
-        port: h.port.unwrap_or(default_port),
-        site: h.site.clone(),
-    }
-}
-
 struct SessionConn {
     session: Box<dyn Session>,
     deadline: Duration,
@@ -82,7 +72,7 @@ impl<T: Transport> Connector for TransportConnector<T> {
     fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, TransportError> {
         let session = self
             .transport
-            .connect(&host_spec(host, self.default_port))?;
+            .connect(&HostSpec::of(host, self.default_port))?;
         Ok(Box::new(SessionConn {
             session,
             deadline: self.deadline,

@@ -196,6 +196,76 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], n: usize, f: impl Fn(&T) -> R + Sy
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::topology::HostRole;
+
+    /// A connector whose connections fail every run with the next error of a script, so
+    /// the pool's reaction to each kind of failure can be watched.
+    struct Failing(Arc<Mutex<Vec<TransportError>>>);
+
+    impl Conn for Failing {
+        fn run(&mut self, _: &Payload) -> Result<Vec<StepOutcome>, StepError> {
+            Err(StepError::Transport(self.0.lock().unwrap().remove(0)))
+        }
+    }
+
+    impl Connector for Failing {
+        fn connect(&self, _: &Host) -> Result<Box<dyn Conn>, TransportError> {
+            Ok(Box::new(Failing(self.0.clone())))
+        }
+    }
+
+    #[test]
+    fn only_a_broken_session_is_reconnected() {
+        let h = |s: &str| s.to_string();
+        let connector = Failing(Arc::new(Mutex::new(vec![
+            // The node answered: the session is fine.
+            TransportError::RemoteExit {
+                host: h("A"),
+                exit_status: 1,
+                stderr_tail: h("boom"),
+            },
+            TransportError::Protocol {
+                host: h("A"),
+                detail: h("not JSON"),
+            },
+            // The session is gone.
+            TransportError::ConnectionLost {
+                host: h("A"),
+                detail: h("reset"),
+            },
+            TransportError::RemoteExit {
+                host: h("A"),
+                exit_status: 1,
+                stderr_tail: h("boom"),
+            },
+        ])));
+        let host = Host {
+            name: h("A"),
+            address: h("127.0.0.1"),
+            port: None,
+            site: h("primary"),
+            role: HostRole::SqlNode,
+            cluster: None,
+        };
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let pool = Pool::new(&connector, vec![host], tx);
+        let payload = Payload {
+            version: crate::step::WIRE_VERSION,
+            steps: Vec::new(),
+            continue_on_error: false,
+            secrets: Default::default(),
+        };
+        let mut connections = Vec::new();
+        for _ in 0..4 {
+            let e = pool.run("A", &payload).unwrap_err();
+            connections.push((e.breaks_connection(), pool.connections()));
+        }
+        // One connection for the two answered failures; the lost one costs a new one.
+        assert_eq!(
+            connections,
+            vec![(false, 1), (false, 1), (true, 1), (false, 2)]
+        );
+    }
 
     #[test]
     fn par_map_keeps_order() {
@@ -205,5 +275,32 @@ mod tests {
             (0..50).map(|x| x * 2).collect::<Vec<_>>()
         );
         assert!(par_map(&Vec::<u32>::new(), 4, |x| *x).is_empty());
+    }
+
+    #[test]
+    fn par_map_runs_exactly_n_at_once() {
+        let items: Vec<u32> = (0..12).collect();
+        let running = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let arrived = AtomicUsize::new(0);
+        let met = par_map(&items, 3, |_| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            // The first three items wait for each other: they can only all arrive if three
+            // run at once (bounded wait, so a sequential map fails instead of hanging).
+            let n = arrived.fetch_add(1, Ordering::SeqCst);
+            let mut met = true;
+            if n < 3 {
+                let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while arrived.load(Ordering::SeqCst) < 3 && std::time::Instant::now() < until {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                met = arrived.load(Ordering::SeqCst) >= 3;
+            }
+            running.fetch_sub(1, Ordering::SeqCst);
+            met
+        });
+        assert!(met.iter().all(|m| *m));
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
     }
 }

@@ -14,8 +14,9 @@ pub mod windows;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::inventory::{expand_tilde, AuthMethod, Connection, Inventory, SecretRef};
+use crate::inventory::{expand_tilde, AuthMethod, Connection, SecretRef};
 use crate::step::{self, Payload, StepOutcome};
+use crate::topology::Host;
 
 /// One host bisrc connects to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,17 @@ pub struct HostSpec {
 }
 
 impl HostSpec {
+    /// The transport's view of a topology host: its own `port`, else `default_port`
+    /// (`connection.port`, see [`defaults::port`]).
+    pub fn of(h: &Host, default_port: u16) -> HostSpec {
+        HostSpec {
+            name: h.name.clone(),
+            address: h.address.clone(),
+            port: h.port.unwrap_or(default_port),
+            site: h.site.clone(),
+        }
+    }
+
     /// `address:port`, with brackets around an IPv6 literal.
     pub fn endpoint(&self) -> String {
         if self.address.contains(':') {
@@ -39,32 +51,6 @@ impl HostSpec {
             format!("{}:{}", self.address, self.port)
         }
     }
-}
-
-/// Every host of the inventory: per site, the SQL cluster nodes then the BizTalk servers. A
-/// host's own `port` overrides `connection.port`, which defaults to 22.
-pub fn hosts_from_inventory(inv: &Inventory) -> Vec<HostSpec> {
-    let default_port = defaults::port(&inv.connection);
-    let mut hosts = Vec::new();
-    for site in &inv.sites {
-        for n in &site.nodes {
-            hosts.push(HostSpec {
-                name: n.name.value.clone(),
-                address: n.address.value.clone(),
-                port: n.port.as_ref().map(|p| p.value).unwrap_or(default_port),
-                site: site.name.value.clone(),
-            });
-        }
-        for b in &site.biztalk_servers {
-            hosts.push(HostSpec {
-                name: b.name.value.clone(),
-                address: b.address.value.clone(),
-                port: b.port.as_ref().map(|p| p.value).unwrap_or(default_port),
-                site: site.name.value.clone(),
-            });
-        }
-    }
-    hosts
 }
 
 /// One way to authenticate, with what it needs.
@@ -590,7 +576,7 @@ pub fn run_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Spanned;
+    use crate::inventory::{Inventory, Spanned};
 
     fn load(name: &str) -> Inventory {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -673,11 +659,21 @@ mod tests {
         assert!(err.starts_with("connection.user is required"), "{err}");
     }
 
+    fn hosts_of(inv: &Inventory) -> Vec<HostSpec> {
+        let topology = crate::topology::Topology::build(inv, None).unwrap();
+        let port = defaults::port(&inv.connection);
+        topology
+            .hosts
+            .iter()
+            .map(|h| HostSpec::of(h, port))
+            .collect()
+    }
+
     #[test]
     fn hosts_take_their_port_from_the_node_then_the_connection() {
         let mut inv = load("scaled-out.yaml");
         inv.connection.port = Some(Spanned::new(2222));
-        let hosts = hosts_from_inventory(&inv);
+        let hosts = hosts_of(&inv);
         let fab01 = hosts.iter().find(|h| h.name == "FABSQL01").unwrap();
         assert_eq!(
             (fab01.address.as_str(), fab01.port, fab01.site.as_str()),
@@ -688,7 +684,7 @@ mod tests {
             (bts.port, bts.endpoint()),
             (22, "172.16.4.31:22".to_string())
         );
-        let lab = hosts_from_inventory(&load("lab.yaml"));
+        let lab = hosts_of(&load("lab.yaml"));
         let names: Vec<&str> = lab.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(&names[..3], &["LABSQL1", "LABSQL2", "LABBTS1"]);
         assert!(lab.iter().all(|h| h.port == 22));
