@@ -8,44 +8,39 @@ use std::path::Path;
 use base64::Engine as _;
 
 use crate::inventory::SecretRef;
-use crate::transport::{Auth, HostSpec, TransportError};
+use crate::transport::{Auth, HostSpec, TransportConfig, TransportError};
 
-use super::SshTransport;
-
-impl SshTransport {
-    pub(super) fn authenticate(
-        &self,
-        sess: &ssh2::Session,
-        host: &HostSpec,
-    ) -> Result<(), TransportError> {
-        let user = &self.config.user;
-        let mut tried = Vec::new();
-        for method in &self.config.auth {
-            let outcome: Result<(), String> = match method {
-                Auth::Key(path) => {
-                    key_auth(sess, user, path, self.config.identity_passphrase.as_ref())
-                }
-                Auth::Agent => agent_auth(sess, user, self.config.agent_socket.as_deref()),
-                Auth::Password(secret) => match secret.resolve() {
-                    Err(e) => Err(format!("password ({}): {e}", secret.describe())),
-                    Ok(value) => sess
-                        .userauth_password(user, value.expose())
-                        // libssh2's message never contains the password itself.
-                        .map_err(|e| format!("password ({}): {}", secret.describe(), e.message())),
-                },
-            };
-            match outcome {
-                Ok(()) if sess.authenticated() => return Ok(()),
-                Ok(()) => tried.push(format!("{}: not accepted", method.name())),
-                Err(reason) => tried.push(reason),
-            }
+/// Logs on with the configured methods in order; the first accepted wins.
+pub(super) fn authenticate(
+    config: &TransportConfig,
+    sess: &ssh2::Session,
+    host: &HostSpec,
+) -> Result<(), TransportError> {
+    let user = &config.user;
+    let mut tried = Vec::new();
+    for method in &config.auth {
+        let outcome: Result<(), String> = match method {
+            Auth::Key(path) => key_auth(sess, user, path, config.identity_passphrase.as_ref()),
+            Auth::Agent => agent_auth(sess, user, config.agent_socket.as_deref()),
+            Auth::Password(secret) => match secret.resolve() {
+                Err(e) => Err(format!("password ({}): {e}", secret.describe())),
+                Ok(value) => sess
+                    .userauth_password(user, value.expose())
+                    // libssh2's message never contains the password itself.
+                    .map_err(|e| format!("password ({}): {}", secret.describe(), e.message())),
+            },
+        };
+        match outcome {
+            Ok(()) if sess.authenticated() => return Ok(()),
+            Ok(()) => tried.push(format!("{}: not accepted", method.name())),
+            Err(reason) => tried.push(reason),
         }
-        Err(TransportError::AuthRefused {
-            host: host.name.clone(),
-            user: user.clone(),
-            tried,
-        })
     }
+    Err(TransportError::AuthRefused {
+        host: host.name.clone(),
+        user: user.clone(),
+        tried,
+    })
 }
 
 /// libssh2's "cannot use the key file" code (also a wrong passphrase).

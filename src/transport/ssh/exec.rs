@@ -10,11 +10,19 @@ use ssh2::BlockDirections;
 
 use crate::transport::{ExecOutput, ExecRequest, TransportError};
 
-use super::{is_again, SshSession};
+use super::session::SshSession;
+
+/// libssh2's "would block" code.
+const LIBSSH2_ERROR_EAGAIN: i32 = -37;
+
+fn is_again(e: &ssh2::Error) -> bool {
+    e.code() == ssh2::ErrorCode::Session(LIBSSH2_ERROR_EAGAIN)
+}
 
 /// Longest sleep of the I/O loop between checks of the deadline and keepalive.
 const MAX_POLL: Duration = Duration::from_millis(250);
 
+/// Where an exec is in its life: the caller's I/O loop drives it.
 struct ExecState {
     stdout: Vec<u8>,
     stderr: Vec<u8>,

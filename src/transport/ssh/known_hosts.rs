@@ -11,9 +11,7 @@ use sha2::{Digest, Sha256};
 use ssh2::{CheckResult, KnownHostFileKind};
 
 use crate::state::WriteError;
-use crate::transport::{HostKeyChange, HostSpec, KnownKey, TransportError};
-
-use super::SshTransport;
+use crate::transport::{HostKeyChange, HostSpec, KnownKey, TransportConfig, TransportError};
 
 /// Serializes appends to known_hosts files within this process (hosts connect in parallel).
 static KNOWN_HOSTS_LOCK: Mutex<()> = Mutex::new(());
@@ -241,71 +239,72 @@ fn append_known_host(path: &Path, line: &str) -> Result<(), TransportError> {
     })
 }
 
-impl SshTransport {
-    pub(super) fn read_known_hosts(&self) -> Result<String, TransportError> {
-        let path = &self.config.known_hosts;
-        match std::fs::read_to_string(path) {
-            Ok(t) => Ok(t),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
-            Err(e) => Err(TransportError::KnownHostsFile {
-                path: path.display().to_string(),
-                detail: format!("cannot read: {e}"),
-            }),
-        }
+/// The text of the configured known_hosts file (empty when it does not exist yet).
+pub(super) fn read_known_hosts(config: &TransportConfig) -> Result<String, TransportError> {
+    let path = &config.known_hosts;
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(TransportError::KnownHostsFile {
+            path: path.display().to_string(),
+            detail: format!("cannot read: {e}"),
+        }),
     }
+}
 
-    pub(super) fn verify_host_key(
-        &self,
-        sess: &ssh2::Session,
-        host: &HostSpec,
-        text: &str,
-    ) -> Result<(), TransportError> {
-        let (key, _) = sess.host_key().ok_or_else(|| TransportError::Connect {
+/// Checks the key `sess` was presented against known_hosts `text`: known passes; unknown is
+/// recorded with `--accept-new-host-keys`, else refused; changed and revoked are refused.
+pub(super) fn verify_host_key(
+    config: &TransportConfig,
+    sess: &ssh2::Session,
+    host: &HostSpec,
+    text: &str,
+) -> Result<(), TransportError> {
+    let (key, _) = sess.host_key().ok_or_else(|| TransportError::Connect {
+        host: host.name.clone(),
+        endpoint: host.endpoint(),
+        detail: "the server presented no host key".into(),
+    })?;
+    let key = key.to_vec();
+    let path = &config.known_hosts;
+    let name = known_hosts_name(&host.address, host.port);
+    let verdict =
+        check_known_hosts(sess, text, &name, &key).map_err(|e| TransportError::Internal {
             host: host.name.clone(),
-            endpoint: host.endpoint(),
-            detail: "the server presented no host key".into(),
+            detail: format!("known_hosts check: {e}"),
         })?;
-        let key = key.to_vec();
-        let path = &self.config.known_hosts;
-        let name = known_hosts_name(&host.address, host.port);
-        let verdict =
-            check_known_hosts(sess, text, &name, &key).map_err(|e| TransportError::Internal {
-                host: host.name.clone(),
-                detail: format!("known_hosts check: {e}"),
-            })?;
-        let presented = fingerprint(&key);
-        let ktype = key_type(&key).unwrap_or_else(|| "unknown".into());
-        match verdict {
-            HostKeyVerdict::Known => Ok(()),
-            HostKeyVerdict::Changed(known) => {
-                Err(TransportError::HostKeyChanged(Box::new(HostKeyChange {
-                    host: host.name.clone(),
-                    known_hosts_name: name,
-                    known_hosts: path.display().to_string(),
-                    presented_type: ktype,
-                    presented,
-                    known,
-                })))
-            }
-            HostKeyVerdict::Revoked(line) => Err(TransportError::HostKeyRevoked {
+    let presented = fingerprint(&key);
+    let ktype = key_type(&key).unwrap_or_else(|| "unknown".into());
+    match verdict {
+        HostKeyVerdict::Known => Ok(()),
+        HostKeyVerdict::Changed(known) => {
+            Err(TransportError::HostKeyChanged(Box::new(HostKeyChange {
                 host: host.name.clone(),
                 known_hosts_name: name,
                 known_hosts: path.display().to_string(),
-                line,
-                fingerprint: presented,
-            }),
-            HostKeyVerdict::Unknown if self.config.accept_new_host_keys => {
-                let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
-                append_known_host(path, &format!("{name} {ktype} {b64}"))
-            }
-            HostKeyVerdict::Unknown => Err(TransportError::HostKeyUnknown {
-                host: host.name.clone(),
-                known_hosts_name: name,
-                known_hosts: path.display().to_string(),
-                key_type: ktype,
-                fingerprint: presented,
-            }),
+                presented_type: ktype,
+                presented,
+                known,
+            })))
         }
+        HostKeyVerdict::Revoked(line) => Err(TransportError::HostKeyRevoked {
+            host: host.name.clone(),
+            known_hosts_name: name,
+            known_hosts: path.display().to_string(),
+            line,
+            fingerprint: presented,
+        }),
+        HostKeyVerdict::Unknown if config.accept_new_host_keys => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+            append_known_host(path, &format!("{name} {ktype} {b64}"))
+        }
+        HostKeyVerdict::Unknown => Err(TransportError::HostKeyUnknown {
+            host: host.name.clone(),
+            known_hosts_name: name,
+            known_hosts: path.display().to_string(),
+            key_type: ktype,
+            fingerprint: presented,
+        }),
     }
 }
 

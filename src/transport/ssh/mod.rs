@@ -7,10 +7,11 @@
 //! remote writes megabytes to stderr first), never rely on libssh2's timeout as a deadline (it
 //! is only an inactivity timeout), and never put standard input or a secret into an error.
 //!
-//! By job: [`known_hosts`] (host key names, fingerprints, strict checking, recording),
-//! [`auth`] (key, agent and password logon in the configured order), [`exec`] (one command
-//! per channel with a deadline, both streams drained), [`sftp`] (uploads through a
-//! temporary name). This file connects and holds the session.
+//! By job: `known_hosts.rs` (host key names, fingerprints, strict checking, recording),
+//! `auth.rs` (key, agent and password logon in the configured order), `session.rs` (the
+//! session and its interface), `exec.rs` (one command per channel with a deadline, both
+//! streams drained), `sftp.rs` (uploads through a temporary name). This file connects. Only
+//! this file imports its siblings; `exec.rs` and `sftp.rs` import the session they extend.
 
 use std::io::ErrorKind;
 use std::net::{TcpStream, ToSocketAddrs};
@@ -19,19 +20,17 @@ use std::time::Duration;
 mod auth;
 mod exec;
 pub mod known_hosts;
+mod session;
 mod sftp;
 
 pub use known_hosts::{fingerprint, key_type, known_hosts_name};
+pub use session::SshSession;
 pub use sftp::upload_temp_name;
 
 use known_hosts::host_key_preference;
 
-use super::{
-    ExecOutput, ExecRequest, HostSpec, Session, Transport, TransportConfig, TransportError,
-};
+use super::{HostSpec, Session, Transport, TransportConfig, TransportError};
 
-/// libssh2's "would block" code.
-const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 /// libssh2's "timed out" code (its inactivity timeout in blocking mode).
 const LIBSSH2_ERROR_TIMEOUT: i32 = -9;
 
@@ -51,20 +50,6 @@ impl SshTransport {
     pub fn config(&self) -> &TransportConfig {
         &self.config
     }
-}
-
-/// A connected, authenticated session to one host.
-pub struct SshSession {
-    sess: ssh2::Session,
-    host: HostSpec,
-    keepalive: Duration,
-    command_timeout: Duration,
-    /// Set when the session can no longer be trusted (I/O error, abandoned command).
-    broken: Option<String>,
-}
-
-fn is_again(e: &ssh2::Error) -> bool {
-    e.code() == ssh2::ErrorCode::Session(LIBSSH2_ERROR_EAGAIN)
 }
 
 fn is_timeout(e: &ssh2::Error) -> bool {
@@ -131,7 +116,7 @@ impl Transport for SshTransport {
         })?;
         sess.set_tcp_stream(tcp);
         sess.set_blocking(true);
-        let known_hosts = self.read_known_hosts()?;
+        let known_hosts = known_hosts::read_known_hosts(&self.config)?;
         let name = known_hosts_name(&host.address, host.port);
         let internal = |what: &str, e: ssh2::Error| TransportError::Internal {
             host: host.name.clone(),
@@ -161,8 +146,8 @@ impl Transport for SshTransport {
                 }
             }
         })?;
-        self.verify_host_key(&sess, host, &known_hosts)?;
-        self.authenticate(&sess, host)?;
+        known_hosts::verify_host_key(&self.config, &sess, host, &known_hosts)?;
+        auth::authenticate(&self.config, &sess, host)?;
         let ka = u32::try_from(self.config.keepalive.as_secs()).unwrap_or(u32::MAX);
         sess.set_keepalive(false, ka.max(1));
         sess.set_timeout(0);
@@ -174,45 +159,5 @@ impl Transport for SshTransport {
             command_timeout: self.config.command_timeout,
             broken: None,
         }))
-    }
-}
-
-/// Where an exec is in its life: the caller's I/O loop drives it.
-impl Session for SshSession {
-    fn host(&self) -> &HostSpec {
-        &self.host
-    }
-
-    fn exec(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError> {
-        if let Some(why) = &self.broken {
-            return Err(TransportError::ConnectionLost {
-                host: self.host.name.clone(),
-                detail: why.clone(),
-            });
-        }
-        self.run(req)
-    }
-
-    fn upload(&mut self, remote_path: &str, bytes: &[u8]) -> Result<(), TransportError> {
-        if let Some(why) = &self.broken {
-            return Err(TransportError::ConnectionLost {
-                host: self.host.name.clone(),
-                detail: why.clone(),
-            });
-        }
-        self.sftp_put(remote_path, bytes)
-    }
-}
-
-impl Drop for SshSession {
-    fn drop(&mut self) {
-        if self.broken.is_none() {
-            // A polite goodbye, bounded so that a dead peer cannot hold the caller.
-            self.sess.set_blocking(true);
-            self.sess.set_timeout(1000);
-            let _ = self
-                .sess
-                .disconnect(Some(ssh2::DisconnectCode::ByApplication), "bye", None);
-        }
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::transport::TransportError;
 
-use super::SshSession;
+use super::session::SshSession;
 
 impl SshSession {
     /// Uploads over SFTP within the command deadline (see [`sftp_upload`]); an upload
