@@ -145,7 +145,14 @@ pub fn run(
 pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
     let run_id = new_id();
     let journal = Journal::create(&ctx.state, &run_id)?;
-    journal.record("run_started", None, None, None, None, None);
+    // One stream: every event of the run goes to the journal and to the UI alike.
+    let tell = |ev: Event| {
+        journal.event(&ev);
+        ctx.emit(ev);
+    };
+    tell(Event::RunStarted {
+        run_id: run_id.clone(),
+    });
 
     let steps: Vec<&super::plan::Change> = plan
         .changes
@@ -225,18 +232,10 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
                 ctx.scrub(reason.trim())
             ));
         }
-        ctx.emit(Event::StepStarted {
+        tell(Event::StepStarted {
             address: r.address.clone(),
             host: host.to_string(),
         });
-        journal.record(
-            "step_started",
-            Some(&r.address),
-            Some(host),
-            None,
-            None,
-            None,
-        );
         let t = Instant::now();
         // A resource plan could not probe (often: what it lives in was down and is being
         // converged in this run) is probed again once its dependencies succeeded.
@@ -256,19 +255,11 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             Ok(note) => (true, note.map(|n| ctx.scrub(&n))),
             Err(e) => (false, Some(ctx.scrub(&e))),
         };
-        journal.record(
-            "step_finished",
-            Some(&r.address),
-            Some(host),
-            Some(if ok { "succeeded" } else { "failed" }),
-            detail.as_deref(),
-            Some(ms),
-        );
-        ctx.emit(Event::StepFinished {
+        tell(Event::StepFinished {
             address: r.address.clone(),
             host: host.to_string(),
             ok,
-            error: if ok { None } else { detail.clone() },
+            detail: detail.clone(),
             duration_ms: ms,
         });
         reports.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(StepReport {
@@ -308,15 +299,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
     for (i, st) in statuses.into_iter().enumerate() {
         let rep = match st {
             JobStatus::Skipped(reason) => {
-                journal.record(
-                    "step_skipped",
-                    Some(&steps[i].address),
-                    None,
-                    Some("never_ran"),
-                    Some(&reason),
-                    None,
-                );
-                ctx.emit(Event::StepSkipped {
+                tell(Event::StepSkipped {
                     address: steps[i].address.clone(),
                     reason: reason.clone(),
                 });
@@ -339,20 +322,15 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         out.push(rep);
     }
     let interrupted = ctx.cancelled();
-    journal.record(
-        "run_finished",
-        None,
-        None,
-        Some(&format!(
+    tell(Event::RunFinished {
+        summary: format!(
             "{} succeeded, {} failed, {} never ran{}",
             summary.succeeded,
             summary.failed,
             summary.never_ran,
             if interrupted { ", interrupted" } else { "" }
-        )),
-        None,
-        None,
-    );
+        ),
+    });
     Ok(ApplyReport {
         run_id,
         journal: journal.path.display().to_string(),

@@ -37,9 +37,11 @@ impl Progress {
 fn show(ev: &Event, color: bool) -> Option<String> {
     let ok = |b: bool| mark(color, b);
     Some(match ev {
-        Event::HostConnected { .. } | Event::BatchStarted { .. } | Event::MoveStarted { .. } => {
-            return None
-        }
+        Event::HostConnected { .. }
+        | Event::BatchStarted { .. }
+        | Event::MoveStarted { .. }
+        | Event::RunStarted { .. }
+        | Event::RunFinished { .. } => return None,
         Event::HostUnreachable { host, reason } => format!("! {host} is unreachable: {reason}"),
         Event::BatchFinished {
             host,
@@ -57,7 +59,7 @@ fn show(ev: &Event, color: bool) -> Option<String> {
             address,
             host,
             ok: done,
-            error,
+            detail,
             duration_ms,
         } => {
             let mut s = format!(
@@ -65,7 +67,7 @@ fn show(ev: &Event, color: bool) -> Option<String> {
                 ok(*done),
                 *duration_ms as f64 / 1000.0
             );
-            if let Some(e) = error {
+            if let Some(e) = detail.as_ref().filter(|_| !*done) {
                 s.push_str(&format!(": {}", e.lines().last().unwrap_or("")));
             }
             s
