@@ -229,7 +229,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         if let Err(reason) = ctx.pool.connect(host) {
             return JobStatus::Skipped(format!(
                 "host {host} is unreachable: {}",
-                ctx.scrub(reason.trim())
+                ctx.scrub(reason.to_string().trim())
             ));
         }
         tell(Event::StepStarted {

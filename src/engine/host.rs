@@ -115,10 +115,10 @@ impl<'a> Pool<'a> {
     }
 
     /// Connects to `host` unless already connected; the error is why it is unreachable.
-    pub fn connect(&self, host: &str) -> Result<(), String> {
+    pub fn connect(&self, host: &str) -> Result<(), StepError> {
         let slot = self.slot(host);
         let mut g = slot.lock().unwrap_or_else(|e| e.into_inner());
-        self.open(host, &mut g)
+        self.open(host, &mut g).map_err(StepError::Unreachable)
     }
 
     /// Whether `host` is known to be unreachable (without trying).
