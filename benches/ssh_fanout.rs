@@ -9,8 +9,9 @@ mod sshd;
 
 use std::time::{Duration, Instant};
 
+use bisrc::engine::host::par_map;
 use bisrc::transport::ssh::SshTransport;
-use bisrc::transport::{run_on_hosts, ExecRequest};
+use bisrc::transport::{ExecRequest, Transport, TransportError};
 
 const RUNS: usize = 5;
 
@@ -28,7 +29,9 @@ fn main() {
     let hosts = fleet.host_specs();
     let round = |n: usize| -> (Duration, Duration) {
         let started = Instant::now();
-        let results = run_on_hosts(&transport, &hosts[..n], n, None, |s, _| {
+        // The engine's fan-out: one worker per host.
+        let results = par_map(&hosts[..n], n, |h| {
+            let mut s = transport.connect(h)?;
             let t = Instant::now();
             let out = s.exec(&ExecRequest {
                 command_line: "echo hi".into(),
@@ -36,12 +39,12 @@ fn main() {
                 deadline: Duration::from_secs(60),
             })?;
             assert_eq!(out.stdout, b"hi\n");
-            Ok(t.elapsed())
+            Ok::<_, TransportError>(t.elapsed())
         });
         let wall = started.elapsed();
         let mut exec_total = Duration::ZERO;
         for r in &results {
-            match &r.result {
+            match r {
                 Ok(d) => exec_total += *d,
                 Err(e) => panic!("{e}"),
             }

@@ -4,9 +4,10 @@
 //! The modules follow the pipeline, and every import points down it:
 //!
 //! ```text
-//! cli → ui → engine → transport / render → topology / validate / sim → inventory / step
+//! cli → ui → engine → transport / render → topology / validate / sim → inventory / step → state
 //! ```
 //!
+//! - [`state`]: the files bisrc keeps locally (atomic writes, the state directory layout).
 //! - [`inventory`]: the YAML model with spans, loading, secret references.
 //! - [`step`]: the remote step contract (payload, results, observed state per resource kind).
 //! - [`validate`]: the rule catalogue; diagnostics with codes, locations and hints.
@@ -25,6 +26,7 @@ pub mod engine;
 pub mod inventory;
 pub mod render;
 pub mod sim;
+pub mod state;
 pub mod step;
 pub mod topology;
 pub mod transport;

@@ -2,12 +2,12 @@
 //! built-in simulator). Refuses to overwrite without `--force`; writes a temporary file
 //! beside the target and renames it, so a failed run never leaves half a file.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 
 use super::Outcome;
+use crate::state::{write_atomic_with, IfExists, WriteError};
 use crate::ui::Ui;
 
 /// Arguments of `bisrc init`.
@@ -112,7 +112,21 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
             target.display()
         );
     }
-    write_atomic(&target, STARTER.as_bytes(), args.force)
+    // Without --force the write refuses a target that appeared since the check above.
+    let if_exists = if args.force {
+        IfExists::Replace
+    } else {
+        IfExists::Keep
+    };
+    write_atomic_with(&target, STARTER.as_bytes(), if_exists)
+        .map_err(|e| match e {
+            WriteError::Exists { .. } => {
+                anyhow::anyhow!("it already exists; pass --force to overwrite it")
+            }
+            WriteError::Write { source, .. } | WriteError::CreateDir { source, .. } => {
+                source.into()
+            }
+        })
         .with_context(|| format!("cannot write {}", target.display()))?;
     ui.status(&format!(
         "wrote {}; check it with `bisrc validate -i {}`",
@@ -120,35 +134,4 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         target.display()
     ));
     Ok(Outcome::Success)
-}
-
-/// Writes `bytes` to a temporary file beside `target`, then moves it into place: renamed over
-/// the target with `overwrite`, hard-linked (which fails if the target appeared meanwhile)
-/// without it.
-fn write_atomic(target: &Path, bytes: &[u8], overwrite: bool) -> anyhow::Result<()> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".bisrc.yaml.{}.tmp", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        if overwrite {
-            std::fs::rename(&tmp, target)?;
-        } else {
-            std::fs::hard_link(&tmp, target).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    anyhow::anyhow!("it already exists; pass --force to overwrite it")
-                } else {
-                    e.into()
-                }
-            })?;
-        }
-        Ok(())
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::plan::{with_engine, RunArgs, SelectArgs};
 use super::Outcome;
-use crate::engine::planfile::write_atomic;
+use crate::state::write_atomic;
 use crate::ui::Ui;
 
 /// Arguments of `bisrc verify`.
@@ -37,7 +37,7 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failure);
     };
     if let Some(path) = &args.junit {
-        write_atomic(path, crate::engine::junit::to_junit(&report)?.as_bytes())?;
+        write_atomic(path, crate::ui::junit::to_junit(&report)?.as_bytes())?;
     }
     ui.verify_report(&report);
     Ok(if report.ok() {

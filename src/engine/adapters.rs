@@ -5,13 +5,14 @@
 use std::time::Duration;
 
 use crate::inventory::Inventory;
-use crate::render::Renderer;
+use crate::render::{RenderError, Renderer};
 use crate::step::{Payload, StepAction, StepOutcome};
 use crate::topology::{Host, Resource, Topology};
-use crate::transport::{self, windows, ExecRequest, HostSpec, Session, Transport};
+use crate::transport::{self, windows, ExecRequest, HostSpec, Session, Transport, TransportError};
 
+use super::context::Scripts;
+use super::error::StepError;
 use super::host::{Conn, Connector};
-use super::Scripts;
 
 /// A transport seen as a connector.
 pub struct TransportConnector<T: Transport> {
@@ -37,39 +38,29 @@ impl<T: Transport> TransportConnector<T> {
     }
 }
 
-/// The transport's view of a topology host.
-pub fn host_spec(h: &Host, default_port: u16) -> HostSpec {
-    HostSpec {
-        name: h.name.clone(),
-        address: h.address.clone(),
-        port: h.port.unwrap_or(default_port),
-        site: h.site.clone(),
-    }
-}
-
 struct SessionConn {
     session: Box<dyn Session>,
     deadline: Duration,
 }
 
 impl Conn for SessionConn {
-    fn run(&mut self, payload: &Payload) -> Result<Vec<StepOutcome>, String> {
-        transport::run_payload(self.session.as_mut(), payload, self.deadline)
-            .map_err(|e| e.to_string())
+    fn run(&mut self, payload: &Payload) -> Result<Vec<StepOutcome>, StepError> {
+        Ok(transport::run_payload(
+            self.session.as_mut(),
+            payload,
+            self.deadline,
+        )?)
     }
 
-    fn exec_script(&mut self, script: &str) -> Result<(String, i32), String> {
-        let out = self
-            .session
-            .exec(&ExecRequest {
-                command_line: format!(
-                    "powershell -NoProfile -NonInteractive -EncodedCommand {}",
-                    windows::encode_powershell(script)
-                ),
-                stdin: Vec::new(),
-                deadline: self.deadline,
-            })
-            .map_err(|e| e.to_string())?;
+    fn exec_script(&mut self, script: &str) -> Result<(String, i32), StepError> {
+        let out = self.session.exec(&ExecRequest {
+            command_line: format!(
+                "powershell -NoProfile -NonInteractive -EncodedCommand {}",
+                windows::encode_powershell(script)
+            ),
+            stdin: Vec::new(),
+            deadline: self.deadline,
+        })?;
         Ok((
             String::from_utf8_lossy(&out.stdout).into_owned(),
             out.exit_status,
@@ -78,11 +69,10 @@ impl Conn for SessionConn {
 }
 
 impl<T: Transport> Connector for TransportConnector<T> {
-    fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, String> {
+    fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, TransportError> {
         let session = self
             .transport
-            .connect(&host_spec(host, self.default_port))
-            .map_err(|e| e.to_string())?;
+            .connect(&HostSpec::of(host, self.default_port))?;
         Ok(Box::new(SessionConn {
             session,
             deadline: self.deadline,
@@ -105,9 +95,8 @@ impl Scripts for RenderScripts<'_> {
         self.renderer.fingerprint()
     }
 
-    fn script(&self, resource: &Resource, action: StepAction) -> Result<String, String> {
+    fn script(&self, resource: &Resource, action: StepAction) -> Result<String, RenderError> {
         self.renderer
             .step(self.inventory, self.topology, resource, action)
-            .map_err(|e| e.to_string())
     }
 }

@@ -7,32 +7,30 @@
 //! hold no value, but every text is scrubbed with the run's known secret values anyway
 //! before it is written or returned.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use similar::TextDiff;
 
 use crate::render::safe_component;
+use crate::state::{write_atomic, StateDir};
 use crate::step::HEADER_PREFIX;
 
-use super::planfile::write_atomic;
-use super::Context;
+use super::context::Context;
 
 /// Where the last applied script of `address` is kept.
-pub fn path(state_dir: &Path, address: &str) -> PathBuf {
-    state_dir
-        .join("applied")
-        .join(safe_component(address))
-        .join("apply.ps1")
+pub fn path(state: &StateDir, address: &str) -> PathBuf {
+    state.applied_script(&safe_component(address))
 }
 
 /// Records `script` as the last applied script of `address` (scrubbed, written atomically).
 pub fn record(ctx: &Context, address: &str, script: &str) -> anyhow::Result<()> {
-    write_atomic(&path(&ctx.state_dir, address), ctx.scrub(script).as_bytes())
+    write_atomic(&path(&ctx.state, address), ctx.scrub(script).as_bytes())?;
+    Ok(())
 }
 
 /// The last applied script of `address`, if one was recorded and is readable.
-pub fn recorded(state_dir: &Path, address: &str) -> Option<String> {
-    std::fs::read_to_string(path(state_dir, address)).ok()
+pub fn recorded(state: &StateDir, address: &str) -> Option<String> {
+    std::fs::read_to_string(path(state, address)).ok()
 }
 
 /// The script without its header line (the header restates the spec, which the plan
@@ -71,6 +69,7 @@ pub fn script_diff(applied: &str, now: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn diff_ignores_header_and_line_endings() {
@@ -86,12 +85,15 @@ mod tests {
 
     #[test]
     fn path_is_one_safe_component_per_address() {
-        let p = path(Path::new("/s"), "sql.LABBTSSQL.job.backup-biztalk-server");
+        let p = path(
+            &StateDir::at("/s".into()),
+            "sql.LABBTSSQL.job.backup-biztalk-server",
+        );
         assert_eq!(
             p,
             Path::new("/s/applied/sql.LABBTSSQL.job.backup-biztalk-server/apply.ps1")
         );
-        let q = path(Path::new("/s"), "failover.C.SQL Server (X)");
+        let q = path(&StateDir::at("/s".into()), "failover.C.SQL Server (X)");
         assert_eq!(
             q.parent().unwrap().parent().unwrap(),
             Path::new("/s/applied")

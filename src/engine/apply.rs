@@ -13,17 +13,19 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::step::{Observed, Payload, PayloadStep, StepAction, WIRE_VERSION};
+use crate::step::{Observed, Payload, PayloadStep, StepAction, StepOutcome, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
 use super::applied;
+use super::context::Context;
 use super::diff::{diff, Action};
 use super::event::Event;
+use super::ids::new_id;
 use super::journal::Journal;
-use super::plan::{cluster_name, groups_of, plan, GroupOwnership, Plan, Selection};
+use super::lock;
+use super::plan::{groups_of, plan, GroupOwnership, Plan, Selection};
 use super::planfile::PlanFile;
 use super::schedule::{self, Job, JobStatus};
-use super::{lock, new_id, Context};
 
 /// How one step of an apply ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,8 +144,15 @@ pub fn run(
 /// Runs the plan's changes (the caller holds the lock).
 pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
     let run_id = new_id();
-    let journal = Journal::create(&ctx.state_dir, &run_id)?;
-    journal.record("run_started", None, None, None, None, None);
+    let journal = Journal::create(&ctx.state, &run_id)?;
+    // One stream: every event of the run goes to the journal and to the UI alike.
+    let tell = |ev: Event| {
+        journal.event(&ev);
+        ctx.emit(ev);
+    };
+    tell(Event::RunStarted {
+        run_id: run_id.clone(),
+    });
 
     let steps: Vec<&super::plan::Change> = plan
         .changes
@@ -220,21 +229,13 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         if let Err(reason) = ctx.pool.connect(host) {
             return JobStatus::Skipped(format!(
                 "host {host} is unreachable: {}",
-                ctx.scrub(reason.trim())
+                ctx.scrub(reason.to_string().trim())
             ));
         }
-        ctx.emit(Event::StepStarted {
+        tell(Event::StepStarted {
             address: r.address.clone(),
             host: host.to_string(),
         });
-        journal.record(
-            "step_started",
-            Some(&r.address),
-            Some(host),
-            None,
-            None,
-            None,
-        );
         let t = Instant::now();
         // A resource plan could not probe (often: what it lives in was down and is being
         // converged in this run) is probed again once its dependencies succeeded.
@@ -254,19 +255,11 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             Ok(note) => (true, note.map(|n| ctx.scrub(&n))),
             Err(e) => (false, Some(ctx.scrub(&e))),
         };
-        journal.record(
-            "step_finished",
-            Some(&r.address),
-            Some(host),
-            Some(if ok { "succeeded" } else { "failed" }),
-            detail.as_deref(),
-            Some(ms),
-        );
-        ctx.emit(Event::StepFinished {
+        tell(Event::StepFinished {
             address: r.address.clone(),
             host: host.to_string(),
             ok,
-            error: if ok { None } else { detail.clone() },
+            detail: detail.clone(),
             duration_ms: ms,
         });
         reports.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(StepReport {
@@ -306,15 +299,7 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
     for (i, st) in statuses.into_iter().enumerate() {
         let rep = match st {
             JobStatus::Skipped(reason) => {
-                journal.record(
-                    "step_skipped",
-                    Some(&steps[i].address),
-                    None,
-                    Some("never_ran"),
-                    Some(&reason),
-                    None,
-                );
-                ctx.emit(Event::StepSkipped {
+                tell(Event::StepSkipped {
                     address: steps[i].address.clone(),
                     reason: reason.clone(),
                 });
@@ -337,20 +322,15 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         out.push(rep);
     }
     let interrupted = ctx.cancelled();
-    journal.record(
-        "run_finished",
-        None,
-        None,
-        Some(&format!(
+    tell(Event::RunFinished {
+        summary: format!(
             "{} succeeded, {} failed, {} never ran{}",
             summary.succeeded,
             summary.failed,
             summary.never_ran,
             if interrupted { ", interrupted" } else { "" }
-        )),
-        None,
-        None,
-    );
+        ),
+    });
     Ok(ApplyReport {
         run_id,
         journal: journal.path.display().to_string(),
@@ -367,7 +347,7 @@ fn cluster_resource<'t>(ctx: &'t Context, target: &Target) -> Option<&'t Resourc
     };
     ctx.topology.resources.iter().find(|r| {
         r.kind == crate::step::ResourceKind::Cluster
-            && cluster_name(r).eq_ignore_ascii_case(cluster)
+            && r.cluster_name().eq_ignore_ascii_case(cluster)
     })
 }
 
@@ -397,12 +377,11 @@ fn run_step(
         secrets: BTreeMap::new(),
     };
     for (res, action) in &targets {
-        let script = ctx.scripts.script(res, *action)?;
+        let script = script(ctx, res, *action)?;
         payload.steps.push(PayloadStep { script });
     }
     let apply_script = payload.steps[0].script.clone();
-    ctx.resolve_secrets(r, &mut payload.secrets)?;
-    let outcomes = ctx.pool.run(host, &payload).map_err(|e| tail(&e))?;
+    let outcomes = send(ctx, r, host, payload)?;
     let apply = outcomes
         .iter()
         .find(|o| o.index == 0)
@@ -458,14 +437,12 @@ fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
     let payload = Payload {
         version: WIRE_VERSION,
         steps: vec![PayloadStep {
-            script: ctx.scripts.script(r, StepAction::Probe)?,
+            script: script(ctx, r, StepAction::Probe)?,
         }],
         continue_on_error: false,
         secrets: BTreeMap::new(),
     };
-    let mut payload = payload;
-    ctx.resolve_secrets(r, &mut payload.secrets)?;
-    let outcomes = ctx.pool.run(host, &payload).map_err(|e| tail(&e))?;
+    let outcomes = send(ctx, r, host, payload)?;
     let probe = outcomes
         .first()
         .ok_or("the node reported no result for the probe")?;
@@ -483,6 +460,26 @@ fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
         }
         _ => Ok(true),
     }
+}
+
+/// The script of one step of `r`; the error is the renderer's.
+fn script(ctx: &Context, r: &Resource, action: StepAction) -> Result<String, String> {
+    ctx.scripts.script(r, action).map_err(|e| e.to_string())
+}
+
+/// Adds `r`'s secrets to `payload` and runs it on `host`; the error is the tail of why it
+/// could not run.
+fn send(
+    ctx: &Context,
+    r: &Resource,
+    host: &str,
+    mut payload: Payload,
+) -> Result<Vec<StepOutcome>, String> {
+    ctx.resolve_secrets(r, &mut payload.secrets)
+        .map_err(|e| e.to_string())?;
+    ctx.pool
+        .run(host, &payload)
+        .map_err(|e| tail(&e.to_string()))
 }
 
 /// The last 10 lines of an error.

@@ -1,5 +1,5 @@
 //! Progress events: the engine sends owned [`Event`]s over one `mpsc` channel; one UI consumer
-//! renders them. Events carry no secret values (errors are scrubbed before they are sent).
+//! renders them, and during an apply the journal records the same events (`journal.rs`). Events carry no secret values (errors are scrubbed before they are sent).
 //! Reports (`Plan`, `ApplyReport`, `VerifyReport`) are returned, not streamed: events are
 //! for progress only, so a consumer that drops them loses nothing but the progress display.
 
@@ -11,6 +11,16 @@ use crate::step::StepAction;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
+    /// An apply run started (its journal is open).
+    RunStarted {
+        /// Run ID.
+        run_id: String,
+    },
+    /// An apply run ended.
+    RunFinished {
+        /// `N succeeded, N failed, N never ran[, interrupted]`.
+        summary: String,
+    },
     /// A connection to a host was opened.
     HostConnected {
         /// Host name.
@@ -58,8 +68,8 @@ pub enum Event {
         host: String,
         /// Whether it succeeded (applied and no drift left).
         ok: bool,
-        /// Error when it failed (scrubbed).
-        error: Option<String>,
+        /// When it failed, the error; when it succeeded, a note if any (scrubbed).
+        detail: Option<String>,
         /// Wall-clock milliseconds.
         duration_ms: u64,
     },

@@ -6,57 +6,14 @@
 
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use crate::step::{Observed, Payload, PayloadStep, ResourceKind, StepAction, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
+use super::context::Context;
 use super::event::Event;
 use super::plan::{groups_of, GroupOwnership};
 use super::probe::{choose_host, run_batched};
-use super::verify::{checks_of, CheckResult};
-use super::Context;
-
-/// One move of a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Move {
-    /// Cluster.
-    pub cluster: String,
-    /// Group.
-    pub group: String,
-    /// Owner before the move (none when unknown).
-    pub from: Option<String>,
-    /// Destination.
-    pub to: String,
-    /// The group came online on `to`.
-    pub ok: bool,
-    /// Not attempted (destination unreachable).
-    pub skipped: bool,
-    /// Milliseconds from the move command to the group online.
-    pub duration_ms: u64,
-    /// What happened.
-    pub detail: String,
-    /// Cluster and SQL checks after the move.
-    pub checks: Vec<CheckResult>,
-}
-
-/// The rehearsal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FailoverReport {
-    /// Moves in order.
-    pub moves: Vec<Move>,
-    /// Where every group runs at the end.
-    pub final_owners: Vec<GroupOwnership>,
-}
-
-impl FailoverReport {
-    /// Every move succeeded and every check after it passed.
-    pub fn ok(&self) -> bool {
-        self.moves
-            .iter()
-            .all(|m| m.ok && m.checks.iter().all(|c| c.ok))
-    }
-}
+use super::verify::{checks_of, FailoverReport, Move};
 
 /// The ad-hoc `group_owner` resource that moves `group` to `to`.
 pub fn group_owner(
@@ -262,7 +219,7 @@ fn move_group(
     let result = ctx.pool.run(&host, &payload);
     m.duration_ms = t.elapsed().as_millis() as u64;
     match result {
-        Err(e) => m.detail = ctx.scrub(&e),
+        Err(e) => m.detail = ctx.scrub(&e.to_string()),
         Ok(outcomes) => {
             let apply = outcomes.iter().find(|o| o.index == 0);
             let probe = outcomes.iter().find(|o| o.index == 1);

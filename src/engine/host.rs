@@ -12,24 +12,27 @@ use std::sync::{Arc, Mutex};
 use crate::step::{Payload, StepOutcome};
 use crate::topology::Host;
 
+use crate::transport::TransportError;
+
+use super::error::StepError;
 use super::event::Event;
 
 /// Opens connections to hosts (the ssh transport, or the simulator in-process).
 pub trait Connector: Send + Sync {
     /// Connects and authenticates to one host. The error names the host and the cause.
-    fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, String>;
+    fn connect(&self, host: &Host) -> Result<Box<dyn Conn>, TransportError>;
 }
 
 /// One open connection to a host.
 pub trait Conn: Send {
     /// Runs one payload (its steps in order) and returns one outcome per step that reported.
-    fn run(&mut self, payload: &Payload) -> Result<Vec<StepOutcome>, String>;
+    fn run(&mut self, payload: &Payload) -> Result<Vec<StepOutcome>, StepError>;
 
     /// Runs a small stand-alone PowerShell script (the environment lock) and returns its
     /// standard output and exit status. Transports without a shell (the simulator) refuse.
-    fn exec_script(&mut self, script: &str) -> Result<(String, i32), String> {
+    fn exec_script(&mut self, script: &str) -> Result<(String, i32), StepError> {
         let _ = script;
-        Err("this transport cannot run stand-alone scripts".into())
+        Err(StepError::NoShell)
     }
 }
 
@@ -99,7 +102,8 @@ impl<'a> Pool<'a> {
                 *slot = Slot::Up(c);
                 Ok(())
             }
-            Err(reason) => {
+            Err(e) => {
+                let reason = e.to_string();
                 let _ = self.events.send(Event::HostUnreachable {
                     host: spec.name.clone(),
                     reason: reason.clone(),
@@ -111,10 +115,10 @@ impl<'a> Pool<'a> {
     }
 
     /// Connects to `host` unless already connected; the error is why it is unreachable.
-    pub fn connect(&self, host: &str) -> Result<(), String> {
+    pub fn connect(&self, host: &str) -> Result<(), StepError> {
         let slot = self.slot(host);
         let mut g = slot.lock().unwrap_or_else(|e| e.into_inner());
-        self.open(host, &mut g)
+        self.open(host, &mut g).map_err(StepError::Unreachable)
     }
 
     /// Whether `host` is known to be unreachable (without trying).
@@ -129,34 +133,40 @@ impl<'a> Pool<'a> {
 
     /// Runs a payload on `host`, connecting first if needed. Steps on one host run one
     /// payload at a time (the connection is held for the whole payload).
-    pub fn run(&self, host: &str, payload: &Payload) -> Result<Vec<StepOutcome>, String> {
+    pub fn run(&self, host: &str, payload: &Payload) -> Result<Vec<StepOutcome>, StepError> {
         let slot = self.slot(host);
         let mut g = slot.lock().unwrap_or_else(|e| e.into_inner());
-        self.open(host, &mut g)?;
-        let Slot::Up(conn) = &mut *g else {
-            return Err(format!("{host}: not connected"));
-        };
-        match conn.run(payload) {
-            Ok(o) => Ok(o),
-            Err(e) => {
-                // The connection may be broken: reconnect on next use.
-                *g = Slot::Empty;
-                Err(e)
-            }
+        let conn = self.up(host, &mut g)?;
+        let result = conn.run(payload);
+        if result.as_ref().is_err_and(StepError::breaks_connection) {
+            // The session is gone: reconnect on next use. A node that answered with a
+            // failure keeps its connection.
+            *g = Slot::Empty;
+        }
+        result
+    }
+
+    /// The open connection of `host` in `slot`, connecting first if needed.
+    fn up<'s>(&self, host: &str, slot: &'s mut Slot) -> Result<&'s mut Box<dyn Conn>, StepError> {
+        self.open(host, slot).map_err(StepError::Unreachable)?;
+        match slot {
+            Slot::Up(conn) => Ok(conn),
+            _ => Err(StepError::Unreachable(format!("{host}: not connected"))),
         }
     }
 }
 
 impl Pool<'_> {
     /// Runs a stand-alone script on `host` (see [`Conn::exec_script`]).
-    pub fn exec_script(&self, host: &str, script: &str) -> Result<(String, i32), String> {
+    pub fn exec_script(&self, host: &str, script: &str) -> Result<(String, i32), StepError> {
         let slot = self.slot(host);
         let mut g = slot.lock().unwrap_or_else(|e| e.into_inner());
-        self.open(host, &mut g)?;
-        let Slot::Up(conn) = &mut *g else {
-            return Err(format!("{host}: not connected"));
-        };
-        conn.exec_script(script)
+        let conn = self.up(host, &mut g)?;
+        let result = conn.exec_script(script);
+        if result.as_ref().is_err_and(StepError::breaks_connection) {
+            *g = Slot::Empty;
+        }
+        result
     }
 }
 
@@ -186,6 +196,76 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], n: usize, f: impl Fn(&T) -> R + Sy
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::topology::HostRole;
+
+    /// A connector whose connections fail every run with the next error of a script, so
+    /// the pool's reaction to each kind of failure can be watched.
+    struct Failing(Arc<Mutex<Vec<TransportError>>>);
+
+    impl Conn for Failing {
+        fn run(&mut self, _: &Payload) -> Result<Vec<StepOutcome>, StepError> {
+            Err(StepError::Transport(self.0.lock().unwrap().remove(0)))
+        }
+    }
+
+    impl Connector for Failing {
+        fn connect(&self, _: &Host) -> Result<Box<dyn Conn>, TransportError> {
+            Ok(Box::new(Failing(self.0.clone())))
+        }
+    }
+
+    #[test]
+    fn only_a_broken_session_is_reconnected() {
+        let h = |s: &str| s.to_string();
+        let connector = Failing(Arc::new(Mutex::new(vec![
+            // The node answered: the session is fine.
+            TransportError::RemoteExit {
+                host: h("A"),
+                exit_status: 1,
+                stderr_tail: h("boom"),
+            },
+            TransportError::Protocol {
+                host: h("A"),
+                detail: h("not JSON"),
+            },
+            // The session is gone.
+            TransportError::ConnectionLost {
+                host: h("A"),
+                detail: h("reset"),
+            },
+            TransportError::RemoteExit {
+                host: h("A"),
+                exit_status: 1,
+                stderr_tail: h("boom"),
+            },
+        ])));
+        let host = Host {
+            name: h("A"),
+            address: h("127.0.0.1"),
+            port: None,
+            site: h("primary"),
+            role: HostRole::SqlNode,
+            cluster: None,
+        };
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let pool = Pool::new(&connector, vec![host], tx);
+        let payload = Payload {
+            version: crate::step::WIRE_VERSION,
+            steps: Vec::new(),
+            continue_on_error: false,
+            secrets: Default::default(),
+        };
+        let mut connections = Vec::new();
+        for _ in 0..4 {
+            let e = pool.run("A", &payload).unwrap_err();
+            connections.push((e.breaks_connection(), pool.connections()));
+        }
+        // One connection for the two answered failures; the lost one costs a new one.
+        assert_eq!(
+            connections,
+            vec![(false, 1), (false, 1), (true, 1), (false, 2)]
+        );
+    }
 
     #[test]
     fn par_map_keeps_order() {
@@ -195,5 +275,32 @@ mod tests {
             (0..50).map(|x| x * 2).collect::<Vec<_>>()
         );
         assert!(par_map(&Vec::<u32>::new(), 4, |x| *x).is_empty());
+    }
+
+    #[test]
+    fn par_map_runs_exactly_n_at_once() {
+        let items: Vec<u32> = (0..12).collect();
+        let running = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let arrived = AtomicUsize::new(0);
+        let met = par_map(&items, 3, |_| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            // The first three items wait for each other: they can only all arrive if three
+            // run at once (bounded wait, so a sequential map fails instead of hanging).
+            let n = arrived.fetch_add(1, Ordering::SeqCst);
+            let mut met = true;
+            if n < 3 {
+                let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while arrived.load(Ordering::SeqCst) < 3 && std::time::Instant::now() < until {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                met = arrived.load(Ordering::SeqCst) >= 3;
+            }
+            running.fetch_sub(1, Ordering::SeqCst);
+            met
+        });
+        assert!(met.iter().all(|m| *m));
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
     }
 }

@@ -5,12 +5,14 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::now_rfc3339;
+use super::event::Event;
+use super::ids::now_rfc3339;
+use crate::state::StateDir;
 
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,9 +49,9 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Creates `<state_dir>/journal/<timestamp>-<run_id>.jsonl`.
-    pub fn create(state_dir: &Path, run_id: &str) -> anyhow::Result<Journal> {
-        let dir = state_dir.join("journal");
+    /// Creates `<state>/journal/<timestamp>-<run_id>.jsonl`.
+    pub fn create(state: &StateDir, run_id: &str) -> anyhow::Result<Journal> {
+        let dir = state.journal_dir();
         std::fs::create_dir_all(&dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         // An absolute path, so the report names the file wherever it is read.
@@ -72,8 +74,51 @@ impl Journal {
         })
     }
 
+    /// Records what an event says about the run (its start and end, each step's start, end
+    /// and skip); other events are progress only and leave no line.
+    pub fn event(&self, ev: &Event) {
+        match ev {
+            Event::RunStarted { .. } => self.record("run_started", None, None, None, None, None),
+            Event::RunFinished { summary } => {
+                self.record("run_finished", None, None, Some(summary), None, None)
+            }
+            Event::StepStarted { address, host } => {
+                self.record("step_started", Some(address), Some(host), None, None, None)
+            }
+            Event::StepFinished {
+                address,
+                host,
+                ok,
+                detail,
+                duration_ms,
+            } => self.record(
+                "step_finished",
+                Some(address),
+                Some(host),
+                Some(if *ok { "succeeded" } else { "failed" }),
+                detail.as_deref(),
+                Some(*duration_ms),
+            ),
+            Event::StepSkipped { address, reason } => self.record(
+                "step_skipped",
+                Some(address),
+                None,
+                Some("never_ran"),
+                Some(reason),
+                None,
+            ),
+            Event::HostConnected { .. }
+            | Event::HostUnreachable { .. }
+            | Event::BatchStarted { .. }
+            | Event::BatchFinished { .. }
+            | Event::MoveStarted { .. }
+            | Event::MoveFinished { .. }
+            | Event::Interrupted => {}
+        }
+    }
+
     /// Appends one entry (errors are ignored: the report still carries every outcome).
-    pub fn record(
+    fn record(
         &self,
         kind: &str,
         address: Option<&str>,

@@ -10,10 +10,11 @@ use crate::step::{Observed, ResourceKind, StepAction};
 use crate::topology::{Resource, Target};
 
 use super::applied;
+use super::context::Context;
 use super::diff::{diff, Action, AttrChange};
+use super::ids::{canonical_json, now_rfc3339, sha256_hex};
 use super::probe::run_batched;
 use super::unmanaged::{self, Unmanaged};
-use super::{canonical_json, now_rfc3339, sha256_hex, Context};
 
 /// Version of the plan JSON (`major.minor`: minor = additive, major = breaking).
 pub const FORMAT_VERSION: &str = "1.1";
@@ -143,15 +144,6 @@ pub fn runs_on(t: &Target) -> String {
     }
 }
 
-/// The cluster name a `cluster` resource manages.
-pub fn cluster_name(r: &Resource) -> String {
-    r.desired
-        .get("name")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| r.address.trim_start_matches("cluster.").to_string())
-}
-
 /// Group owners reported by a cluster probe.
 pub fn groups_of(r: &Resource, o: &Observed) -> Vec<GroupOwnership> {
     match o {
@@ -159,7 +151,7 @@ pub fn groups_of(r: &Resource, o: &Observed) -> Vec<GroupOwnership> {
             .groups
             .iter()
             .map(|g| GroupOwnership {
-                cluster: cluster_name(r),
+                cluster: r.cluster_name(),
                 group: g.name.clone(),
                 owner: g.owner.clone(),
                 state: g.state.clone(),
@@ -285,7 +277,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
 /// The diff of `r`'s apply script since it was last applied (scrubbed). A script that
 /// cannot be rendered gives none here: apply reports the rendering error itself.
 fn script_diff(ctx: &Context, r: &Resource) -> Option<String> {
-    let applied = applied::recorded(&ctx.state_dir, &r.address)?;
+    let applied = applied::recorded(&ctx.state, &r.address)?;
     let now = ctx.scripts.script(r, StepAction::Apply).ok()?;
     applied::script_diff(&applied, &now).map(|d| ctx.scrub(&d))
 }

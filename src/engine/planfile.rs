@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
+use crate::state::write_atomic;
 
 /// Version of the plan file layout.
 pub const PLANFILE_VERSION: u32 = 1;
@@ -42,7 +43,8 @@ impl PlanFile {
     /// Writes the file atomically (a temp file beside it, then rename).
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self)? + "\n";
-        write_atomic(path, text.as_bytes())
+        write_atomic(path, text.as_bytes())?;
+        Ok(())
     }
 
     /// Reads a plan file.
@@ -131,26 +133,4 @@ impl PlanFile {
             ))
         }
     }
-}
-
-/// Writes `bytes` to `path` via a temp file in the same directory and a rename, so a reader
-/// never sees a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        anyhow::anyhow!("cannot write {}: {e}", path.display())
-    })
 }

@@ -13,9 +13,9 @@ use anyhow::Context as _;
 use crate::step::{Payload, PayloadStep, StepAction, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
+use super::context::Context;
 use super::event::Event;
 use super::host::par_map;
-use super::Context;
 
 /// The result of one batched step.
 #[derive(Debug, Clone)]
@@ -140,7 +140,7 @@ pub fn run_batched(
     for ((host, (_, idx)), result) in batches.iter().zip(results) {
         match result {
             Err(e) => {
-                let e = ctx.scrub(&e);
+                let e = ctx.scrub(&e.to_string());
                 for &i in idx {
                     runs[i].result = Err(format!("{host}: {e}"));
                 }

@@ -5,19 +5,18 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
-use std::time::Duration;
 
 use crate::inventory::{Loaded, TransportKind};
 use crate::render::Renderer;
 use crate::topology::{HostRole, Topology};
 use crate::transport::ssh::SshTransport;
-use crate::transport::{Overrides, TransportConfig};
+use crate::transport::{defaults, Overrides, TransportConfig};
 
 use super::adapters::{RenderScripts, TransportConnector};
+use super::context::Context;
 use super::event::Event;
 use super::host::Connector;
 use super::lock::LockSite;
-use super::Context;
 
 /// Command-line settings of a run.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +51,7 @@ pub struct Setup {
 
 /// The simulated world of an inventory: `<state dir>/world`.
 pub fn world_dir(loaded: &Loaded) -> PathBuf {
-    loaded.state_dir().join("world")
+    loaded.state().world_dir()
 }
 
 /// Builds the setup.
@@ -60,22 +59,16 @@ pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
     let topology = Topology::build(&loaded.inventory, settings.site.as_deref())?;
     let inv = &loaded.inventory;
     let renderer = Renderer::for_inventory(&loaded, settings.templates.as_deref())?;
-    let port = inv.connection.port.as_ref().map(|p| p.value).unwrap_or(22);
-    let deadline = Duration::from_secs(
-        inv.connection
-            .command_timeout_s
-            .as_ref()
-            .map(|s| s.value)
-            .unwrap_or(3600),
-    );
-    let parallelism = settings.parallelism.unwrap_or(10).max(1);
+    let port = defaults::port(&inv.connection);
+    let deadline = defaults::command_timeout(&inv.connection);
+    let parallelism = defaults::parallelism(settings.parallelism);
     let (connector, lock): (Box<dyn Connector>, LockSite) = match inv.connection.transport.value {
         TransportKind::Simulated => {
             let world = settings.world.clone().unwrap_or_else(|| world_dir(&loaded));
             let t = crate::transport::simulated::SimulatedTransport::new(world, inv.clone());
             (
                 Box::new(TransportConnector::new(t, port, deadline)),
-                LockSite::File(loaded.state_dir().join("lock.json")),
+                LockSite::File(loaded.state().lock_file()),
             )
         }
         TransportKind::Ssh => {
@@ -139,7 +132,7 @@ impl Setup {
             &self.topology,
             scripts,
             self.connector.as_ref(),
-            self.loaded.state_dir(),
+            self.loaded.state(),
             self.lock.clone(),
             events,
         );

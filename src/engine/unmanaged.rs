@@ -10,8 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::step::Observed;
 use crate::topology::{Resource, Target, Topology, AVAILABLE_STORAGE, CORE_GROUP};
 
-use super::plan::cluster_name;
-
 /// What kind of object is unmanaged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,7 +61,7 @@ pub fn of_cluster(topo: &Topology, r: &Resource, o: &Observed) -> Vec<Unmanaged>
     if !c.exists {
         return Vec::new();
     }
-    let name = cluster_name(r);
+    let name = r.cluster_name();
     // Every group some resource of the inventory runs in is managed: the FCI groups of its
     // instances, its DTC and SSO roles (and the core group, Available Storage).
     let managed_group = |g: &str| {

@@ -8,10 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::step::{StepAction, VerifyResult};
 use crate::topology::Resource;
 
-use super::failover::FailoverReport;
-use super::plan::Selection;
+use super::context::Context;
+use super::plan::{GroupOwnership, Selection};
 use super::probe::run_batched;
-use super::Context;
 
 /// Version of the verify JSON.
 pub const FORMAT_VERSION: &str = "1.0";
@@ -40,6 +39,47 @@ pub struct VerifySummary {
     pub passed: usize,
     /// Checks failed.
     pub failed: usize,
+}
+
+/// One move of a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Move {
+    /// Cluster.
+    pub cluster: String,
+    /// Group.
+    pub group: String,
+    /// Owner before the move (none when unknown).
+    pub from: Option<String>,
+    /// Destination.
+    pub to: String,
+    /// The group came online on `to`.
+    pub ok: bool,
+    /// Not attempted (destination unreachable).
+    pub skipped: bool,
+    /// Milliseconds from the move command to the group online.
+    pub duration_ms: u64,
+    /// What happened.
+    pub detail: String,
+    /// Cluster and SQL checks after the move.
+    pub checks: Vec<CheckResult>,
+}
+
+/// The failover rehearsal (`verify --failover`, run by `failover.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailoverReport {
+    /// Moves in order.
+    pub moves: Vec<Move>,
+    /// Where every group runs at the end.
+    pub final_owners: Vec<GroupOwnership>,
+}
+
+impl FailoverReport {
+    /// Every move succeeded and every check after it passed.
+    pub fn ok(&self) -> bool {
+        self.moves
+            .iter()
+            .all(|m| m.ok && m.checks.iter().all(|c| c.ok))
+    }
 }
 
 /// The result of `bisrc verify`.

@@ -62,8 +62,13 @@ impl Loaded {
     }
 
     /// The state directory: `.bisrc/` beside the inventory.
+    pub fn state(&self) -> crate::state::StateDir {
+        crate::state::StateDir::beside(&self.base_dir())
+    }
+
+    /// The state directory's path ([`Loaded::state`]).
     pub fn state_dir(&self) -> PathBuf {
-        self.base_dir().join(".bisrc")
+        self.state().root().to_path_buf()
     }
 }
 

@@ -84,6 +84,17 @@ impl Resource {
         serde_json::json!({ "params": self.params, "desired": self.desired })
     }
 
+    /// The name of the cluster a `cluster` resource builds: its desired `name`, else its
+    /// address without the `cluster.` prefix. Plan (group owners), apply (owner refresh)
+    /// and the unmanaged report all name a cluster this way.
+    pub fn cluster_name(&self) -> String {
+        self.desired
+            .get("name")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| self.address.trim_start_matches("cluster.").to_string())
+    }
+
     /// Names of the payload secrets the steps read.
     pub fn secret_keys(&self) -> Vec<String> {
         self.secrets.iter().map(|s| s.key.clone()).collect()

@@ -1,13 +1,12 @@
 //! Transport: how a step reaches a node. It takes hosts (from the inventory) and a connection
 //! configuration, and produces sessions that run commands, carry a step [`Payload`] on standard
 //! input and return what the node printed. The ssh2 implementation lives in [`ssh`], the
-//! Windows command form in [`windows`], and bounded parallel fan-out across hosts in [`fanout`].
+//! Windows command form in [`windows`]. Working on many hosts at once is the engine's job
+//! (`engine::host`: one pool, one fan-out, one event stream).
 //!
-//! This module never prints: progress leaves as [`TransportEvent`]s and failures as
-//! [`TransportError`]s that name the host, the cause and what to do. It never logs or returns
+//! This module never prints: failures leave as [`TransportError`]s that name the host, the cause and what to do. It never logs or returns
 //! what travels on standard input (it may hold secrets).
 
-pub mod fanout;
 pub mod simulated;
 pub mod ssh;
 pub mod windows;
@@ -15,10 +14,9 @@ pub mod windows;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::inventory::{expand_tilde, AuthMethod, Connection, Inventory, SecretRef};
+use crate::inventory::{expand_tilde, AuthMethod, Connection, SecretRef};
 use crate::step::{self, Payload, StepOutcome};
-
-pub use fanout::{fan_out, run_on_hosts, HostResult, Reporter};
+use crate::topology::Host;
 
 /// One host bisrc connects to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +32,17 @@ pub struct HostSpec {
 }
 
 impl HostSpec {
+    /// The transport's view of a topology host: its own `port`, else `default_port`
+    /// (`connection.port`, see [`defaults::port`]).
+    pub fn of(h: &Host, default_port: u16) -> HostSpec {
+        HostSpec {
+            name: h.name.clone(),
+            address: h.address.clone(),
+            port: h.port.unwrap_or(default_port),
+            site: h.site.clone(),
+        }
+    }
+
     /// `address:port`, with brackets around an IPv6 literal.
     pub fn endpoint(&self) -> String {
         if self.address.contains(':') {
@@ -42,32 +51,6 @@ impl HostSpec {
             format!("{}:{}", self.address, self.port)
         }
     }
-}
-
-/// Every host of the inventory: per site, the SQL cluster nodes then the BizTalk servers. A
-/// host's own `port` overrides `connection.port`, which defaults to 22.
-pub fn hosts_from_inventory(inv: &Inventory) -> Vec<HostSpec> {
-    let default_port = inv.connection.port.as_ref().map(|p| p.value).unwrap_or(22);
-    let mut hosts = Vec::new();
-    for site in &inv.sites {
-        for n in &site.nodes {
-            hosts.push(HostSpec {
-                name: n.name.value.clone(),
-                address: n.address.value.clone(),
-                port: n.port.as_ref().map(|p| p.value).unwrap_or(default_port),
-                site: site.name.value.clone(),
-            });
-        }
-        for b in &site.biztalk_servers {
-            hosts.push(HostSpec {
-                name: b.name.value.clone(),
-                address: b.address.value.clone(),
-                port: b.port.as_ref().map(|p| p.value).unwrap_or(default_port),
-                site: site.name.value.clone(),
-            });
-        }
-    }
-    hosts
 }
 
 /// One way to authenticate, with what it needs.
@@ -128,8 +111,45 @@ pub struct Overrides {
     pub parallelism: Option<usize>,
 }
 
-/// Default number of hosts worked on at once.
-pub const DEFAULT_PARALLELISM: usize = 10;
+/// What an unset key of the inventory's `connection` block means, defined once for the ssh
+/// and the simulated transport alike.
+pub mod defaults {
+    use std::time::Duration;
+
+    use crate::inventory::Connection;
+
+    /// SSH port.
+    pub const PORT: u16 = 22;
+    /// TCP connect timeout (also bounds the handshake and authentication), seconds.
+    pub const CONNECT_TIMEOUT_S: u64 = 10;
+    /// Wall-clock deadline of one remote command, seconds.
+    pub const COMMAND_TIMEOUT_S: u64 = 3600;
+    /// Interval between SSH keepalives, seconds.
+    pub const KEEPALIVE_S: u64 = 15;
+    /// Hosts worked on at once.
+    pub const PARALLELISM: usize = 10;
+    /// The known_hosts file.
+    pub const KNOWN_HOSTS: &str = "~/.ssh/known_hosts";
+
+    /// `connection.port`, else [`PORT`].
+    pub fn port(c: &Connection) -> u16 {
+        c.port.as_ref().map_or(PORT, |p| p.value)
+    }
+
+    /// `connection.command_timeout_s`, else [`COMMAND_TIMEOUT_S`].
+    pub fn command_timeout(c: &Connection) -> Duration {
+        Duration::from_secs(
+            c.command_timeout_s
+                .as_ref()
+                .map_or(COMMAND_TIMEOUT_S, |s| s.value),
+        )
+    }
+
+    /// `--parallelism`, else [`PARALLELISM`]; at least 1.
+    pub fn parallelism(flag: Option<usize>) -> usize {
+        flag.unwrap_or(PARALLELISM).max(1)
+    }
+}
 
 impl TransportConfig {
     /// Builds the configuration from the inventory's `connection` block and CLI overrides.
@@ -178,7 +198,7 @@ impl TransportConfig {
         }
         let known_hosts = match &c.known_hosts {
             Some(p) => expand_tilde(std::path::Path::new(p.as_str())),
-            None => expand_tilde(std::path::Path::new("~/.ssh/known_hosts")),
+            None => expand_tilde(std::path::Path::new(defaults::KNOWN_HOSTS)),
         };
         let secs = |v: &Option<crate::inventory::Spanned<u64>>, d: u64| {
             Duration::from_secs(v.as_ref().map(|s| s.value).unwrap_or(d))
@@ -190,10 +210,10 @@ impl TransportConfig {
             agent_socket: None,
             known_hosts,
             accept_new_host_keys: o.accept_new_host_keys,
-            connect_timeout: secs(&c.connect_timeout_s, 10),
-            command_timeout: secs(&c.command_timeout_s, 3600),
-            keepalive: secs(&c.keepalive_s, 15),
-            parallelism: o.parallelism.unwrap_or(DEFAULT_PARALLELISM).max(1),
+            connect_timeout: secs(&c.connect_timeout_s, defaults::CONNECT_TIMEOUT_S),
+            command_timeout: defaults::command_timeout(c),
+            keepalive: secs(&c.keepalive_s, defaults::KEEPALIVE_S),
+            parallelism: defaults::parallelism(o.parallelism),
         })
     }
 }
@@ -249,51 +269,6 @@ pub trait Session: Send {
     fn exec(&mut self, req: &ExecRequest) -> Result<ExecOutput, TransportError>;
     /// Writes a file on the host (creating or truncating it).
     fn upload(&mut self, remote_path: &str, bytes: &[u8]) -> Result<(), TransportError>;
-}
-
-/// A progress event. The transport and the engine send them; only `ui` displays them.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TransportEvent {
-    /// Connecting to a host has started.
-    HostConnecting {
-        /// Host name.
-        host: String,
-    },
-    /// The host is connected and authenticated.
-    HostConnected {
-        /// Host name.
-        host: String,
-    },
-    /// A step (or a batch of steps) started on a host.
-    StepStarted {
-        /// Host name.
-        host: String,
-        /// What runs, e.g. a resource address and action.
-        step: String,
-    },
-    /// A step finished on a host.
-    StepFinished {
-        /// Host name.
-        host: String,
-        /// What ran.
-        step: String,
-        /// Whether it succeeded.
-        ok: bool,
-        /// How long it took.
-        duration: Duration,
-    },
-    /// The host's work failed; the other hosts go on.
-    HostFailed {
-        /// Host name.
-        host: String,
-        /// The error, as shown to the operator.
-        error: String,
-    },
-    /// The host's work finished without a transport error.
-    HostDone {
-        /// Host name.
-        host: String,
-    },
 }
 
 /// One known_hosts entry recorded for a host (any key type).
@@ -525,6 +500,19 @@ impl TransportError {
     }
 }
 
+impl TransportError {
+    /// Whether the session that returned this error is unusable (lost, abandoned after a
+    /// timeout, or never opened): the caller must reconnect. A node that answered — a
+    /// non-zero exit, an unreadable result — leaves the session usable.
+    pub fn breaks_session(&self) -> bool {
+        self.is_connect_error()
+            || matches!(
+                self,
+                TransportError::ConnectionLost { .. } | TransportError::CommandTimeout { .. }
+            )
+    }
+}
+
 /// The last `n` lines of a byte stream, lossily decoded.
 pub fn tail_lines(bytes: &[u8], n: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
@@ -588,7 +576,7 @@ pub fn run_payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Spanned;
+    use crate::inventory::{Inventory, Spanned};
 
     fn load(name: &str) -> Inventory {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -654,7 +642,7 @@ mod tests {
         let cfg = TransportConfig::from_inventory(&c, &Overrides::default()).unwrap();
         let names: Vec<&str> = cfg.auth.iter().map(Auth::name).collect();
         assert_eq!(names, vec!["password", "key"]);
-        assert_eq!(cfg.parallelism, DEFAULT_PARALLELISM);
+        assert_eq!(cfg.parallelism, defaults::PARALLELISM);
 
         c.identity_file = None;
         c.password = None;
@@ -671,11 +659,21 @@ mod tests {
         assert!(err.starts_with("connection.user is required"), "{err}");
     }
 
+    fn hosts_of(inv: &Inventory) -> Vec<HostSpec> {
+        let topology = crate::topology::Topology::build(inv, None).unwrap();
+        let port = defaults::port(&inv.connection);
+        topology
+            .hosts
+            .iter()
+            .map(|h| HostSpec::of(h, port))
+            .collect()
+    }
+
     #[test]
     fn hosts_take_their_port_from_the_node_then_the_connection() {
         let mut inv = load("scaled-out.yaml");
         inv.connection.port = Some(Spanned::new(2222));
-        let hosts = hosts_from_inventory(&inv);
+        let hosts = hosts_of(&inv);
         let fab01 = hosts.iter().find(|h| h.name == "FABSQL01").unwrap();
         assert_eq!(
             (fab01.address.as_str(), fab01.port, fab01.site.as_str()),
@@ -686,7 +684,7 @@ mod tests {
             (bts.port, bts.endpoint()),
             (22, "172.16.4.31:22".to_string())
         );
-        let lab = hosts_from_inventory(&load("lab.yaml"));
+        let lab = hosts_of(&load("lab.yaml"));
         let names: Vec<&str> = lab.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(&names[..3], &["LABSQL1", "LABSQL2", "LABBTS1"]);
         assert!(lab.iter().all(|h| h.port == 22));

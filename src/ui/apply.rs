@@ -6,7 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::JoinHandle;
 
-use super::OutputFormat;
+use super::style::mark;
+use super::{OutputFormat, Writer};
 use crate::engine::apply::{ApplyReport, StepStatus};
 use crate::engine::{Event, Plan};
 
@@ -34,16 +35,13 @@ impl Progress {
 }
 
 fn show(ev: &Event, color: bool) -> Option<String> {
-    let ok = |b: bool| match (b, color) {
-        (true, true) => "\x1b[32m✓\x1b[0m",
-        (true, false) => "✓",
-        (false, true) => "\x1b[31m✗\x1b[0m",
-        (false, false) => "✗",
-    };
+    let ok = |b: bool| mark(color, b);
     Some(match ev {
-        Event::HostConnected { .. } | Event::BatchStarted { .. } | Event::MoveStarted { .. } => {
-            return None
-        }
+        Event::HostConnected { .. }
+        | Event::BatchStarted { .. }
+        | Event::MoveStarted { .. }
+        | Event::RunStarted { .. }
+        | Event::RunFinished { .. } => return None,
         Event::HostUnreachable { host, reason } => format!("! {host} is unreachable: {reason}"),
         Event::BatchFinished {
             host,
@@ -61,7 +59,7 @@ fn show(ev: &Event, color: bool) -> Option<String> {
             address,
             host,
             ok: done,
-            error,
+            detail,
             duration_ms,
         } => {
             let mut s = format!(
@@ -69,7 +67,7 @@ fn show(ev: &Event, color: bool) -> Option<String> {
                 ok(*done),
                 *duration_ms as f64 / 1000.0
             );
-            if let Some(e) = error {
+            if let Some(e) = detail.as_ref().filter(|_| !*done) {
                 s.push_str(&format!(": {}", e.lines().last().unwrap_or("")));
             }
             s
@@ -91,11 +89,11 @@ fn show(ev: &Event, color: bool) -> Option<String> {
     })
 }
 
-fn consume(rx: Receiver<Event>, human: bool, color: bool) {
+fn consume(rx: Receiver<Event>, human: bool, color: bool, err: Writer) {
     for ev in rx {
         if human {
             if let Some(line) = show(&ev, color) {
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
+                let _ = writeln!(err.lock().unwrap_or_else(|e| e.into_inner()), "{line}");
             }
         }
     }
@@ -107,7 +105,8 @@ impl Ui {
         let (tx, rx) = channel();
         let human = self.format == OutputFormat::Human;
         let color = self.color;
-        let handle = std::thread::spawn(move || consume(rx, human, color));
+        let err = self.err.clone();
+        let handle = std::thread::spawn(move || consume(rx, human, color, err));
         Progress {
             tx: Some(tx),
             handle: Some(handle),
@@ -123,7 +122,7 @@ impl Ui {
             );
         }
         self.plan(plan, false);
-        let mut err = std::io::stderr().lock();
+        let mut err = self.err();
         let _ = write!(err, "\nApply these changes? Only 'yes' is accepted: ");
         let _ = err.flush();
         let mut line = String::new();
@@ -133,7 +132,7 @@ impl Ui {
 
     /// Shows the apply report.
     pub fn apply_report(&mut self, plan: &Plan, report: Option<&ApplyReport>) {
-        let mut o = std::io::stdout().lock();
+        let mut o = self.out();
         if self.format == OutputFormat::Json {
             let v = serde_json::json!({"plan": plan, "report": report});
             let _ = writeln!(

@@ -8,11 +8,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::style::{reset, Style as Role};
 use super::Ui;
 use crate::inventory::Loc;
 use crate::validate::{Diagnostic, Severity};
 
-/// ANSI styles by role; empty strings when colour is off.
+/// The escapes of the roles a diagnostic uses ([`super::style`]); empty when colour is off.
 struct Style {
     error: &'static str,
     warning: &'static str,
@@ -24,24 +25,13 @@ struct Style {
 
 impl Style {
     fn new(color: bool) -> Style {
-        if color {
-            Style {
-                error: "\x1b[1;31m",
-                warning: "\x1b[1;33m",
-                gutter: "\x1b[1;34m",
-                help: "\x1b[1;36m",
-                bold: "\x1b[1m",
-                reset: "\x1b[0m",
-            }
-        } else {
-            Style {
-                error: "",
-                warning: "",
-                gutter: "",
-                help: "",
-                bold: "",
-                reset: "",
-            }
+        Style {
+            error: Role::Error.start(color),
+            warning: Role::Warning.start(color),
+            gutter: Role::Gutter.start(color),
+            help: Role::Help.start(color),
+            bold: Role::Strong.start(color),
+            reset: reset(color),
         }
     }
 }
@@ -289,12 +279,12 @@ impl Ui {
     pub fn diagnostics(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
         match self.format {
             super::OutputFormat::Human => {
-                let mut err = std::io::stderr().lock();
+                let mut err = self.err();
                 let _ = err.write_all(render_human(path, text, diags, self.color).as_bytes());
             }
             super::OutputFormat::Json => {
                 let v = render_json(path, diags);
-                let mut o = std::io::stdout().lock();
+                let mut o = self.out();
                 let _ = writeln!(
                     o,
                     "{}",
@@ -312,7 +302,7 @@ impl Ui {
             super::OutputFormat::Human => self.diagnostics(path, text, diags),
             super::OutputFormat::Json => {
                 let v = render_json(path, diags);
-                let mut e = std::io::stderr().lock();
+                let mut e = self.err();
                 let _ = writeln!(e, "{}", serde_json::to_string(&v).unwrap_or_default());
             }
         }
@@ -321,13 +311,13 @@ impl Ui {
     /// Writes a status line for people on stderr (nothing in JSON mode).
     pub fn status(&mut self, line: &str) {
         if self.format == super::OutputFormat::Human {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            let _ = writeln!(self.err(), "{line}");
         }
     }
 
     /// Writes text as is on stdout (a schema, completions).
     pub fn emit_text(&mut self, text: &str) {
-        let mut o = std::io::stdout().lock();
+        let mut o = self.out();
         let _ = o.write_all(text.as_bytes());
         let _ = o.flush();
     }

@@ -6,27 +6,20 @@
 
 use std::io::Write;
 
+use super::style::{paint, Style};
 use super::OutputFormat;
 use crate::engine::diff::Action;
 use crate::engine::Plan;
 
 use super::Ui;
 
-fn paint(color: bool, code: &str, s: &str) -> String {
-    if color {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_string()
-    }
-}
-
-fn color_of(a: Action) -> &'static str {
+fn style_of(a: Action) -> Style {
     match a {
-        Action::Create => "32",
-        Action::Update => "33",
-        Action::NoOp => "2",
-        Action::Blocked => "31",
-        Action::Unknown => "35",
+        Action::Create => Style::Create,
+        Action::Update => Style::Update,
+        Action::NoOp => Style::NoOp,
+        Action::Blocked => Style::Blocked,
+        Action::Unknown => Style::Unknown,
     }
 }
 
@@ -34,17 +27,16 @@ fn color_of(a: Action) -> &'static str {
 fn indent_diff(diff: &str, color: bool) -> String {
     let mut out = String::new();
     for l in diff.lines() {
-        let code = match l.as_bytes().first() {
-            _ if l.starts_with("+++") || l.starts_with("---") => "1",
-            Some(b'+') => "32",
-            Some(b'-') => "31",
-            Some(b'@') => "36",
-            _ => "",
+        let style = match l.as_bytes().first() {
+            _ if l.starts_with("+++") || l.starts_with("---") => Some(Style::Strong),
+            Some(b'+') => Some(Style::Create),
+            Some(b'-') => Some(Style::Removed),
+            Some(b'@') => Some(Style::Hunk),
+            _ => None,
         };
-        let l = if code.is_empty() {
-            l.to_string()
-        } else {
-            paint(color, code, l)
+        let l = match style {
+            Some(s) => paint(color, s, l),
+            None => l.to_string(),
         };
         out.push_str(&format!("      {l}\n"));
     }
@@ -73,8 +65,8 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
         let head = format!("{} {}", c.action.symbol(), c.action.as_str());
         out.push_str(&format!(
             "  {} {}  ({})\n",
-            paint(color, color_of(c.action), &format!("{head:<10}")),
-            paint(color, "1", &c.address),
+            paint(color, style_of(c.action), &format!("{head:<10}")),
+            paint(color, Style::Strong, &c.address),
             match &c.probed_on {
                 Some(h) if c.runs_on != *h => format!("on {}, probed on {h}", c.runs_on),
                 _ => format!("on {}", c.runs_on),
@@ -131,7 +123,7 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
 impl Ui {
     /// Shows a plan on stdout (human text or JSON).
     pub fn plan(&mut self, plan: &Plan, show_noop: bool) {
-        let mut o = std::io::stdout().lock();
+        let mut o = self.out();
         match self.format {
             OutputFormat::Human => {
                 let _ = o.write_all(render_human(plan, self.color, show_noop).as_bytes());

@@ -18,7 +18,7 @@ impl Ui {
             }
             OutputFormat::Human => status_text(s),
         };
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        let _ = self.out().write_all(text.as_bytes());
     }
 
     /// Prints what `bisrc sim fault` did.
@@ -27,7 +27,7 @@ impl Ui {
             OutputFormat::Json => format!("{}\n", serde_json::json!({ "fault": done })),
             OutputFormat::Human => format!("{done}\n"),
         };
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        let _ = self.out().write_all(text.as_bytes());
     }
 }
 

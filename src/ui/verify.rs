@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use super::style::mark;
 use super::OutputFormat;
 use crate::engine::VerifyReport;
 
@@ -10,12 +11,7 @@ use super::Ui;
 
 /// The human text of a verify report.
 pub fn render_human(r: &VerifyReport, color: bool) -> String {
-    let mark = |ok: bool| match (ok, color) {
-        (true, true) => "\x1b[32m✓\x1b[0m",
-        (true, false) => "✓",
-        (false, true) => "\x1b[31m✗\x1b[0m",
-        (false, false) => "✗",
-    };
+    let mark = |ok: bool| mark(color, ok);
     let mut out = String::new();
     let mut last: Option<&str> = None;
     for c in &r.checks {
@@ -83,7 +79,7 @@ pub fn render_human(r: &VerifyReport, color: bool) -> String {
 impl Ui {
     /// Shows a verify report on stdout.
     pub fn verify_report(&mut self, r: &VerifyReport) {
-        let mut o = std::io::stdout().lock();
+        let mut o = self.out();
         match self.format {
             OutputFormat::Human => {
                 let _ = o.write_all(render_human(r, self.color).as_bytes());

@@ -4,6 +4,7 @@
 mod apply;
 mod cycle;
 mod harness;
+mod output;
 mod plan;
 mod render;
 mod sim;

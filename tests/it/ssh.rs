@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use bisrc::engine::host::par_map;
 use bisrc::inventory::SecretRef;
 use bisrc::step::{Payload, PayloadStep, StepAction, StepOutcome, WIRE_VERSION};
 use bisrc::transport::ssh::SshTransport;
 use bisrc::transport::{
-    fan_out, run_on_hosts, run_payload, windows, Auth, ExecOutput, ExecRequest, HostSpec, KnownKey,
-    Session, Transport, TransportError, TransportEvent,
+    run_payload, windows, Auth, ExecOutput, ExecRequest, HostSpec, KnownKey, Session, Transport,
+    TransportError,
 };
 
 use crate::sshd::{
@@ -721,32 +721,17 @@ fn fifty_hosts_answer_in_parallel() {
     let fleet = SshdFleet::start(50, Options::default());
     let transport = SshTransport::new(fleet.config());
     let hosts = fleet.host_specs();
-    let (tx, rx) = mpsc::channel();
-    let results = run_on_hosts(&transport, &hosts, 50, Some(&tx), |s, _| {
-        s.exec(&req("echo $SSH_CONNECTION", Vec::new(), 60))
+    // The engine's one fan-out: every host on its own worker, results in host order.
+    let results = par_map(&hosts, 50, |h| {
+        transport
+            .connect(h)
+            .and_then(|mut s| s.exec(&req("echo $SSH_CONNECTION", Vec::new(), 60)))
     });
-    drop(tx);
     assert_eq!(results.len(), 50);
     for (r, h) in results.iter().zip(&hosts) {
-        assert_eq!(r.host.name, h.name);
-        let out = r
-            .result
-            .as_ref()
-            .unwrap_or_else(|e| panic!("{}: {e}", h.name));
+        let out = r.as_ref().unwrap_or_else(|e| panic!("{}: {e}", h.name));
         assert_eq!(server_of(out), (h.address.clone(), h.port));
     }
-    let events: Vec<TransportEvent> = rx.iter().collect();
-    let count = |f: fn(&TransportEvent) -> bool| events.iter().filter(|e| f(e)).count();
-    assert_eq!(
-        count(|e| matches!(e, TransportEvent::HostConnecting { .. })),
-        50
-    );
-    assert_eq!(
-        count(|e| matches!(e, TransportEvent::HostConnected { .. })),
-        50
-    );
-    assert_eq!(count(|e| matches!(e, TransportEvent::HostDone { .. })), 50);
-    assert_eq!(count(|e| matches!(e, TransportEvent::HostFailed { .. })), 0);
 }
 
 #[test]
@@ -755,41 +740,33 @@ fn one_unreachable_host_does_not_stop_the_other_49() {
     let transport = SshTransport::new(fleet.config());
     let mut hosts = fleet.host_specs();
     hosts.insert(17, closed_port_host("dead18"));
-    let (tx, rx) = mpsc::channel();
-    let results = run_on_hosts(&transport, &hosts, 50, Some(&tx), |s, _| {
-        s.exec(&req("echo $SSH_CONNECTION", Vec::new(), 60))
+    let results = par_map(&hosts, 50, |h| {
+        transport
+            .connect(h)
+            .and_then(|mut s| s.exec(&req("echo $SSH_CONNECTION", Vec::new(), 60)))
     });
-    drop(tx);
     let failed: Vec<&str> = results
         .iter()
-        .filter(|r| r.result.is_err())
-        .map(|r| r.host.name.as_str())
+        .zip(&hosts)
+        .filter(|(r, _)| r.is_err())
+        .map(|(_, h)| h.name.as_str())
         .collect();
     assert_eq!(failed, vec!["dead18"]);
-    let dead = results[17].result.as_ref().unwrap_err();
+    let dead = results[17].as_ref().unwrap_err();
     assert!(
         matches!(dead, TransportError::ConnectionRefused { host, .. } if host == "dead18"),
         "{dead:?}"
     );
+    assert!(dead
+        .to_string()
+        .starts_with("dead18: connection refused by 127.0.0.1:"));
     for (r, h) in results
         .iter()
         .zip(&hosts)
         .filter(|(_, h)| h.name != "dead18")
     {
-        assert_eq!(
-            server_of(r.result.as_ref().unwrap()),
-            (h.address.clone(), h.port)
-        );
+        assert_eq!(server_of(r.as_ref().unwrap()), (h.address.clone(), h.port));
     }
-    let reported: Vec<String> = rx
-        .iter()
-        .filter_map(|e| match e {
-            TransportEvent::HostFailed { host, error } => Some(format!("{host}|{error}")),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(reported.len(), 1);
-    assert!(reported[0].starts_with("dead18|dead18: connection refused by 127.0.0.1:"));
 }
 
 #[test]
@@ -810,10 +787,12 @@ fn cutting_a_link_mid_command_fails_only_that_host() {
     let script = "i=1; while [ $i -le 8 ]; do echo $i; sleep 0.5; i=$((i+1)); done";
     let results = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            run_on_hosts(&transport, &hosts, 4, None, |s, _| {
-                let started = Instant::now();
-                let r = s.exec(&req(script, Vec::new(), deadline));
-                Ok((r, started.elapsed()))
+            par_map(&hosts, 4, |h| {
+                transport.connect(h).map(|mut s| {
+                    let started = Instant::now();
+                    let r = s.exec(&req(script, Vec::new(), deadline));
+                    (r, started.elapsed())
+                })
             })
         });
         // Let the loops start (connecting takes well under a second), then cut mid-command.
@@ -822,11 +801,10 @@ fn cutting_a_link_mid_command_fails_only_that_host() {
         worker.join().unwrap()
     });
     let expected: String = (1..=8).map(|i| format!("{i}\n")).collect();
-    for (i, r) in results.iter().enumerate() {
+    for (i, (r, h)) in results.iter().zip(&hosts).enumerate() {
         let (exec, elapsed) = r
-            .result
             .as_ref()
-            .unwrap_or_else(|e| panic!("{}: connect: {e}", r.host.name));
+            .unwrap_or_else(|e| panic!("{}: connect: {e}", h.name));
         if i == cut {
             let err = exec.as_ref().expect_err("the cut host must fail");
             assert!(
@@ -837,9 +815,7 @@ fn cutting_a_link_mid_command_fails_only_that_host() {
             // Hang guard: the failure arrives at the deadline, not when TCP gives up.
             assert!(*elapsed < Duration::from_secs(deadline + 5), "{elapsed:?}");
         } else {
-            let out = exec
-                .as_ref()
-                .unwrap_or_else(|e| panic!("{}: {e}", r.host.name));
+            let out = exec.as_ref().unwrap_or_else(|e| panic!("{}: {e}", h.name));
             assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
         }
     }
@@ -1052,28 +1028,4 @@ fn payload_travels_on_stdin_behind_the_bootstrap_command() {
         "{msg}"
     );
     assert!(!msg.contains("s3cr3t") && !format!("{err:?}").contains("s3cr3t"));
-}
-
-#[test]
-fn fan_out_reports_each_failure_under_its_host() {
-    // fan_out without a transport: the closure's own errors are kept per host.
-    let hosts: Vec<HostSpec> = (0..3).map(|i| closed_port_host(&format!("h{i}"))).collect();
-    let out = fan_out(&hosts, 2, None, |h, _| {
-        if h.name == "h1" {
-            Err(TransportError::Protocol {
-                host: h.name.clone(),
-                detail: "x".into(),
-            })
-        } else {
-            Ok(h.name.clone())
-        }
-    });
-    let names: Vec<String> = out
-        .iter()
-        .map(|r| match &r.result {
-            Ok(n) => n.clone(),
-            Err(e) => e.to_string(),
-        })
-        .collect();
-    assert_eq!(names, vec!["h0", "h1: x", "h2"]);
 }

@@ -4,7 +4,7 @@
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::verify::{CheckResult, VerifyReport};
+use crate::engine::verify::{CheckResult, VerifyReport};
 
 fn case(c: &CheckResult) -> TestCase {
     let status = if c.ok {
