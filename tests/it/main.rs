@@ -11,3 +11,4 @@ mod ssh;
 mod sshd;
 mod validate;
 mod verify;
+mod windows;
