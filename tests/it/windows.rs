@@ -240,3 +240,39 @@ fn biztalk_configuration_is_waited_for_and_its_exit_code_read() {
         );
     }
 }
+
+/// Defect 13: `network_dtc_access` was read and set as RemoteClientAccessEnabled (Allow
+/// Remote Clients, which BizTalk does not need). Network DTC Access is the Security tab's own
+/// switch; Allow Remote Clients and Remote Administration stay off (Microsoft's recommended
+/// values), so nothing more is opened.
+#[test]
+fn msdtc_sets_network_dtc_access_itself_and_no_remote_clients() {
+    // node.N.dtc is a node's local DTC, cluster.C.dtc the clustered one.
+    let local_dtc = |r: &str| r.starts_with("node.") && r.ends_with(".dtc");
+    for (path, text) in files(|r| r.ends_with(".dtc"), "apply.ps1") {
+        assert!(
+            text.contains(
+                "-RemoteClientAccessEnabled $false -RemoteAdministrationAccessEnabled $false"
+            ),
+            "{path}: opens remote client access"
+        );
+        assert!(
+            !text.contains("-RemoteClientAccessEnabled $true"),
+            "{path}: Network DTC Access set as Allow Remote Clients"
+        );
+    }
+    for file in ["probe.ps1", "apply.ps1", "verify.ps1"] {
+        for (path, text) in files(local_dtc, file) {
+            assert!(
+                text.contains("'NetworkDtcAccess'"),
+                "{path}: Network DTC Access is not read from its own setting"
+            );
+        }
+    }
+    for (path, text) in files(local_dtc, "probe.ps1") {
+        assert!(
+            !text.contains("network_dtc_access = [bool]($dtc.RemoteClientAccessEnabled)"),
+            "{path}"
+        );
+    }
+}
