@@ -361,6 +361,25 @@ impl Inventory {
             .filter(move |d| d.instance.eq_ignore_ascii_case(instance))
     }
 
+    /// Whether both BAM Analysis Services databases are listed: BizTalk configuration creates
+    /// BAMStarSchema and BAMAnalysis only when "Enable Analysis Services for BAM
+    /// aggregations" is answered Yes, which needs both (biztalk-ha.md §1.1).
+    pub fn has_bam_analysis(&self) -> bool {
+        let has = |role| self.databases.iter().any(|d| *d.role == role);
+        has(DatabaseRole::BamStarSchema) && has(DatabaseRole::BamAnalysis)
+    }
+
+    /// Whether `db` is a SQL Server database the group configuration creates, and so one
+    /// bisrc can set recovery options on and log-ship: not an Analysis Services database,
+    /// and not BAMStarSchema without BAM Analysis (configuration skips it; BZ079).
+    pub fn is_configured_sql_database(&self, db: &Database) -> bool {
+        match *db.role {
+            r if r.is_analysis_services() => false,
+            DatabaseRole::BamStarSchema => self.has_bam_analysis(),
+            _ => true,
+        }
+    }
+
     /// The master MessageBox: the first database with role `messagebox`.
     pub fn master_messagebox(&self) -> Option<&Database> {
         self.databases

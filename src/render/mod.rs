@@ -106,7 +106,10 @@ fn extra_files(kind: ResourceKind) -> &'static [(&'static str, &'static str, &'s
         ResourceKind::DatabaseSettings => {
             &[("sql/database_settings.sql", "database_settings.sql", "tsql")]
         }
-        ResourceKind::BackupJob => &[("sql/backup_job.sql", "backup_job.sql", "tsql")],
+        ResourceKind::BackupJob => &[
+            ("sql/backup_job.sql", "backup_job.sql", "tsql"),
+            ("sql/backup_purge.sql", "backup_purge.sql", "tsql"),
+        ],
         ResourceKind::AgentJob => &[("sql/agent_job.sql", "agent_job.sql", "tsql")],
         ResourceKind::LogShipping => &[("sql/log_shipping.sql", "log_shipping.sql", "tsql")],
         ResourceKind::BiztalkGroup => &[(

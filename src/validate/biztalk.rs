@@ -11,7 +11,8 @@ use crate::inventory::{DatabaseRole, Inventory, Loc, SpStr};
 use super::index::Index;
 use super::storage::drive_of;
 use super::{
-    Diagnostic, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078, BZ106, BZ107, BZ108,
+    Diagnostic, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078, BZ079, BZ106, BZ107,
+    BZ108,
 };
 
 /// SQL Server versions bisrc knows.
@@ -69,6 +70,34 @@ pub(super) fn check(inv: &Inventory, _idx: &Index<'_>, out: &mut Vec<Diagnostic>
     databases(inv, out);
     groups(inv, out);
     configuration_accounts(inv, out);
+    bam_analysis(inv, out);
+}
+
+/// BizTalk configuration creates BAMStarSchema and BAMAnalysis only when Analysis Services
+/// is enabled for BAM aggregations, which needs both; one without the other is never
+/// created, so bisrc leaves it out of settings and log shipping (biztalk-ha.md §1.1).
+fn bam_analysis(inv: &Inventory, out: &mut Vec<Diagnostic>) {
+    if inv.has_bam_analysis() {
+        return;
+    }
+    let lone = inv.databases.iter().find(|d| {
+        matches!(
+            *d.role,
+            DatabaseRole::BamStarSchema | DatabaseRole::BamAnalysis
+        )
+    });
+    if let Some(db) = lone {
+        let (missing, role) = if *db.role == DatabaseRole::BamStarSchema {
+            ("bam_analysis", "BAM star schema")
+        } else {
+            ("bam_star_schema", "BAM analysis")
+        };
+        out.push(
+            BZ079
+                .at(db.role.loc, format!("{role} database {} but no `{missing}` database: BizTalk configuration creates it only with Analysis Services for BAM aggregations, so it will not exist", db.name))
+                .hint(format!("add the `{missing}` database (an Analysis Services instance) to enable BAM aggregations, or remove {}; bisrc manages no settings for it meanwhile", db.name)),
+        );
+    }
 }
 
 /// What the group configuration (Configuration.exe) needs beyond the databases: the SSO

@@ -293,6 +293,12 @@ pub const BZ078: Rule = rule(
     Error,
     "BizTalk groups are `NETBIOS\\name` in the inventory's domain",
 );
+/// BAM Star Schema / BAM Analysis without the other: configuration creates neither.
+pub const BZ079: Rule = rule(
+    "BZ079",
+    Warning,
+    "`bam_star_schema` and `bam_analysis` come together (Analysis Services for BAM)",
+);
 // ---- accounts and secrets ----
 /// Literal secret.
 pub const BZ080: Rule = rule(
@@ -398,8 +404,8 @@ pub const RULES: &[Rule] = &[
     BZ018, BZ020, BZ021, BZ022, BZ023, BZ024, BZ025, BZ026, BZ027, BZ028, BZ030, BZ031, BZ040,
     BZ041, BZ042, BZ043, BZ044, BZ050, BZ051, BZ052, BZ053, BZ054, BZ055, BZ060, BZ061, BZ062,
     BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078,
-    BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094, BZ095, BZ096, BZ100,
-    BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
+    BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094, BZ095, BZ096,
+    BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
 ];
 
 /// The catalogue entry of `code`.

@@ -12,3 +12,4 @@ mod ssh;
 mod sshd;
 mod validate;
 mod verify;
+mod windows;

@@ -266,8 +266,8 @@ fn plan_shows_the_apply_script_diff_since_the_last_apply() {
         .stdout_has("  ~ update   sql.LABBTSSQL.job.backup-biztalk-server")
         .stdout_has("      days_to_keep: 7 → 14\n      --- applied\n      +++ now\n      @@ ")
         .stdout_has(
-            "      -    SET @cmd = N'exec [dbo].[sp_DeleteBackupHistory] @DaysToKeep = 7';\n      \
-             +    SET @cmd = N'exec [dbo].[sp_DeleteBackupHistory] @DaysToKeep = 14';\n",
+            "      -SET @cmd = N'exec [dbo].[sp_DeleteBackupHistoryAndFiles] @DaysToKeep = 7, @UseLocalTime = 0';\n      \
+             +SET @cmd = N'exec [dbo].[sp_DeleteBackupHistoryAndFiles] @DaysToKeep = 14, @UseLocalTime = 0';\n",
         )
         .stdout_has("Plan: 0 to create, 1 to update, 0 blocked, 0 unknown.");
     assert!(!p.stdout.contains("Scripts changed"), "{}", p.stdout);
@@ -284,7 +284,7 @@ fn plan_shows_the_apply_script_diff_since_the_last_apply() {
     let d = c["script_diff"].as_str().unwrap();
     assert!(d.starts_with("--- applied\n+++ now\n@@ "), "{d}");
     assert!(
-        d.contains("\n+    SET @cmd = N'exec [dbo].[sp_DeleteBackupHistory] @DaysToKeep = 14';\n")
+        d.contains("\n+SET @cmd = N'exec [dbo].[sp_DeleteBackupHistoryAndFiles] @DaysToKeep = 14, @UseLocalTime = 0';\n")
     );
     // Resources whose script did not change carry no diff.
     let cfg = v["changes"]

@@ -1103,7 +1103,10 @@ fn biztalk_configuration_has_the_documented_features_ids_and_guids() {
     );
     let at = |s: &str| apply.find(s).unwrap_or_else(|| panic!("no {s}"));
     assert!(at("Set-Acl -LiteralPath $privateDir") < at("$config.Save($xmlPath)"));
-    assert!(at("$config.Save($xmlPath)") < at("& $tool /s $xmlPath /l $logPath"));
+    assert!(
+        at("$config.Save($xmlPath)")
+            < at("Start-Process -FilePath $tool -ArgumentList $arguments -Wait -PassThru")
+    );
     assert!(at("} finally {") < at("Remove-Item -LiteralPath $privateDir -Recurse"));
     assert!(at("$config = [xml]$xmlText") < at("Set-BisrcConfigSecret -Document"));
 

@@ -123,6 +123,7 @@ const CASES: &[Case] = &[
     case(LAB, &[("version: \"2019\"", "version: \"2012\"")], "BZ077", 47, 1),
     case(LAB, &[("administrators: LAB\\BizTalk Server Administrators", "administrators: OTHER\\BizTalk Server Administrators")], "BZ078", 11, 1),
     case(LAB, &[("operators: LAB\\BizTalk Server Operators", "operators: BizTalk Server Operators")], "BZ078", 12, 1),
+    case(SCALED, &[], "BZ079", 91, 0),
     // accounts and secrets
     case(PROD, &[("password: { env: SQL_ENGINE_PASSWORD }", "password: Hunter2Secret")], "BZ080", 71, 1),
     case(PROD, &[("password: { env: BISRC_DEPLOY_PASSWORD }", "password: \"Hunter2Secret\"")], "BZ080", 28, 1),
@@ -200,7 +201,8 @@ fn run_json(text: &str) -> (crate::harness::Output, Vec<(String, u64)>) {
 const EXAMPLE_WARNINGS: &[(&str, &[(&str, u64)])] = &[
     ("lab", &[("BZ106", 68)]),
     ("contoso-prod", &[("BZ106", 124), ("BZ108", 125)]),
-    ("scaled-out", &[("BZ106", 87)]),
+    // scaled-out lists BAMStarSchema without BAM Analysis (BZ079)
+    ("scaled-out", &[("BZ106", 87), ("BZ079", 91)]),
 ];
 
 fn example_warnings(name: &str, shift: u64) -> Vec<(String, u64)> {

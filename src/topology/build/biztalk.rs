@@ -115,7 +115,7 @@ impl Builder<'_> {
         // Database settings.
         let master = inv.master_messagebox().map(|d| d.name.value.clone());
         for d in &inv.databases {
-            if d.role.value.is_analysis_services() {
+            if !inv.is_configured_sql_database(d) {
                 continue;
             }
             let Some((dsite, cluster, i)) = inv.instance(&d.instance) else {
@@ -307,7 +307,7 @@ impl Builder<'_> {
             }
             let databases: Vec<String> = sorted(
                 inv.databases_on(&src.name)
-                    .filter(|d| !d.role.value.is_analysis_services())
+                    .filter(|d| inv.is_configured_sql_database(d))
                     .map(|d| d.name.value.clone())
                     .collect(),
             );
