@@ -1,0 +1,159 @@
+//! `biztalk_group`: the BizTalk group configuration that creates the databases
+//! (`biztalk.SITE.group`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::{ExtrasEnv, Kind, ResourceKind};
+
+/// The kind.
+pub struct BiztalkGroup;
+
+/// Verify: the group is configured with the desired databases.
+pub const CHECK_CONFIGURED: &str = "biztalk-group-configured";
+
+/// The database roles the configuration XML names, in its order.
+const ROLES: [&str; 11] = [
+    "management",
+    "messagebox",
+    "tracking",
+    "sso",
+    "rule_engine",
+    "bam_primary_import",
+    "bam_archive",
+    "bam_star_schema",
+    "bam_analysis",
+    "bam_alerts_application",
+    "bam_alerts_instance",
+];
+
+impl Kind for BiztalkGroup {
+    const KIND: ResourceKind = ResourceKind::BiztalkGroup;
+    const CHECKS: &'static [&'static str] = &[CHECK_CONFIGURED];
+    type Params = Params;
+    type Desired = Desired;
+    type Observed = BiztalkGroupObserved;
+
+    fn exists(o: &BiztalkGroupObserved) -> bool {
+        o.configured
+    }
+
+    fn manual_path(_key: &str) -> Option<String> {
+        Some(
+            "the BizTalk group's databases move only with the \
+             documented move procedure (biztalk-ha.md §5.5: stop BizTalk, back up, restore on \
+             the new instance, update the references), not by reconfiguration"
+                .to_string(),
+        )
+    }
+
+    /// The databases by role, the Configuration.exe path, and the SSO, Rule Engine and B2B
+    /// settings as the configuration XML wants them.
+    fn extras(p: &Params, _: &Desired, env: &ExtrasEnv) -> Value {
+        let mut v = databases_by_role(p);
+        let folder = ExtrasEnv::biztalk_folder(&p.version);
+        v["configuration_exe"] = json!(format!("{folder}\\Configuration.exe"));
+        // The ENTSSO NTService takes the account as user name plus domain; the Rule Engine
+        // Update Service takes `domain\name` whole (as the documented sample does).
+        let text = |o: &Option<String>| o.clone().unwrap_or_default();
+        let (sso_domain, sso_user) = p
+            .sso_service_account
+            .as_deref()
+            .unwrap_or("")
+            .split_once('\\')
+            .unwrap_or(("", ""));
+        v["sso"] = json!({
+            "create": p.sso_create,
+            "user": sso_user,
+            "domain": sso_domain,
+            "backup_file": text(&p.sso_backup_file),
+            "reminder": text(&p.sso_backup_reminder),
+            "affiliate_administrators": text(&p.sso_affiliate_administrators),
+            "service_password": env.has_secret("service_password"),
+            "backup_password": env.has_secret("backup_password"),
+        });
+        v["rule_engine"] = json!({
+            "user": text(&p.rule_engine_account),
+            "password": env.has_secret("password"),
+        });
+        v["b2b_operators"] = json!(text(&p.b2b_operators));
+        v["bam_analysis"] =
+            json!(!v["db"]["bam_analysis"].is_null() && !v["db"]["bam_star_schema"].is_null());
+        v
+    }
+}
+
+/// The group's databases by role (the first of each role; every MessageBox in a list), for
+/// the configuration XML.
+fn databases_by_role(p: &Params) -> Value {
+    let mut by_role: Map<String, Value> = Map::new();
+    let mut messageboxes = Vec::new();
+    for (db, role) in &p.roles {
+        let role = role.as_str().unwrap_or("");
+        let server = p.servers.get(db).cloned().unwrap_or(json!(""));
+        let entry = json!({ "name": db, "server": server });
+        if role == "messagebox" {
+            messageboxes.push(entry.clone());
+        }
+        by_role.entry(role.to_string()).or_insert(entry);
+    }
+    for role in ROLES {
+        by_role.entry(role.to_string()).or_insert(Value::Null);
+    }
+    json!({ "db": by_role, "messageboxes": messageboxes })
+}
+
+/// Inputs of the configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// BizTalk Server version.
+    pub version: String,
+    /// Database name → role (`management`, `messagebox`, ...), in inventory order (the
+    /// first database of a role is the one the XML names).
+    pub roles: Map<String, Value>,
+    /// Database name → SQL server name, in inventory order.
+    pub servers: Map<String, Value>,
+    /// BizTalk Server Administrators group.
+    pub administrators: String,
+    /// BizTalk Server Operators group.
+    pub operators: String,
+    /// SSO Administrators group.
+    pub sso_administrators: String,
+    /// BizTalk host users groups.
+    pub host_users: Vec<String>,
+    /// The configuration creates the SSO system (else it joins an existing one).
+    pub sso_create: bool,
+    /// ENTSSO service account (`DOMAIN\name`).
+    pub sso_service_account: Option<String>,
+    /// Master secret backup file.
+    pub sso_backup_file: Option<String>,
+    /// Master secret backup reminder.
+    pub sso_backup_reminder: Option<String>,
+    /// SSO Affiliate Administrators group.
+    pub sso_affiliate_administrators: Option<String>,
+    /// Rule Engine Update Service account.
+    pub rule_engine_account: Option<String>,
+    /// B2B operators group.
+    pub b2b_operators: Option<String>,
+}
+
+/// Desired state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Desired {
+    /// The group is configured.
+    pub configured: bool,
+    /// Database name → instance network name (immutable).
+    pub databases: BTreeMap<String, String>,
+}
+
+/// The BizTalk group, as the management database records it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiztalkGroupObserved {
+    /// The group is configured (the management database exists and names its group).
+    pub configured: bool,
+    /// Database name → instance network name, as configured.
+    pub databases: BTreeMap<String, String>,
+}
