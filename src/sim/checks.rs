@@ -2,32 +2,37 @@
 //! templates print), computed from the world. Every failed check's detail says what is wrong
 //! and how to fix it. Takes a step and the world; changes nothing.
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::biztalk::{agent_running, period_secs, RESTORE_JOB};
 use super::cluster::{active, group_state, has_quorum};
-use super::roles::dtc_summary;
 use super::sql::online;
 use super::world::{DtcSettings, World};
 use super::{check, probe, Ctx};
 use crate::step::{Check, ResourceKind as K};
 
-fn field<'a>(o: &'a Value, k: &str) -> &'a Value {
-    o.get(k).unwrap_or(&Value::Null)
-}
-
-/// Whether every desired attribute matches the probe.
-fn matches(c: &Ctx, o: &Value, keys: &[&str]) -> Vec<String> {
+/// The desired attributes among `keys` that differ from the observed state `o` (a kind's
+/// observed type, compared field by field as JSON, as plan does), each as `k is X, want Y`.
+pub(super) fn matches<O: Serialize>(c: &Ctx, o: &O, keys: &[&str]) -> Vec<String> {
+    let o = serde_json::to_value(o).unwrap_or(Value::Null);
     keys.iter()
         .filter_map(|k| {
             let want = c.desired.get(*k)?;
-            let have = field(o, k);
+            let have = o.get(k).unwrap_or(&Value::Null);
             (want != have).then(|| format!("{k} is {have}, want {want}"))
         })
         .collect()
 }
 
-fn diff_check(name: &str, c: &Ctx, o: &Value, keys: &[&str], fix: &str) -> Check {
+/// A check that passes when the desired attributes among `keys` match the probe.
+pub(super) fn diff_check<O: Serialize>(
+    name: &str,
+    c: &Ctx,
+    o: &O,
+    keys: &[&str],
+    fix: &str,
+) -> Check {
     let wrong = matches(c, o, keys);
     if wrong.is_empty() {
         check(name, true, format!("{} as desired", keys.join(", ")))
@@ -36,8 +41,28 @@ fn diff_check(name: &str, c: &Ctx, o: &Value, keys: &[&str], fix: &str) -> Check
     }
 }
 
-fn dtc_ok(s: &DtcSettings) -> bool {
+/// MSDTC allows network transactions in and out.
+pub(super) fn dtc_ok(s: &DtcSettings) -> bool {
     s.network_dtc_access && s.inbound && s.outbound
+}
+
+/// `DtcSettings` as words of a verify detail.
+pub(super) fn dtc_summary(s: &DtcSettings) -> String {
+    format!(
+        "network access {}, inbound {}, outbound {}, authentication {}",
+        on(s.network_dtc_access),
+        on(s.inbound),
+        on(s.outbound),
+        s.authentication
+    )
+}
+
+fn on(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
 }
 
 /// The checks of the step's resource.

@@ -15,6 +15,7 @@ mod checks;
 mod cluster;
 pub mod faults;
 mod host;
+mod kind;
 mod lockfile;
 mod roles;
 mod sql;
@@ -362,8 +363,13 @@ fn run_step(
         desired: obj("desired"),
         now,
     };
+    let handler = kind::table(c.kind);
     match header.action {
-        StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
+        StepAction::Probe => match &handler {
+            Some(h) => (h.probe)(w, &c),
+            None => probe(w, &c),
+        }
+        .map(|o| serde_json::json!({ "observed": o })),
         StepAction::Apply => {
             for key in &header.secrets {
                 if !payload.secrets.contains_key(key) {
@@ -374,7 +380,11 @@ fn run_step(
             }
             faults::take_failure(w, &header.resource)?;
             let before = w.clone();
-            if let Err(e) = apply(w, &c) {
+            let applied = match &handler {
+                Some(h) => (h.apply)(w, &c),
+                None => apply(w, &c),
+            };
+            if let Err(e) = applied {
                 // A failed step leaves what it did not get to unchanged.
                 *w = before;
                 return Err(e);
@@ -383,7 +393,10 @@ fn run_step(
             Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
         }
         StepAction::Verify => {
-            let checks = checks::verify(w, &c)?;
+            let checks = match &handler {
+                Some(h) => (h.verify)(w, &c)?,
+                None => checks::verify(w, &c)?,
+            };
             Ok(serde_json::json!({ "checks": checks }))
         }
     }
@@ -438,6 +451,23 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The host running the step.
+    fn this_host<'w>(&self, w: &'w World) -> Result<&'w world::HostState, String> {
+        w.host(&self.node)
+            .ok_or_else(|| format!("host {} is not in the simulated world", self.node))
+    }
+
+    /// The host running the step, to change.
+    fn this_host_mut<'w>(&self, w: &'w mut World) -> Result<&'w mut world::HostState, String> {
+        w.host_mut(&self.node)
+            .ok_or_else(|| format!("host {} is not in the simulated world", self.node))
+    }
+
+    /// How a failed check says to fix it.
+    fn apply_hint(&self) -> String {
+        format!("run `bisrc apply --target '{}'`", self.address)
+    }
+
     fn param_str(&self, key: &str) -> Result<String, String> {
         self.params
             .get(key)

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::cluster::{active, group_state, has_quorum, require};
-use super::world::{ClusterState, DtcSettings, GroupKind, GroupState, World};
+use super::world::{ClusterState, GroupKind, GroupState, World};
 use super::Ctx;
 use crate::step::ResourceKind;
 use crate::topology::AVAILABLE_STORAGE;
@@ -243,23 +243,4 @@ fn move_group(w: &mut World, c: &Ctx) -> Result<(), String> {
         start_group(w, &cname, &gname)?;
     }
     Ok(())
-}
-
-/// `DtcSettings` as JSON fields of a verify detail.
-pub(super) fn dtc_summary(s: &DtcSettings) -> String {
-    format!(
-        "network access {}, inbound {}, outbound {}, authentication {}",
-        on(s.network_dtc_access),
-        on(s.inbound),
-        on(s.outbound),
-        s.authentication
-    )
-}
-
-fn on(b: bool) -> &'static str {
-    if b {
-        "on"
-    } else {
-        "off"
-    }
 }
