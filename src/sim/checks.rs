@@ -6,7 +6,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::biztalk::{agent_running, period_secs, RESTORE_JOB};
-use super::cluster::{active, group_state, has_quorum};
 use super::sql::online;
 use super::world::{DtcSettings, World};
 use super::{check, probe, Ctx};
@@ -70,121 +69,6 @@ pub(super) fn verify(w: &World, c: &Ctx) -> Result<Vec<Check>, String> {
     let o = probe(w, c)?;
     let apply_hint = format!("run `bisrc apply --target '{}'`", c.address);
     Ok(match c.kind {
-        K::WindowsFeature => vec![diff_check(
-            "feature-installed",
-            c,
-            &o,
-            &["installed"],
-            &apply_hint,
-        )],
-        K::DtcNetwork => {
-            let h = w.host(&c.node).ok_or("unknown host")?;
-            let stopped = h.stopped("MSDTC");
-            let wrong = matches(
-                c,
-                &o,
-                &[
-                    "network_dtc_access",
-                    "inbound",
-                    "outbound",
-                    "authentication",
-                ],
-            );
-            let ok = wrong.is_empty() && !stopped && dtc_ok(&h.dtc);
-            let detail = if stopped {
-                format!("the MSDTC service is stopped on {}; start it (Start-Service MSDTC) or {apply_hint}", c.node)
-            } else if ok {
-                format!("MSDTC on {}: {}", c.node, dtc_summary(&h.dtc))
-            } else {
-                format!("MSDTC on {}: {}; {apply_hint}", c.node, wrong.join("; "))
-            };
-            vec![check("dtc-network-access", ok, detail)]
-        }
-        K::Firewall => vec![diff_check(
-            "firewall-ports-open",
-            c,
-            &o,
-            &["open_tcp_ports", "dtc_rule_group_enabled"],
-            &apply_hint,
-        )],
-        K::ClusterValidation => {
-            let ok = o["report_exists"] == true && o["passed"] == true;
-            vec![check(
-                "cluster-validation-passed",
-                ok,
-                if ok {
-                    "the latest validation report passed".to_string()
-                } else if o["report_exists"] == true {
-                    format!("the validation report has failures; fix them and {apply_hint}")
-                } else {
-                    format!("no validation report; {apply_hint} (Test-Cluster)")
-                },
-            )]
-        }
-        K::Cluster => cluster_checks(w, c, &o, &apply_hint),
-        K::ClusterNode => {
-            let member = o["member"] == true;
-            let up = o["state"] == "Up";
-            vec![
-                check(
-                    "cluster-node-member",
-                    member,
-                    if member {
-                        format!("{} is a member", c.node)
-                    } else {
-                        format!("{} is not a cluster member; {apply_hint}", c.node)
-                    },
-                ),
-                check(
-                    "cluster-node-up",
-                    up,
-                    if up {
-                        format!("{} is Up", c.node)
-                    } else {
-                        format!(
-                            "{} is {}; start it (Start-ClusterNode) or power it on",
-                            c.node,
-                            o["state"].as_str().unwrap_or("not a member")
-                        )
-                    },
-                ),
-            ]
-        }
-        K::ClusterNetwork => vec![diff_check(
-            "cluster-network-role",
-            c,
-            &o,
-            &["exists", "name", "role"],
-            &apply_hint,
-        )],
-        K::ClusterDisk => {
-            let ok = o["clustered"] == true && o["state"] == "Online";
-            vec![check(
-                "cluster-disk-online",
-                ok,
-                if ok {
-                    format!("{} is Online", o["resource_name"].as_str().unwrap_or("?"))
-                } else if o["clustered"] != true {
-                    format!(
-                        "disk {} is not a cluster disk; {apply_hint}",
-                        c.params.get("number").unwrap_or(&Value::Null)
-                    )
-                } else {
-                    format!(
-                        "cluster disk {} is {}; bring it online (Start-ClusterResource) or {apply_hint}",
-                        o["resource_name"].as_str().unwrap_or("?"),
-                        o["state"].as_str().unwrap_or("unknown")
-                    )
-                },
-            )]
-        }
-        K::Quorum => vec![diff_check(
-            "quorum-witness",
-            c,
-            &o,
-            &["witness", "disk", "path", "account"],
-            &apply_hint,
-        )],
         K::ClusteredDtc => {
             let online = o["state"] == "Online";
             let net =
@@ -400,6 +284,7 @@ pub(super) fn verify(w: &World, c: &Ctx) -> Result<Vec<Check>, String> {
                 },
             ),
         ],
+        other => return Err(format!("no simulator handler for {}", other.as_str())),
     })
 }
 
@@ -411,71 +296,6 @@ fn role_detail(what: &str, o: &Value, hint: &str) -> String {
         ),
         None => format!("{what} does not exist; {hint}"),
     }
-}
-
-fn cluster_checks(w: &World, c: &Ctx, o: &Value, hint: &str) -> Vec<Check> {
-    let exists = o["exists"] == true;
-    let name = c.want_str("name").unwrap_or_default();
-    let mut v = vec![check(
-        "cluster-exists",
-        exists,
-        if exists {
-            format!(
-                "cluster {name} exists with address {}",
-                o["static_address"].as_str().unwrap_or("?")
-            )
-        } else {
-            format!("no cluster {name} on {}; {hint}", c.node)
-        },
-    )];
-    let Some(cl) = w.cluster(&name).filter(|_| exists) else {
-        return v;
-    };
-    let down: Vec<&str> = cl
-        .members
-        .iter()
-        .filter(|m| !active(w, m))
-        .map(String::as_str)
-        .collect();
-    v.push(check(
-        "cluster-nodes-up",
-        down.is_empty(),
-        if down.is_empty() {
-            format!("every node is Up ({})", cl.members.join(", "))
-        } else {
-            format!("node(s) not Up: {}; power them on or start the cluster service (Start-ClusterNode)", down.join(", "))
-        },
-    ));
-    let quorum = has_quorum(w, cl);
-    v.push(check(
-        "cluster-quorum",
-        quorum,
-        if quorum {
-            format!("quorum holds (witness: {})", cl.witness.kind)
-        } else if cl.witness.kind == "none" {
-            "quorum lost: too few nodes are up and there is no witness; bring nodes up and configure a witness".to_string()
-        } else {
-            "quorum lost: too few votes (nodes and witness); bring nodes and the witness back".to_string()
-        },
-    ));
-    let failed: Vec<String> = cl
-        .groups
-        .iter()
-        .filter(|g| {
-            group_state(w, cl, g) != "Online" || !g.possible_owners.iter().any(|p| p == &g.owner)
-        })
-        .map(|g| format!("{} ({} on {})", g.name, group_state(w, cl, g), g.owner))
-        .collect();
-    v.push(check(
-        "cluster-roles-online",
-        failed.is_empty(),
-        if failed.is_empty() {
-            format!("all {} groups Online on possible owners", cl.groups.len())
-        } else {
-            format!("groups not Online: {}; bring them online (Start-ClusterGroup) on an up possible owner", failed.join(", "))
-        },
-    ));
-    v
 }
 
 /// Unix seconds as an RFC 3339 UTC time.

@@ -14,12 +14,10 @@ mod biztalk;
 mod checks;
 mod cluster;
 pub mod faults;
-mod host;
 mod kind;
 mod lockfile;
 mod roles;
 mod sql;
-mod storage;
 pub mod world;
 
 #[cfg(test)]
@@ -363,13 +361,8 @@ fn run_step(
         desired: obj("desired"),
         now,
     };
-    let handler = kind::table(c.kind);
     match header.action {
-        StepAction::Probe => match &handler {
-            Some(h) => (h.probe)(w, &c),
-            None => probe(w, &c),
-        }
-        .map(|o| serde_json::json!({ "observed": o })),
+        StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
         StepAction::Apply => {
             for key in &header.secrets {
                 if !payload.secrets.contains_key(key) {
@@ -380,11 +373,7 @@ fn run_step(
             }
             faults::take_failure(w, &header.resource)?;
             let before = w.clone();
-            let applied = match &handler {
-                Some(h) => (h.apply)(w, &c),
-                None => apply(w, &c),
-            };
-            if let Err(e) = applied {
+            if let Err(e) = apply(w, &c) {
                 // A failed step leaves what it did not get to unchanged.
                 *w = before;
                 return Err(e);
@@ -393,7 +382,7 @@ fn run_step(
             Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
         }
         StepAction::Verify => {
-            let checks = match &handler {
+            let checks = match kind::table(c.kind) {
                 Some(h) => (h.verify)(w, &c)?,
                 None => checks::verify(w, &c)?,
             };
@@ -404,35 +393,33 @@ fn run_step(
 
 /// The probe answer of the step: the full observed object of its kind.
 fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
+    if let Some(h) = kind::table(c.kind) {
+        return (h.probe)(w, c);
+    }
     use ResourceKind as K;
     match c.kind {
-        K::WindowsFeature | K::DtcNetwork | K::Firewall => host::probe(w, c),
-        K::ClusterValidation | K::Cluster | K::ClusterNode | K::ClusterNetwork | K::Quorum => {
-            cluster::probe(w, c)
-        }
-        K::ClusterDisk => storage::probe(w, c),
         K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::probe(w, c),
         K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::probe(w, c),
         K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
             biztalk::probe(w, c)
         }
+        other => Err(format!("no simulator handler for {}", other.as_str())),
     }
 }
 
 /// Converges the world to the step's desired state, or fails as Windows would.
 fn apply(w: &mut World, c: &Ctx) -> Result<(), String> {
+    if let Some(h) = kind::table(c.kind) {
+        return (h.apply)(w, c);
+    }
     use ResourceKind as K;
     match c.kind {
-        K::WindowsFeature | K::DtcNetwork | K::Firewall => host::apply(w, c),
-        K::ClusterValidation | K::Cluster | K::ClusterNode | K::ClusterNetwork | K::Quorum => {
-            cluster::apply(w, c)
-        }
-        K::ClusterDisk => storage::apply(w, c),
         K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::apply(w, c),
         K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::apply(w, c),
         K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
             biztalk::apply(w, c)
         }
+        other => Err(format!("no simulator handler for {}", other.as_str())),
     }
 }
 
@@ -500,10 +487,10 @@ impl Ctx<'_> {
             .map(|(_, c)| c.name.value.clone())
     }
 
-    /// The cluster named in `params.cluster`, else this node's.
-    fn cluster_name(&self) -> Result<String, String> {
-        self.param_str("cluster")
-            .ok()
+    /// The cluster `named` (by the step's params), else this node's.
+    fn cluster_name(&self, named: Option<&str>) -> Result<String, String> {
+        named
+            .map(str::to_string)
             .or_else(|| self.node_cluster())
             .ok_or_else(|| {
                 format!(

@@ -12,7 +12,7 @@ use crate::step::ResourceKind;
 use crate::topology::AVAILABLE_STORAGE;
 
 fn role_group<'w>(w: &'w World, c: &Ctx) -> Option<(&'w ClusterState, &'w GroupState)> {
-    let cluster = w.cluster(&c.cluster_name().ok()?)?;
+    let cluster = w.cluster(&c.cluster_name(None).ok()?)?;
     let name = c.want_str("name")?;
     cluster.group(&name).map(|g| (cluster, g))
 }
@@ -73,7 +73,7 @@ pub(super) fn apply(w: &mut World, c: &Ctx) -> Result<(), String> {
 }
 
 fn role(w: &mut World, c: &Ctx, kind: ResourceKind) -> Result<(), String> {
-    let cl = require(w, c)?;
+    let cl = require(w, c, None)?;
     let cname = cl.name.clone();
     let name = c
         .want_str("name")
@@ -204,7 +204,8 @@ pub(super) fn start_group(w: &mut World, cluster: &str, group: &str) -> Result<(
 }
 
 fn move_group(w: &mut World, c: &Ctx) -> Result<(), String> {
-    let cname = require(w, c)?.name.clone();
+    let named = c.param_str("cluster")?;
+    let cname = require(w, c, Some(&named))?.name.clone();
     let group = c.param_str("group")?;
     let cl = w.cluster(&cname).expect("required");
     let Some(g) = cl.group(&group) else {

@@ -137,7 +137,7 @@ fn setup_error(msg: String) -> String {
 }
 
 fn install(w: &mut World, c: &Ctx) -> Result<(), String> {
-    let cl = require(w, c).map_err(|e| {
+    let cl = require(w, c, None).map_err(|e| {
         setup_error(format!(
             "rule 'Cluster_VerifyForErrors' failed: the node is not an online member of a cluster with quorum ({e})"
         ))
@@ -362,7 +362,7 @@ fn add_node(w: &mut World, c: &Ctx) -> Result<(), String> {
 }
 
 fn owners(w: &mut World, c: &Ctx) -> Result<(), String> {
-    let cname = require(w, c)?.name.clone();
+    let cname = require(w, c, None)?.name.clone();
     let group = c.param_str("group")?;
     let want = str_list(c.want("preferred_owners"));
     let cl = w.cluster_mut(&cname).expect("required");

@@ -83,10 +83,22 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Option<Handler> {
         K::WindowsFeature => handler::<k::windows_feature::WindowsFeature>(),
         K::DtcNetwork => handler::<k::dtc_network::DtcNetwork>(),
         K::Firewall => handler::<k::firewall::Firewall>(),
+        K::ClusterValidation => handler::<k::cluster_validation::ClusterValidation>(),
+        K::Cluster => handler::<k::cluster::Cluster>(),
+        K::ClusterNode => handler::<k::cluster_node::ClusterNode>(),
+        K::ClusterNetwork => handler::<k::cluster_network::ClusterNetwork>(),
+        K::ClusterDisk => handler::<k::cluster_disk::ClusterDisk>(),
+        K::Quorum => handler::<k::quorum::Quorum>(),
         _ => return None,
     })
 }
 
+mod cluster;
+mod cluster_disk;
+mod cluster_network;
+mod cluster_node;
+mod cluster_validation;
 mod dtc_network;
 mod firewall;
+mod quorum;
 mod windows_feature;
