@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::sql::{reach, sql_error};
+use super::sql::{agent_running, reach, sql_error};
 use super::world::{vnn, BackupSettings, DatabaseState, JobState, LogShippingState, World};
 use super::Ctx;
 use crate::step::ResourceKind;
@@ -287,17 +287,6 @@ fn settings(w: &mut World, c: &Ctx) -> Result<(), String> {
         d.publishing = Some(v);
     }
     Ok(())
-}
-
-/// Whether SQL Server Agent runs where the instance's group is owned.
-pub(super) fn agent_running(w: &World, server: &str) -> bool {
-    let Some(i) = w.instance(server) else {
-        return false;
-    };
-    w.cluster(&i.cluster)
-        .and_then(|cl| cl.group(&i.group))
-        .and_then(|g| w.host(&g.owner))
-        .is_some_and(|h| h.up && !h.stopped("SQLSERVERAGENT"))
 }
 
 fn backup_job(w: &mut World, c: &Ctx) -> Result<(), String> {

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::biztalk::{agent_running, period_secs, RESTORE_JOB};
+use super::biztalk::{period_secs, RESTORE_JOB};
 use super::sql::online;
 use super::world::{DtcSettings, World};
 use super::{check, probe, Ctx};
@@ -69,132 +69,6 @@ pub(super) fn verify(w: &World, c: &Ctx) -> Result<Vec<Check>, String> {
     let o = probe(w, c)?;
     let apply_hint = format!("run `bisrc apply --target '{}'`", c.address);
     Ok(match c.kind {
-        K::ClusteredDtc => {
-            let online = o["state"] == "Online";
-            let net =
-                o["network_dtc_access"] == true && o["inbound"] == true && o["outbound"] == true;
-            vec![
-                check(
-                    "dtc-role-online",
-                    online,
-                    role_detail("the clustered DTC role", &o, &apply_hint),
-                ),
-                check(
-                    "dtc-network-access",
-                    net && matches(c, &o, &["authentication"]).is_empty(),
-                    if net {
-                        "clustered MSDTC allows network transactions in and out".to_string()
-                    } else {
-                        format!("clustered MSDTC does not allow network transactions; {apply_hint}")
-                    },
-                ),
-            ]
-        }
-        K::SsoRole => {
-            let ok = o["state"] == "Online" && o["use_network_name"] == true;
-            vec![check(
-                "sso-role-online",
-                ok,
-                if o["exists"] == true && o["use_network_name"] != true {
-                    format!("UseNetworkName is off on the ENTSSO resource (clients get 0x800706D9); {apply_hint}")
-                } else {
-                    role_detail("the SSO role", &o, &apply_hint)
-                },
-            )]
-        }
-        K::GroupOwner => {
-            let ok = o["exists"] == true
-                && o["state"] == "Online"
-                && matches(c, &o, &["owner"]).is_empty();
-            vec![check(
-                "group-owner",
-                ok,
-                if ok {
-                    format!("Online on {}", o["owner"].as_str().unwrap_or("?"))
-                } else {
-                    format!(
-                        "the group is {} on {}, want Online on {}; move it (Move-ClusterGroup)",
-                        o["state"].as_str().unwrap_or("missing"),
-                        o["owner"].as_str().unwrap_or("no node"),
-                        c.desired
-                            .get("owner")
-                            .and_then(Value::as_str)
-                            .unwrap_or("?")
-                    )
-                },
-            )]
-        }
-        K::SqlFci => {
-            let name = c.param_str("network_name")?;
-            let agent = agent_running(w, &name);
-            vec![
-                check(
-                    "sql-fci-online",
-                    o["state"] == "Online",
-                    role_detail(&format!("the FCI {name}"), &o, &apply_hint),
-                ),
-                check(
-                    "sql-agent-running",
-                    o["installed"] == true && agent,
-                    if agent {
-                        "SQL Server Agent is running on the owner".to_string()
-                    } else {
-                        format!("SQL Server Agent (SQLSERVERAGENT) is not running on the owner of {name}; start it (Start-ClusterResource 'SQL Server Agent') or {apply_hint}")
-                    },
-                ),
-            ]
-        }
-        K::SqlFciNode => vec![diff_check(
-            "sql-fci-node-installed",
-            c,
-            &o,
-            &["installed"],
-            &apply_hint,
-        )],
-        K::SqlOwners => vec![diff_check(
-            "sql-preferred-owners",
-            c,
-            &o,
-            &["preferred_owners"],
-            &apply_hint,
-        )],
-        K::SqlConfig => {
-            let server = c.param_str("server")?;
-            let reachable = o["reachable"] == true;
-            let mut v = vec![check(
-                "sql-reachable",
-                reachable,
-                if reachable {
-                    format!("{server} answers through its network name")
-                } else {
-                    format!("{server} does not answer; check that its cluster role is Online on an up node (verify the sql FCI)")
-                },
-            )];
-            v.push(diff_check(
-                "sql-memory",
-                c,
-                &o,
-                &["max_server_memory_mb", "min_server_memory_mb"],
-                &apply_hint,
-            ));
-            if c.desired.contains_key("max_degree_of_parallelism") {
-                v.push(diff_check(
-                    "sql-maxdop",
-                    c,
-                    &o,
-                    &["max_degree_of_parallelism"],
-                    &format!("BizTalk needs MAXDOP 1 on a MessageBox instance; {apply_hint}"),
-                ));
-            }
-            v
-        }
-        K::SqlLogin => vec![diff_check(
-            "sql-login-exists",
-            c,
-            &o,
-            &["exists", "server_roles"],
-            &apply_hint,
-        )],
         K::BiztalkGroup => vec![diff_check(
             "biztalk-group-configured",
             c,
@@ -286,16 +160,6 @@ pub(super) fn verify(w: &World, c: &Ctx) -> Result<Vec<Check>, String> {
         ],
         other => return Err(format!("no simulator handler for {}", other.as_str())),
     })
-}
-
-fn role_detail(what: &str, o: &Value, hint: &str) -> String {
-    match o["state"].as_str() {
-        Some("Online") => format!("{what} is Online"),
-        Some(s) => format!(
-            "{what} is {s}; a role comes online only on an up node that is a possible owner with its disks online. Bring it online (Start-ClusterGroup) or {hint}"
-        ),
-        None => format!("{what} does not exist; {hint}"),
-    }
 }
 
 /// Unix seconds as an RFC 3339 UTC time.

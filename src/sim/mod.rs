@@ -398,8 +398,6 @@ fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
     }
     use ResourceKind as K;
     match c.kind {
-        K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::probe(w, c),
-        K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::probe(w, c),
         K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
             biztalk::probe(w, c)
         }
@@ -414,8 +412,6 @@ fn apply(w: &mut World, c: &Ctx) -> Result<(), String> {
     }
     use ResourceKind as K;
     match c.kind {
-        K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::apply(w, c),
-        K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::apply(w, c),
         K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
             biztalk::apply(w, c)
         }
@@ -502,18 +498,6 @@ impl Ctx<'_> {
 }
 
 /// Seconds since the Unix epoch (backup freshness uses the system clock).
-/// A JSON array of strings from a step's spec (missing or malformed: empty).
-fn str_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

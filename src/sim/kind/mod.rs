@@ -89,6 +89,14 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Option<Handler> {
         K::ClusterNetwork => handler::<k::cluster_network::ClusterNetwork>(),
         K::ClusterDisk => handler::<k::cluster_disk::ClusterDisk>(),
         K::Quorum => handler::<k::quorum::Quorum>(),
+        K::ClusteredDtc => handler::<k::clustered_dtc::ClusteredDtc>(),
+        K::SsoRole => handler::<k::sso_role::SsoRole>(),
+        K::GroupOwner => handler::<k::group_owner::GroupOwner>(),
+        K::SqlFci => handler::<k::sql_fci::SqlFci>(),
+        K::SqlFciNode => handler::<k::sql_fci_node::SqlFciNode>(),
+        K::SqlOwners => handler::<k::sql_owners::SqlOwners>(),
+        K::SqlConfig => handler::<k::sql_config::SqlConfig>(),
+        K::SqlLogin => handler::<k::sql_login::SqlLogin>(),
         _ => return None,
     })
 }
@@ -98,7 +106,15 @@ mod cluster_disk;
 mod cluster_network;
 mod cluster_node;
 mod cluster_validation;
+mod clustered_dtc;
 mod dtc_network;
 mod firewall;
+mod group_owner;
 mod quorum;
+mod sql_config;
+mod sql_fci;
+mod sql_fci_node;
+mod sql_login;
+mod sql_owners;
+mod sso_role;
 mod windows_feature;
