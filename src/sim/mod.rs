@@ -10,7 +10,6 @@
 //! print. This module never prints, never imports anything above `inventory`/`step`/`topology`,
 //! and never stores a secret value (it only checks that the declared secrets were sent).
 
-mod biztalk;
 mod checks;
 mod cluster;
 pub mod faults;
@@ -382,10 +381,7 @@ fn run_step(
             Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
         }
         StepAction::Verify => {
-            let checks = match kind::table(c.kind) {
-                Some(h) => (h.verify)(w, &c)?,
-                None => checks::verify(w, &c)?,
-            };
+            let checks = (kind::table(c.kind).verify)(w, &c)?;
             Ok(serde_json::json!({ "checks": checks }))
         }
     }
@@ -393,30 +389,12 @@ fn run_step(
 
 /// The probe answer of the step: the full observed object of its kind.
 fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
-    if let Some(h) = kind::table(c.kind) {
-        return (h.probe)(w, c);
-    }
-    use ResourceKind as K;
-    match c.kind {
-        K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
-            biztalk::probe(w, c)
-        }
-        other => Err(format!("no simulator handler for {}", other.as_str())),
-    }
+    (kind::table(c.kind).probe)(w, c)
 }
 
 /// Converges the world to the step's desired state, or fails as Windows would.
 fn apply(w: &mut World, c: &Ctx) -> Result<(), String> {
-    if let Some(h) = kind::table(c.kind) {
-        return (h.apply)(w, c);
-    }
-    use ResourceKind as K;
-    match c.kind {
-        K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
-            biztalk::apply(w, c)
-        }
-        other => Err(format!("no simulator handler for {}", other.as_str())),
-    }
+    (kind::table(c.kind).apply)(w, c)
 }
 
 /// One step being served: who runs it and what its header says.
@@ -427,7 +405,10 @@ pub(crate) struct Ctx<'a> {
     /// The resource address.
     address: &'a str,
     kind: ResourceKind,
+    /// The header's `spec.params`, read by the kind's handler as its typed params.
     params: &'a Map<String, Value>,
+    /// The header's `spec.desired`, read by the kind's handler as its typed desired state
+    /// (and compared key by key with the observed state by the verify helpers).
     desired: &'a Map<String, Value>,
     /// Unix time.
     now: u64,
@@ -449,30 +430,6 @@ impl Ctx<'_> {
     /// How a failed check says to fix it.
     fn apply_hint(&self) -> String {
         format!("run `bisrc apply --target '{}'`", self.address)
-    }
-
-    fn param_str(&self, key: &str) -> Result<String, String> {
-        self.params
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| format!("the step's spec has no params.{key} (a render bug)"))
-    }
-
-    fn want(&self, key: &str) -> Option<&Value> {
-        self.desired.get(key).filter(|v| !v.is_null())
-    }
-
-    fn want_str(&self, key: &str) -> Option<String> {
-        self.want(key).and_then(Value::as_str).map(str::to_string)
-    }
-
-    fn want_bool(&self, key: &str) -> Option<bool> {
-        self.want(key).and_then(Value::as_bool)
-    }
-
-    fn want_u64(&self, key: &str) -> Option<u64> {
-        self.want(key).and_then(Value::as_u64)
     }
 
     /// The cluster the inventory puts this node in.

@@ -81,3 +81,10 @@ pub(super) fn agent_running(w: &World, server: &str) -> bool {
         .and_then(|g| w.host(&g.owner))
         .is_some_and(|h| h.up && !h.stopped("SQLSERVERAGENT"))
 }
+
+/// What `Invoke-Sqlcmd` prints when a job the step changes does not exist.
+pub(super) fn missing_job(job: &str) -> String {
+    format!(
+        "Invoke-Sqlcmd : The specified @job_name ('{job}') does not exist. (Msg 14262) Run the BizTalk group configuration first."
+    )
+}

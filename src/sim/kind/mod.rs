@@ -76,10 +76,10 @@ fn handler<K: Simulated>() -> Handler {
 }
 
 /// The handler of each kind.
-pub(in crate::sim) fn table(kind: ResourceKind) -> Option<Handler> {
+pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
     use crate::kind as k;
     use ResourceKind as K;
-    Some(match kind {
+    match kind {
         K::WindowsFeature => handler::<k::windows_feature::WindowsFeature>(),
         K::DtcNetwork => handler::<k::dtc_network::DtcNetwork>(),
         K::Firewall => handler::<k::firewall::Firewall>(),
@@ -97,19 +97,28 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Option<Handler> {
         K::SqlOwners => handler::<k::sql_owners::SqlOwners>(),
         K::SqlConfig => handler::<k::sql_config::SqlConfig>(),
         K::SqlLogin => handler::<k::sql_login::SqlLogin>(),
-        _ => return None,
-    })
+        K::BiztalkGroup => handler::<k::biztalk_group::BiztalkGroup>(),
+        K::DatabaseSettings => handler::<k::database_settings::DatabaseSettings>(),
+        K::BackupJob => handler::<k::backup_job::BackupJob>(),
+        K::AgentJob => handler::<k::agent_job::AgentJob>(),
+        K::LogShipping => handler::<k::log_shipping::LogShipping>(),
+    }
 }
 
+mod agent_job;
+mod backup_job;
+mod biztalk_group;
 mod cluster;
 mod cluster_disk;
 mod cluster_network;
 mod cluster_node;
 mod cluster_validation;
 mod clustered_dtc;
+mod database_settings;
 mod dtc_network;
 mod firewall;
 mod group_owner;
+mod log_shipping;
 mod quorum;
 mod sql_config;
 mod sql_fci;
