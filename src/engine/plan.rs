@@ -145,11 +145,9 @@ pub fn runs_on(t: &Target) -> String {
 
 /// The cluster name a `cluster` resource manages.
 pub fn cluster_name(r: &Resource) -> String {
-    r.desired
-        .get("name")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| r.address.trim_start_matches("cluster.").to_string())
+    crate::kind::from_map::<crate::kind::cluster::Desired>(&r.desired)
+        .map(|d| d.name)
+        .unwrap_or_else(|_| r.address.trim_start_matches("cluster.").to_string())
 }
 
 /// Group owners reported by a cluster probe.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
 
 /// The kind.
 pub struct BackupJob;
@@ -29,6 +29,8 @@ pub const SETTINGS: [&str; 7] = [
 impl Kind for BackupJob {
     const KIND: ResourceKind = ResourceKind::BackupJob;
     const CHECKS: &'static [&'static str] = &[CHECK_ENABLED, CHECK_SETTINGS, CHECK_FRESH];
+    const EXTRA_FILES: &'static [ExtraFile] =
+        &[ExtraFile::tsql("sql/backup_job.sql", "backup_job.sql")];
     type Params = Params;
     type Desired = Desired;
     type Observed = BackupJobObserved;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
 
 /// The kind.
 pub struct BiztalkGroup;
@@ -32,6 +32,11 @@ const ROLES: [&str; 11] = [
 impl Kind for BiztalkGroup {
     const KIND: ResourceKind = ResourceKind::BiztalkGroup;
     const CHECKS: &'static [&'static str] = &[CHECK_CONFIGURED];
+    const EXTRA_FILES: &'static [ExtraFile] = &[ExtraFile {
+        template: "biztalk/configuration.xml",
+        file: "Configuration.xml",
+        step: "biztalk-config",
+    }];
     type Params = Params;
     type Desired = Desired;
     type Observed = BiztalkGroupObserved;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
 
 /// The kind.
 pub struct LogShipping;
@@ -17,6 +17,8 @@ pub const CHECK_RESTORE_ENABLED: &str = "log-shipping-restore-enabled";
 impl Kind for LogShipping {
     const KIND: ResourceKind = ResourceKind::LogShipping;
     const CHECKS: &'static [&'static str] = &[CHECK_CONFIGURED, CHECK_RESTORE_ENABLED];
+    const EXTRA_FILES: &'static [ExtraFile] =
+        &[ExtraFile::tsql("sql/log_shipping.sql", "log_shipping.sql")];
     type Params = Params;
     type Desired = Desired;
     type Observed = LogShippingObserved;

@@ -29,6 +29,9 @@ pub trait Kind {
     const KIND: ResourceKind;
     /// Names of the checks its verify step reports, in the order it reports them.
     const CHECKS: &'static [&'static str];
+    /// Files rendered for a resource of the kind besides its three step scripts
+    /// (`templates/steps/<kind>/{probe,apply,verify}.ps1.hbs`).
+    const EXTRA_FILES: &'static [ExtraFile] = &[];
     /// Inputs the scripts need that are not compared (names, numbers, media paths).
     type Params: Serialize + DeserializeOwned;
     /// Desired attributes: every field is a field of [`Kind::Observed`] with the same JSON type.
@@ -48,6 +51,28 @@ pub trait Kind {
     /// Values the kind's templates derive from the resource (`x` in the render context).
     fn extras(_params: &Self::Params, _desired: &Self::Desired, _env: &ExtrasEnv) -> Value {
         Value::Object(Map::new())
+    }
+}
+
+/// A file rendered for a resource besides its step scripts (a setup INI, T-SQL, XML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtraFile {
+    /// Template name (relative path under `templates/` without `.hbs`).
+    pub template: &'static str,
+    /// File name in the resource's folder of the rendered tree.
+    pub file: &'static str,
+    /// What the file is for (`setup-ini`, `tsql`, `biztalk-config`).
+    pub step: &'static str,
+}
+
+impl ExtraFile {
+    /// A T-SQL file `sql/<name>.sql` rendered as `<name>.sql`.
+    pub const fn tsql(template: &'static str, file: &'static str) -> ExtraFile {
+        ExtraFile {
+            template,
+            file,
+            step: "tsql",
+        }
     }
 }
 
@@ -124,6 +149,11 @@ macro_rules! kinds {
             /// The names of the checks the kind's verify step reports.
             pub fn checks(self) -> &'static [&'static str] {
                 match self { $( ResourceKind::$variant => <$module::$variant as Kind>::CHECKS, )* }
+            }
+
+            /// The files rendered for the kind besides its step scripts.
+            pub fn extra_files(self) -> &'static [ExtraFile] {
+                match self { $( ResourceKind::$variant => <$module::$variant as Kind>::EXTRA_FILES, )* }
             }
 
             /// Why bisrc will not change `key` in place, and what to do by hand.

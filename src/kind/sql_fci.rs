@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
 
 /// The kind.
 pub struct SqlFci;
@@ -16,6 +16,11 @@ pub const CHECK_AGENT_RUNNING: &str = "sql-agent-running";
 impl Kind for SqlFci {
     const KIND: ResourceKind = ResourceKind::SqlFci;
     const CHECKS: &'static [&'static str] = &[CHECK_ONLINE, CHECK_AGENT_RUNNING];
+    const EXTRA_FILES: &'static [ExtraFile] = &[ExtraFile {
+        template: "ini/install_failover_cluster.ini",
+        file: "ConfigurationFile.ini",
+        step: "setup-ini",
+    }];
     type Params = Params;
     type Desired = Desired;
     type Observed = SqlFciObserved;

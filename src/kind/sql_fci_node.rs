@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::sql_fci::{setup_extras, Params};
-use super::{ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
 
 /// The kind.
 pub struct SqlFciNode;
@@ -16,6 +16,11 @@ pub const CHECK_INSTALLED: &str = "sql-fci-node-installed";
 impl Kind for SqlFciNode {
     const KIND: ResourceKind = ResourceKind::SqlFciNode;
     const CHECKS: &'static [&'static str] = &[CHECK_INSTALLED];
+    const EXTRA_FILES: &'static [ExtraFile] = &[ExtraFile {
+        template: "ini/add_node.ini",
+        file: "ConfigurationFile.ini",
+        step: "setup-ini",
+    }];
     type Params = Params;
     type Desired = Desired;
     type Observed = SqlFciNodeObserved;

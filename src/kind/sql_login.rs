@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{ExtraFile, Kind, ResourceKind};
 
 /// The kind.
 pub struct SqlLogin;
@@ -13,6 +13,8 @@ pub const CHECK_EXISTS: &str = "sql-login-exists";
 impl Kind for SqlLogin {
     const KIND: ResourceKind = ResourceKind::SqlLogin;
     const CHECKS: &'static [&'static str] = &[CHECK_EXISTS];
+    const EXTRA_FILES: &'static [ExtraFile] =
+        &[ExtraFile::tsql("sql/sql_login.sql", "sql_login.sql")];
     type Params = Params;
     type Desired = Desired;
     type Observed = SqlLoginObserved;

@@ -20,7 +20,7 @@ use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
 use crate::inventory::Inventory;
-use crate::step::{ResourceKind, StepAction, StepHeader};
+use crate::step::{StepAction, StepHeader};
 use crate::topology::{Resource, Target, Topology};
 
 pub use helpers::HELPERS;
@@ -90,32 +90,6 @@ pub struct Renderer {
     hb: Handlebars<'static>,
     /// Template name (relative path without `.hbs`) → text, for the fingerprint.
     sources: BTreeMap<String, String>,
-}
-
-/// Extra files rendered for a kind besides its three scripts: (template, file name, step).
-fn extra_files(kind: ResourceKind) -> &'static [(&'static str, &'static str, &'static str)] {
-    match kind {
-        ResourceKind::SqlFci => &[(
-            "ini/install_failover_cluster.ini",
-            "ConfigurationFile.ini",
-            "setup-ini",
-        )],
-        ResourceKind::SqlFciNode => &[("ini/add_node.ini", "ConfigurationFile.ini", "setup-ini")],
-        ResourceKind::SqlConfig => &[("sql/sql_config.sql", "sql_config.sql", "tsql")],
-        ResourceKind::SqlLogin => &[("sql/sql_login.sql", "sql_login.sql", "tsql")],
-        ResourceKind::DatabaseSettings => {
-            &[("sql/database_settings.sql", "database_settings.sql", "tsql")]
-        }
-        ResourceKind::BackupJob => &[("sql/backup_job.sql", "backup_job.sql", "tsql")],
-        ResourceKind::AgentJob => &[("sql/agent_job.sql", "agent_job.sql", "tsql")],
-        ResourceKind::LogShipping => &[("sql/log_shipping.sql", "log_shipping.sql", "tsql")],
-        ResourceKind::BiztalkGroup => &[(
-            "biztalk/configuration.xml",
-            "Configuration.xml",
-            "biztalk-config",
-        )],
-        _ => &[],
-    }
 }
 
 impl Renderer {
@@ -267,12 +241,12 @@ impl Renderer {
                 });
             }
             let ctx = context::build(inv, topo, r, "apply");
-            for (template, file, step) in extra_files(r.kind) {
+            for extra in r.kind.extra_files() {
                 out.push(Artifact {
-                    path: format!("{dir}/{file}"),
+                    path: format!("{dir}/{}", extra.file),
                     resource: r.address.clone(),
-                    step: (*step).to_string(),
-                    content: self.render(template, &r.address, &ctx)?,
+                    step: extra.step.to_string(),
+                    content: self.render(extra.template, &r.address, &ctx)?,
                 });
             }
         }
