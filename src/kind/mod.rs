@@ -8,7 +8,7 @@
 //! values, templates see them serialized (the JSON shape is the contract with the `.hbs`
 //! files), and the simulator reads them back into the same types.
 //!
-//! The list of kinds is declared once, in the [`kinds!`] call below: it makes
+//! The list of kinds is declared once, in the `kinds!` call below: it makes
 //! [`ResourceKind`], [`ResourceKind::ALL`], the snake_case names and the [`Observed`] enum.
 //!
 //! Convention that keeps plan simple: the keys of a resource's desired attributes are a

@@ -206,6 +206,30 @@ fn lab() -> (Inventory, Topology, tempfile::TempDir) {
     (inv, topo, tempfile::tempdir().unwrap())
 }
 
+#[test]
+fn converged_lab_passes_every_check_under_the_kinds_check_names() {
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    for r in &topo.resources {
+        let o = step(d, &inv, r, StepAction::Verify);
+        assert!(o.ok, "{}: {}", r.address, o.error);
+        let checks = o.result.unwrap()["checks"].clone();
+        let checks = checks.as_array().unwrap();
+        assert!(!checks.is_empty(), "{}", r.address);
+        for c in checks {
+            let name = c["name"].as_str().unwrap();
+            assert!(
+                r.kind.checks().contains(&name),
+                "{}: check {name} is not one of {:?}",
+                r.address,
+                r.kind.checks()
+            );
+            assert_eq!(c["ok"], true, "{}: {c}", r.address);
+        }
+    }
+}
+
 /// Applies every resource before `address` (in topology order).
 fn converge_until(dir: &Path, inv: &Inventory, topo: &Topology, address: &str) {
     for r in topo.resources.iter().take_while(|r| r.address != address) {
