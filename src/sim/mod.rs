@@ -4,11 +4,13 @@
 //! [`serve`] takes what sshd hands a Windows node (the bootstrap command line and the JSON
 //! payload on standard input) and returns what the node prints: one result line per step,
 //! the reasons of failures on stderr, and the exit status. Steps are served from their header
-//! (`kind`, `spec.params`, `spec.desired`), as a real script would run from its text; the
-//! world they act on ([`world::World`]) is kept under a directory shared by every simulated
-//! node. Apply steps enforce the real preconditions and fail with the message Windows would
-//! print. This module never prints, never imports anything above `inventory`/`step`/`topology`,
-//! and never stores a secret value (it only checks that the declared secrets were sent).
+//! (`kind`, `spec.params`, `spec.desired`), as a real script would run from its text, by the
+//! kind's handler in `sim/kind/<kind>.rs` (which reads the spec as the kind's typed params and
+//! desired state); the world they act on ([`world::World`]) is kept under a directory shared
+//! by every simulated node. Apply steps enforce the real preconditions and fail with the
+//! message Windows would print. This module never prints, never imports anything above
+//! `inventory`/`kind`/`step`/`topology`, and never stores a secret value (it only checks that
+//! the declared secrets were sent).
 
 mod checks;
 mod cluster;
@@ -71,9 +73,9 @@ pub struct ClusterView {
     /// Whether the cluster has quorum.
     pub has_quorum: bool,
     /// Member nodes and `Up`/`Down`.
-    pub nodes: Vec<crate::step::observed::ClusterNodeState>,
+    pub nodes: Vec<crate::kind::cluster::ClusterNodeState>,
     /// Groups with owner and state.
-    pub groups: Vec<crate::step::observed::ClusterGroupState>,
+    pub groups: Vec<crate::kind::cluster::ClusterGroupState>,
 }
 
 /// Serves one command as node `node` would. `command_line` must be the bootstrap form
@@ -297,7 +299,7 @@ pub fn status(world_dir: &Path, inventory: &Inventory) -> Result<WorldStatus, wo
             nodes: c
                 .members
                 .iter()
-                .map(|m| crate::step::observed::ClusterNodeState {
+                .map(|m| crate::kind::cluster::ClusterNodeState {
                     name: m.clone(),
                     state: if cluster::active(&world, m) {
                         "Up"
@@ -310,7 +312,7 @@ pub fn status(world_dir: &Path, inventory: &Inventory) -> Result<WorldStatus, wo
             groups: c
                 .groups
                 .iter()
-                .map(|g| crate::step::observed::ClusterGroupState {
+                .map(|g| crate::kind::cluster::ClusterGroupState {
                     name: g.name.clone(),
                     state: cluster::group_state(&world, c, g).into(),
                     owner: g.owner.clone(),
