@@ -20,7 +20,7 @@ pub(super) fn role_group<'w>(
 /// Makes sure the clustered role `name` of kind `gkind` exists (creating it on its storage,
 /// `disk`, taken out of Available Storage), as `Add-ClusterServerRole` and
 /// `Add-ClusterGenericServiceRole` do. Returns the cluster's name.
-pub(super) fn ensure_role(
+fn ensure_role(
     w: &mut World,
     c: &Ctx,
     gkind: GroupKind,
@@ -78,6 +78,39 @@ pub(super) fn ensure_role(
         ..GroupState::default()
     });
     Ok(cname)
+}
+
+/// A clustered role as its step wants it.
+pub(super) struct Role<'a> {
+    /// DTC or SSO.
+    pub kind: GroupKind,
+    /// Its group and network name.
+    pub name: &'a str,
+    /// The cluster disk it depends on.
+    pub disk: Option<&'a str>,
+    /// Its IP address.
+    pub ip: &'a str,
+    /// Bring it online (`Start-ClusterGroup`).
+    pub online: bool,
+}
+
+/// Converges a clustered role: makes sure it exists ([`ensure_role`]), sets its address and
+/// what `configure` sets on its group, and starts it when wanted online.
+pub(super) fn converge_role(
+    w: &mut World,
+    c: &Ctx,
+    role: &Role,
+    configure: impl FnOnce(&mut GroupState),
+) -> Result<(), String> {
+    let cname = ensure_role(w, c, role.kind, role.name, role.disk)?;
+    let cl = w.cluster_mut(&cname).expect("required");
+    let g = cl.group_mut(role.name).expect("exists now");
+    g.ip = Some(role.ip.to_string());
+    configure(g);
+    if role.online {
+        start_group(w, &cname, role.name)?;
+    }
+    Ok(())
 }
 
 /// A role's state for a verify detail.

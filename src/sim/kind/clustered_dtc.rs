@@ -8,7 +8,7 @@ use crate::kind::clustered_dtc::{
 };
 use crate::sim::checks::matches;
 use crate::sim::cluster::group_state;
-use crate::sim::roles::{ensure_role, role_detail, role_group, start_group};
+use crate::sim::roles::{converge_role, role_detail, role_group, Role};
 use crate::sim::world::{GroupKind, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
@@ -36,20 +36,21 @@ impl Simulated for ClusteredDtc {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let want = &s.desired;
-        let cname = ensure_role(w, c, GroupKind::Dtc, &want.name, Some(&want.disk))?;
-        let cl = w.cluster_mut(&cname).expect("required");
-        let g = cl.group_mut(&want.name).expect("exists now");
-        g.ip = Some(want.ip.clone());
-        let mut d = g.dtc.clone().unwrap_or_default();
-        d.network_dtc_access = want.network_dtc_access;
-        d.inbound = want.inbound;
-        d.outbound = want.outbound;
-        d.authentication.clone_from(&want.authentication);
-        g.dtc = Some(d);
-        if want.state == "Online" {
-            start_group(w, &cname, &want.name)?;
-        }
-        Ok(())
+        let role = Role {
+            kind: GroupKind::Dtc,
+            name: &want.name,
+            disk: Some(&want.disk),
+            ip: &want.ip,
+            online: want.state == "Online",
+        };
+        converge_role(w, c, &role, |g| {
+            let mut d = g.dtc.clone().unwrap_or_default();
+            d.network_dtc_access = want.network_dtc_access;
+            d.inbound = want.inbound;
+            d.outbound = want.outbound;
+            d.authentication.clone_from(&want.authentication);
+            g.dtc = Some(d);
+        })
     }
 
     fn verify(

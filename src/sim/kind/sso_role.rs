@@ -4,7 +4,7 @@
 use super::{Simulated, Spec};
 use crate::kind::sso_role::{SsoRole, SsoRoleObserved, CHECK_ROLE_ONLINE};
 use crate::sim::cluster::group_state;
-use crate::sim::roles::{ensure_role, role_detail, role_group, start_group};
+use crate::sim::roles::{converge_role, role_detail, role_group, Role};
 use crate::sim::world::{GroupKind, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
@@ -27,16 +27,16 @@ impl Simulated for SsoRole {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let want = &s.desired;
-        let disk = s.params.disk.as_deref();
-        let cname = ensure_role(w, c, GroupKind::Sso, &want.name, disk)?;
-        let cl = w.cluster_mut(&cname).expect("required");
-        let g = cl.group_mut(&want.name).expect("exists now");
-        g.ip = Some(want.ip.clone());
-        g.use_network_name = Some(want.use_network_name);
-        if want.state == "Online" {
-            start_group(w, &cname, &want.name)?;
-        }
-        Ok(())
+        let role = Role {
+            kind: GroupKind::Sso,
+            name: &want.name,
+            disk: s.params.disk.as_deref(),
+            ip: &want.ip,
+            online: want.state == "Online",
+        };
+        converge_role(w, c, &role, |g| {
+            g.use_network_name = Some(want.use_network_name);
+        })
     }
 
     fn verify(
