@@ -2,8 +2,11 @@
 //! (`biztalk.SITE.group`).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
@@ -95,9 +98,8 @@ impl Kind for BiztalkGroup {
 fn databases_by_role(p: &Params) -> Value {
     let mut by_role: Map<String, Value> = Map::new();
     let mut messageboxes = Vec::new();
-    for (db, role) in &p.roles {
-        let role = role.as_str().unwrap_or("");
-        let server = p.servers.get(db).cloned().unwrap_or(json!(""));
+    for (db, role) in p.roles.iter() {
+        let server = p.servers.get(db).unwrap_or("");
         let entry = json!({ "name": db, "server": server });
         if role == "messagebox" {
             messageboxes.push(entry.clone());
@@ -117,9 +119,9 @@ pub struct Params {
     pub version: String,
     /// Database name → role (`management`, `messagebox`, ...), in inventory order (the
     /// first database of a role is the one the XML names).
-    pub roles: Map<String, Value>,
+    pub roles: NamePairs,
     /// Database name → SQL server name, in inventory order.
-    pub servers: Map<String, Value>,
+    pub servers: NamePairs,
     /// BizTalk Server Administrators group.
     pub administrators: String,
     /// BizTalk Server Operators group.
@@ -161,4 +163,76 @@ pub struct BiztalkGroupObserved {
     pub configured: bool,
     /// Database name → instance network name, as configured.
     pub databases: BTreeMap<String, String>,
+}
+
+/// Names mapped to names, in the order given (a JSON object in that order). A name given
+/// twice keeps its first place and its last value, as a JSON object would.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NamePairs(Vec<(String, String)>);
+
+impl NamePairs {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The first key whose value is `value`.
+    pub fn key_of(&self, value: &str) -> Option<&str> {
+        self.iter().find(|(_, v)| *v == value).map(|(k, _)| k)
+    }
+
+    fn insert(&mut self, key: String, value: String) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+}
+
+impl FromIterator<(String, String)> for NamePairs {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> NamePairs {
+        let mut pairs = NamePairs::default();
+        for (k, v) in iter {
+            pairs.insert(k, v);
+        }
+        pairs
+    }
+}
+
+impl Serialize for NamePairs {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for NamePairs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NamePairs, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = NamePairs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of names")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<NamePairs, A::Error> {
+                let mut pairs = NamePairs::default();
+                while let Some((k, v)) = a.next_entry::<String, String>()? {
+                    pairs.insert(k, v);
+                }
+                Ok(pairs)
+            }
+        }
+        d.deserialize_map(Pairs)
+    }
 }

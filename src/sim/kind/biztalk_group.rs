@@ -2,8 +2,6 @@
 //! databases and their SQL Agent jobs (MSDTC must allow network transactions and every
 //! instance must answer first; an existing group is never reconfigured).
 
-use serde_json::{Map, Value};
-
 use super::{Simulated, Spec};
 use crate::kind::biztalk_group::{BiztalkGroup, BiztalkGroupObserved, Params, CHECK_CONFIGURED};
 use crate::sim::checks::diff_check;
@@ -16,18 +14,13 @@ use crate::step::Check;
 fn management(p: &Params) -> Result<(String, String), String> {
     let mgmt = p
         .roles
-        .iter()
-        .find(|(_, r)| r.as_str() == Some("management"))
-        .map(|(d, _)| d.clone())
+        .key_of("management")
         .ok_or("the step's spec names no management database (a render bug)")?;
-    let server = server_of(&p.servers, &mgmt)
-        .ok_or("the step's spec has no server for the management database (a render bug)")?
-        .to_string();
-    Ok((mgmt, server))
-}
-
-fn server_of<'a>(servers: &'a Map<String, Value>, db: &str) -> Option<&'a str> {
-    servers.get(db).and_then(Value::as_str)
+    let server = p
+        .servers
+        .get(mgmt)
+        .ok_or("the step's spec has no server for the management database (a render bug)")?;
+    Ok((mgmt.to_string(), server.to_string()))
 }
 
 /// The SQL Agent jobs BizTalk configuration creates for a database, and whether each ships
@@ -84,7 +77,7 @@ impl Simulated for BiztalkGroup {
             ));
         }
         // Every instance must answer before anything is created.
-        for s in p.servers.values().filter_map(Value::as_str) {
+        for (_, s) in p.servers.iter() {
             reach(w, s).map_err(|e| {
                 format!(
                     "BizTalk Server Configuration failed: cannot connect to SQL Server '{s}'. {e}"
@@ -104,22 +97,17 @@ impl Simulated for BiztalkGroup {
             }
             return Ok(());
         }
-        let master = p
-            .roles
-            .iter()
-            .find(|(_, r)| r.as_str() == Some("messagebox"))
-            .map(|(d, _)| d.clone());
-        for (db, role) in &p.roles {
-            let role = role.as_str().unwrap_or_default();
+        let master = p.roles.key_of("messagebox");
+        for (db, role) in p.roles.iter() {
             if matches!(role, "bam_analysis" | "tracking_analysis") {
                 continue; // Analysis Services databases, not SQL Server databases.
             }
-            let Some(server) = server_of(&p.servers, db) else {
+            let Some(server) = p.servers.get(db) else {
                 continue;
             };
             let i = w.instance_mut(server).expect("reached above");
             let msgbox = role == "messagebox";
-            i.databases.entry(db.clone()).or_insert(DatabaseState {
+            i.databases.entry(db.to_string()).or_insert(DatabaseState {
                 role: Some(role.to_string()),
                 recovery_model: "FULL".into(),
                 // BizTalk turns automatic statistics off on the MessageBox itself.
@@ -128,7 +116,7 @@ impl Simulated for BiztalkGroup {
                 publishing: msgbox.then_some(true),
                 biztalk_group: None,
             });
-            for (job, enabled) in jobs_for(db, role, master.as_deref() == Some(db)) {
+            for (job, enabled) in jobs_for(db, role, master == Some(db)) {
                 i.jobs.entry(job).or_insert(JobState {
                     enabled,
                     ..JobState::default()

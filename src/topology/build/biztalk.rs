@@ -1,10 +1,9 @@
 //! The BizTalk group configuration, database settings, SQL Agent jobs and log shipping.
 
-use serde_json::{json, Value};
-
 use super::super::resource::{sorted, NameMap, SecretUse, Target};
 use super::{fci_owner, server_name, Builder};
 use crate::inventory::DatabaseRole;
+use crate::kind::biztalk_group::NamePairs;
 use crate::kind::{
     agent_job, backup_job, biztalk_group, database_settings, log_shipping, ResourceKind,
 };
@@ -60,17 +59,17 @@ impl Builder<'_> {
             .iter()
             .map(|d| (d.name.value.clone(), d.instance.value.clone()))
             .collect();
-        let roles: serde_json::Map<String, Value> = inv
+        let roles: NamePairs = inv
             .databases
             .iter()
-            .map(|d| (d.name.value.clone(), json!(d.role.value.as_str())))
+            .map(|d| (d.name.value.clone(), d.role.value.as_str().to_string()))
             .collect();
-        let servers: serde_json::Map<String, Value> = inv
+        let servers: NamePairs = inv
             .databases
             .iter()
             .filter_map(|d| {
                 inv.instance(&d.instance)
-                    .map(|(_, _, i)| (d.name.value.clone(), json!(server_name(i))))
+                    .map(|(_, _, i)| (d.name.value.clone(), server_name(i)))
             })
             .collect();
         let groups = &inv.biztalk.groups;
