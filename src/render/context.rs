@@ -8,8 +8,14 @@ use crate::inventory::{DatabaseRole, Inventory};
 use crate::kind::ExtrasEnv;
 use crate::topology::{server_name, Resource, Target, Topology};
 
-/// The template context of one resource and action.
-pub(super) fn build(inv: &Inventory, _topo: &Topology, r: &Resource, action: &str) -> Value {
+/// The template context of one resource and action. Fails (a bug in whoever built the
+/// resource) when its params or desired state are not its kind's types.
+pub(super) fn build(
+    inv: &Inventory,
+    _topo: &Topology,
+    r: &Resource,
+    action: &str,
+) -> Result<Value, String> {
     let (cluster, group, candidates) = match &r.target {
         Target::Node { .. } => (Value::Null, Value::Null, json!([])),
         Target::Owner {
@@ -27,7 +33,8 @@ pub(super) fn build(inv: &Inventory, _topo: &Topology, r: &Resource, action: &st
             (role, json!(s.key))
         })
         .collect();
-    json!({
+    let x = extras(inv, r)?;
+    Ok(json!({
         "address": r.address,
         "kind": r.kind.as_str(),
         "site": r.site,
@@ -39,12 +46,12 @@ pub(super) fn build(inv: &Inventory, _topo: &Topology, r: &Resource, action: &st
         "params": r.params,
         "desired": r.desired,
         "secrets": secrets,
-        "x": extras(inv, r),
-    })
+        "x": x,
+    }))
 }
 
 /// Values derived per kind (each kind module's `extras`), from a few inventory-wide values.
-fn extras(inv: &Inventory, r: &Resource) -> Value {
+fn extras(inv: &Inventory, r: &Resource) -> Result<Value, String> {
     let env = ExtrasEnv {
         host: r.target.default_host().to_string(),
         secret_roles: r
@@ -63,11 +70,9 @@ fn extras(inv: &Inventory, r: &Resource) -> Value {
         backup_destination: inv.backup.destination.value.clone(),
         biztalk_version: inv.biztalk.version.value.clone(),
     };
-    // Topology builds params and desired state from the kind's types, so reading them back
-    // cannot fail unless a resource was built by hand wrongly: say so in the output.
-    r.kind
-        .extras(&r.params, &r.desired, &env)
-        .unwrap_or_else(|e| json!({ "error": e }))
+    // Resources are built from their kind's types (`Resource::new`), so reading them back
+    // fails only for a resource built wrongly by hand.
+    r.kind.extras(&r.params, &r.desired, &env)
 }
 
 /// The DR `SampleUpdateInfo.xml` context: every database with its production server and

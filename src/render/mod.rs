@@ -85,6 +85,16 @@ pub struct Artifact {
     pub content: String,
 }
 
+/// The error of a resource whose params or desired state are not its kind's types.
+fn bad_spec(r: &Resource, template: &str, reason: String) -> RenderError {
+    RenderError::Render {
+        resource: r.address.clone(),
+        template: template.to_string(),
+        at: String::new(),
+        reason: format!("the resource's spec is not a {}: {reason}", r.kind.as_str()),
+    }
+}
+
 /// The template registry.
 pub struct Renderer {
     hb: Handlebars<'static>,
@@ -194,8 +204,9 @@ impl Renderer {
             spec: resource.spec(),
             secrets: resource.secret_keys(),
         };
-        let ctx = context::build(inv, topo, resource, action.as_str());
         let template = format!("steps/{}/{}.ps1", resource.kind.as_str(), action.as_str());
+        let ctx = context::build(inv, topo, resource, action.as_str())
+            .map_err(|reason| bad_spec(resource, &template, reason))?;
         let body = self.render(&template, &resource.address, &ctx)?;
         Ok(format!("{}{}", crlf(&header.to_line()), body))
     }
@@ -240,8 +251,9 @@ impl Renderer {
                     content: self.step(inv, topo, r, action)?,
                 });
             }
-            let ctx = context::build(inv, topo, r, "apply");
             for extra in r.kind.extra_files() {
+                let ctx = context::build(inv, topo, r, "apply")
+                    .map_err(|reason| bad_spec(r, extra.template, reason))?;
                 out.push(Artifact {
                     path: format!("{dir}/{}", extra.file),
                     resource: r.address.clone(),
@@ -396,5 +408,28 @@ mod step_tests {
         assert!(s.contains("Install-WindowsFeature -Name $name -IncludeManagementTools"));
         assert!(s.contains("$name = 'Failover-Clustering'\r\n"));
         assert!(!s.replace("\r\n", "").contains('\n'));
+    }
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_whose_params_are_not_its_kinds_fails_to_render_with_a_clear_error() {
+        let loaded = crate::inventory::load(Path::new("inventories/lab.yaml")).unwrap();
+        let topo = Topology::build(&loaded.inventory, None).unwrap();
+        let mut res = topo
+            .get("node.LABSQL1.feature.failover-clustering")
+            .unwrap()
+            .clone();
+        res.params.remove("feature");
+        let r = Renderer::new(None).unwrap();
+        let err = r
+            .step(&loaded.inventory, &topo, &res, StepAction::Probe)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a windows_feature"), "{err}");
+        assert!(err.contains("feature"), "{err}");
     }
 }
