@@ -7,6 +7,29 @@
 //!
 //! [`table`] is the one place that maps a kind to its handler.
 
+mod agent_job;
+mod backup_job;
+mod biztalk_group;
+mod cluster;
+mod cluster_disk;
+mod cluster_network;
+mod cluster_node;
+mod cluster_validation;
+mod clustered_dtc;
+mod database_settings;
+mod dtc_network;
+mod firewall;
+mod group_owner;
+mod log_shipping;
+mod quorum;
+mod sql_config;
+mod sql_fci;
+mod sql_fci_node;
+mod sql_login;
+mod sql_owners;
+mod sso_role;
+mod windows_feature;
+
 use serde_json::Value;
 
 use super::world::World;
@@ -104,26 +127,3 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::LogShipping => handler::<k::log_shipping::LogShipping>(),
     }
 }
-
-mod agent_job;
-mod backup_job;
-mod biztalk_group;
-mod cluster;
-mod cluster_disk;
-mod cluster_network;
-mod cluster_node;
-mod cluster_validation;
-mod clustered_dtc;
-mod database_settings;
-mod dtc_network;
-mod firewall;
-mod group_owner;
-mod log_shipping;
-mod quorum;
-mod sql_config;
-mod sql_fci;
-mod sql_fci_node;
-mod sql_login;
-mod sql_owners;
-mod sso_role;
-mod windows_feature;
