@@ -166,6 +166,15 @@ macro_rules! kinds {
                 })
             }
 
+            /// Whether `desired` reads as this kind's desired state (the error says why not).
+            pub fn check_desired(self, desired: &Map<String, Value>) -> Result<(), String> {
+                match self {
+                    $( ResourceKind::$variant => {
+                        from_map::<<$module::$variant as Kind>::Desired>(desired).map(|_| ())
+                    } )*
+                }
+            }
+
             /// The template extras of a resource of this kind, from its serialized params and
             /// desired state.
             pub fn extras(

@@ -318,6 +318,9 @@ fn drift(
         .map(|k| (k.clone(), observed.get(k).cloned().unwrap_or(Value::Null)))
         .collect();
     desired.insert(key.to_string(), value.clone());
+    r.kind
+        .check_desired(&desired)
+        .map_err(|e| format!("cannot set {key} of {address} to {value}: {e}"))?;
     c.desired = &desired;
     super::apply(w, &c)?;
     Ok(format!("{address}: {key} set to {value}"))
