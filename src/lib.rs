@@ -24,6 +24,7 @@
 pub mod cli;
 pub mod engine;
 pub mod inventory;
+pub mod kind;
 pub mod render;
 pub mod sim;
 pub mod state;

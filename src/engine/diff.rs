@@ -130,36 +130,10 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
-/// The explanation of a blocked change: why bisrc will not do it and what to do by hand.
+/// The explanation of a blocked change: why bisrc will not do it and what to do by hand
+/// (each kind module knows its own).
 pub fn manual_path(kind: ResourceKind, key: &str) -> String {
-    match (kind, key) {
-        (ResourceKind::SqlFci, "network_name") | (ResourceKind::SqlFci, "instance") => format!(
-            "renaming an FCI needs a reinstall: {key} cannot change in place. Move the BizTalk \
-             databases off it (biztalk-ha.md §5.5), remove the FCI from every node \
-             (setup /ACTION=RemoveNode), then apply to install it under the new name"
-        ),
-        (ResourceKind::SqlFci, _) => format!(
-            "{key} of an installed FCI is fixed at setup: reinstall the FCI (setup \
-             /ACTION=RemoveNode on every node, then apply) or change the inventory back"
-        ),
-        (ResourceKind::Cluster, _) => "renaming a cluster needs it destroyed and created again \
-             (Remove-Cluster, then apply); every clustered role goes with it — change the \
-             inventory back unless a rebuild is intended"
-            .to_string(),
-        (ResourceKind::ClusterDisk, _) => format!(
-            "{key} of a formatted disk changes only by reformatting, which erases it: move the \
-             data off, remove the disk from the cluster, clear it (Clear-Disk), then apply"
-        ),
-        (ResourceKind::ClusteredDtc, _) | (ResourceKind::SsoRole, _) => format!(
-            "renaming a clustered role needs it removed and created again (Remove-ClusterGroup \
-             -RemoveResources, then apply); {key} cannot change in place"
-        ),
-        (ResourceKind::BiztalkGroup, _) => "the BizTalk group's databases move only with the \
-             documented move procedure (biztalk-ha.md §5.5: stop BizTalk, back up, restore on \
-             the new instance, update the references), not by reconfiguration"
-            .to_string(),
-        _ => format!("{key} cannot be changed in place; change it by hand, then run plan again"),
-    }
+    kind.manual_path(key)
 }
 
 #[cfg(test)]

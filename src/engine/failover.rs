@@ -23,23 +23,25 @@ pub fn group_owner(
     site: &str,
     to: &str,
 ) -> Resource {
-    let obj = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
-    Resource {
-        address: format!("failover.{cluster}.{group}"),
-        kind: ResourceKind::GroupOwner,
-        site: site.to_string(),
-        target: Target::Owner {
+    use crate::kind::group_owner::{Desired, GroupOwner, Params};
+    Resource::new::<GroupOwner>(
+        format!("failover.{cluster}.{group}"),
+        site,
+        Target::Owner {
             cluster: cluster.to_string(),
             group: group.to_string(),
             candidates: candidates.to_vec(),
         },
-        depends_on: Vec::new(),
-        params: obj(serde_json::json!({"cluster": cluster, "group": group})),
-        desired: obj(serde_json::json!({"exists": true, "owner": to, "state": "Online"})),
-        immutable: Vec::new(),
-        serial_group: None,
-        secrets: Vec::new(),
-    }
+        Params {
+            cluster: cluster.to_string(),
+            group: group.to_string(),
+        },
+        Desired {
+            exists: true,
+            owner: to.to_string(),
+            state: "Online".into(),
+        },
+    )
 }
 
 fn owners(ctx: &Context) -> anyhow::Result<Vec<GroupOwnership>> {

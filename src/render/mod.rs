@@ -20,7 +20,7 @@ use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
 use crate::inventory::Inventory;
-use crate::step::{ResourceKind, StepAction, StepHeader};
+use crate::step::{StepAction, StepHeader};
 use crate::topology::{Resource, Target, Topology};
 
 pub use helpers::HELPERS;
@@ -85,40 +85,21 @@ pub struct Artifact {
     pub content: String,
 }
 
+/// The error of a resource whose params or desired state are not its kind's types.
+fn bad_spec(r: &Resource, template: &str, reason: String) -> RenderError {
+    RenderError::Render {
+        resource: r.address.clone(),
+        template: template.to_string(),
+        at: String::new(),
+        reason: format!("the resource's spec is not a {}: {reason}", r.kind.as_str()),
+    }
+}
+
 /// The template registry.
 pub struct Renderer {
     hb: Handlebars<'static>,
     /// Template name (relative path without `.hbs`) → text, for the fingerprint.
     sources: BTreeMap<String, String>,
-}
-
-/// Extra files rendered for a kind besides its three scripts: (template, file name, step).
-fn extra_files(kind: ResourceKind) -> &'static [(&'static str, &'static str, &'static str)] {
-    match kind {
-        ResourceKind::SqlFci => &[(
-            "ini/install_failover_cluster.ini",
-            "ConfigurationFile.ini",
-            "setup-ini",
-        )],
-        ResourceKind::SqlFciNode => &[("ini/add_node.ini", "ConfigurationFile.ini", "setup-ini")],
-        ResourceKind::SqlConfig => &[("sql/sql_config.sql", "sql_config.sql", "tsql")],
-        ResourceKind::SqlLogin => &[("sql/sql_login.sql", "sql_login.sql", "tsql")],
-        ResourceKind::DatabaseSettings => {
-            &[("sql/database_settings.sql", "database_settings.sql", "tsql")]
-        }
-        ResourceKind::BackupJob => &[
-            ("sql/backup_job.sql", "backup_job.sql", "tsql"),
-            ("sql/backup_purge.sql", "backup_purge.sql", "tsql"),
-        ],
-        ResourceKind::AgentJob => &[("sql/agent_job.sql", "agent_job.sql", "tsql")],
-        ResourceKind::LogShipping => &[("sql/log_shipping.sql", "log_shipping.sql", "tsql")],
-        ResourceKind::BiztalkGroup => &[(
-            "biztalk/configuration.xml",
-            "Configuration.xml",
-            "biztalk-config",
-        )],
-        _ => &[],
-    }
 }
 
 impl Renderer {
@@ -223,8 +204,9 @@ impl Renderer {
             spec: resource.spec(),
             secrets: resource.secret_keys(),
         };
-        let ctx = context::build(inv, topo, resource, action.as_str());
         let template = format!("steps/{}/{}.ps1", resource.kind.as_str(), action.as_str());
+        let ctx = context::build(inv, topo, resource, action.as_str())
+            .map_err(|reason| bad_spec(resource, &template, reason))?;
         let body = self.render(&template, &resource.address, &ctx)?;
         Ok(format!("{}{}", crlf(&header.to_line()), body))
     }
@@ -269,13 +251,14 @@ impl Renderer {
                     content: self.step(inv, topo, r, action)?,
                 });
             }
-            let ctx = context::build(inv, topo, r, "apply");
-            for (template, file, step) in extra_files(r.kind) {
+            for extra in r.kind.extra_files() {
+                let ctx = context::build(inv, topo, r, "apply")
+                    .map_err(|reason| bad_spec(r, extra.template, reason))?;
                 out.push(Artifact {
-                    path: format!("{dir}/{file}"),
+                    path: format!("{dir}/{}", extra.file),
                     resource: r.address.clone(),
-                    step: (*step).to_string(),
-                    content: self.render(template, &r.address, &ctx)?,
+                    step: extra.step.to_string(),
+                    content: self.render(extra.template, &r.address, &ctx)?,
                 });
             }
         }
@@ -425,5 +408,28 @@ mod step_tests {
         assert!(s.contains("Install-WindowsFeature -Name $name -IncludeManagementTools"));
         assert!(s.contains("$name = 'Failover-Clustering'\r\n"));
         assert!(!s.replace("\r\n", "").contains('\n'));
+    }
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_whose_params_are_not_its_kinds_fails_to_render_with_a_clear_error() {
+        let loaded = crate::inventory::load(Path::new("inventories/lab.yaml")).unwrap();
+        let topo = Topology::build(&loaded.inventory, None).unwrap();
+        let mut res = topo
+            .get("node.LABSQL1.feature.failover-clustering")
+            .unwrap()
+            .clone();
+        res.params.remove("feature");
+        let r = Renderer::new(None).unwrap();
+        let err = r
+            .step(&loaded.inventory, &topo, &res, StepAction::Probe)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a windows_feature"), "{err}");
+        assert!(err.contains("feature"), "{err}");
     }
 }

@@ -1,33 +1,35 @@
-//! Verify answers: the named checks of each resource kind (the names render's verify
-//! templates print), computed from the world. Every failed check's detail says what is wrong
-//! and how to fix it. Takes a step and the world; changes nothing.
+//! Helpers the kind handlers' verify answers share: comparing desired attributes with the
+//! observed state into a named check, and MSDTC settings in words. Every failed check's
+//! detail says what is wrong and how to fix it.
 
+use serde::Serialize;
 use serde_json::Value;
 
-use super::biztalk::{agent_running, period_secs, RESTORE_JOB};
-use super::cluster::{active, group_state, has_quorum};
-use super::roles::dtc_summary;
-use super::sql::online;
-use super::world::{DtcSettings, World};
-use super::{check, probe, Ctx};
-use crate::step::{Check, ResourceKind as K};
+use super::world::DtcSettings;
+use super::{check, Ctx};
+use crate::step::Check;
 
-fn field<'a>(o: &'a Value, k: &str) -> &'a Value {
-    o.get(k).unwrap_or(&Value::Null)
-}
-
-/// Whether every desired attribute matches the probe.
-fn matches(c: &Ctx, o: &Value, keys: &[&str]) -> Vec<String> {
+/// The desired attributes among `keys` that differ from the observed state `o` (a kind's
+/// observed type, compared field by field as JSON, as plan does), each as `k is X, want Y`.
+pub(super) fn matches<O: Serialize>(c: &Ctx, o: &O, keys: &[&str]) -> Vec<String> {
+    let o = serde_json::to_value(o).unwrap_or(Value::Null);
     keys.iter()
         .filter_map(|k| {
             let want = c.desired.get(*k)?;
-            let have = field(o, k);
+            let have = o.get(k).unwrap_or(&Value::Null);
             (want != have).then(|| format!("{k} is {have}, want {want}"))
         })
         .collect()
 }
 
-fn diff_check(name: &str, c: &Ctx, o: &Value, keys: &[&str], fix: &str) -> Check {
+/// A check that passes when the desired attributes among `keys` match the probe.
+pub(super) fn diff_check<O: Serialize>(
+    name: &str,
+    c: &Ctx,
+    o: &O,
+    keys: &[&str],
+    fix: &str,
+) -> Check {
     let wrong = matches(c, o, keys);
     if wrong.is_empty() {
         check(name, true, format!("{} as desired", keys.join(", ")))
@@ -36,466 +38,26 @@ fn diff_check(name: &str, c: &Ctx, o: &Value, keys: &[&str], fix: &str) -> Check
     }
 }
 
-fn dtc_ok(s: &DtcSettings) -> bool {
+/// MSDTC allows network transactions in and out.
+pub(super) fn dtc_ok(s: &DtcSettings) -> bool {
     s.network_dtc_access && s.inbound && s.outbound
 }
 
-/// The checks of the step's resource.
-pub(super) fn verify(w: &World, c: &Ctx) -> Result<Vec<Check>, String> {
-    let o = probe(w, c)?;
-    let apply_hint = format!("run `bisrc apply --target '{}'`", c.address);
-    Ok(match c.kind {
-        K::WindowsFeature => vec![diff_check(
-            "feature-installed",
-            c,
-            &o,
-            &["installed"],
-            &apply_hint,
-        )],
-        K::DtcNetwork => {
-            let h = w.host(&c.node).ok_or("unknown host")?;
-            let stopped = h.stopped("MSDTC");
-            let wrong = matches(
-                c,
-                &o,
-                &[
-                    "network_dtc_access",
-                    "inbound",
-                    "outbound",
-                    "authentication",
-                ],
-            );
-            let ok = wrong.is_empty() && !stopped && dtc_ok(&h.dtc);
-            let detail = if stopped {
-                format!("the MSDTC service is stopped on {}; start it (Start-Service MSDTC) or {apply_hint}", c.node)
-            } else if ok {
-                format!("MSDTC on {}: {}", c.node, dtc_summary(&h.dtc))
-            } else {
-                format!("MSDTC on {}: {}; {apply_hint}", c.node, wrong.join("; "))
-            };
-            vec![check("dtc-network-access", ok, detail)]
-        }
-        K::Firewall => vec![diff_check(
-            "firewall-ports-open",
-            c,
-            &o,
-            &["open_tcp_ports", "dtc_rule_group_enabled"],
-            &apply_hint,
-        )],
-        K::ClusterValidation => {
-            let ok = o["report_exists"] == true && o["passed"] == true;
-            vec![check(
-                "cluster-validation-passed",
-                ok,
-                if ok {
-                    "the latest validation report passed".to_string()
-                } else if o["report_exists"] == true {
-                    format!("the validation report has failures; fix them and {apply_hint}")
-                } else {
-                    format!("no validation report; {apply_hint} (Test-Cluster)")
-                },
-            )]
-        }
-        K::Cluster => cluster_checks(w, c, &o, &apply_hint),
-        K::ClusterNode => {
-            let member = o["member"] == true;
-            let up = o["state"] == "Up";
-            vec![
-                check(
-                    "cluster-node-member",
-                    member,
-                    if member {
-                        format!("{} is a member", c.node)
-                    } else {
-                        format!("{} is not a cluster member; {apply_hint}", c.node)
-                    },
-                ),
-                check(
-                    "cluster-node-up",
-                    up,
-                    if up {
-                        format!("{} is Up", c.node)
-                    } else {
-                        format!(
-                            "{} is {}; start it (Start-ClusterNode) or power it on",
-                            c.node,
-                            o["state"].as_str().unwrap_or("not a member")
-                        )
-                    },
-                ),
-            ]
-        }
-        K::ClusterNetwork => vec![diff_check(
-            "cluster-network-role",
-            c,
-            &o,
-            &["exists", "name", "role"],
-            &apply_hint,
-        )],
-        K::ClusterDisk => {
-            let ok = o["clustered"] == true && o["state"] == "Online";
-            vec![check(
-                "cluster-disk-online",
-                ok,
-                if ok {
-                    format!("{} is Online", o["resource_name"].as_str().unwrap_or("?"))
-                } else if o["clustered"] != true {
-                    format!(
-                        "disk {} is not a cluster disk; {apply_hint}",
-                        c.params.get("number").unwrap_or(&Value::Null)
-                    )
-                } else {
-                    format!(
-                        "cluster disk {} is {}; bring it online (Start-ClusterResource) or {apply_hint}",
-                        o["resource_name"].as_str().unwrap_or("?"),
-                        o["state"].as_str().unwrap_or("unknown")
-                    )
-                },
-            )]
-        }
-        K::Quorum => vec![diff_check(
-            "quorum-witness",
-            c,
-            &o,
-            &["witness", "disk", "path", "account"],
-            &apply_hint,
-        )],
-        K::ClusteredDtc => {
-            let online = o["state"] == "Online";
-            let net =
-                o["network_dtc_access"] == true && o["inbound"] == true && o["outbound"] == true;
-            vec![
-                check(
-                    "dtc-role-online",
-                    online,
-                    role_detail("the clustered DTC role", &o, &apply_hint),
-                ),
-                check(
-                    "dtc-network-access",
-                    net && matches(c, &o, &["authentication"]).is_empty(),
-                    if net {
-                        "clustered MSDTC allows network transactions in and out".to_string()
-                    } else {
-                        format!("clustered MSDTC does not allow network transactions; {apply_hint}")
-                    },
-                ),
-            ]
-        }
-        K::SsoRole => {
-            let ok = o["state"] == "Online" && o["use_network_name"] == true;
-            vec![check(
-                "sso-role-online",
-                ok,
-                if o["exists"] == true && o["use_network_name"] != true {
-                    format!("UseNetworkName is off on the ENTSSO resource (clients get 0x800706D9); {apply_hint}")
-                } else {
-                    role_detail("the SSO role", &o, &apply_hint)
-                },
-            )]
-        }
-        K::GroupOwner => {
-            let ok = o["exists"] == true
-                && o["state"] == "Online"
-                && matches(c, &o, &["owner"]).is_empty();
-            vec![check(
-                "group-owner",
-                ok,
-                if ok {
-                    format!("Online on {}", o["owner"].as_str().unwrap_or("?"))
-                } else {
-                    format!(
-                        "the group is {} on {}, want Online on {}; move it (Move-ClusterGroup)",
-                        o["state"].as_str().unwrap_or("missing"),
-                        o["owner"].as_str().unwrap_or("no node"),
-                        c.desired
-                            .get("owner")
-                            .and_then(Value::as_str)
-                            .unwrap_or("?")
-                    )
-                },
-            )]
-        }
-        K::SqlFci => {
-            let name = c.param_str("network_name")?;
-            let agent = agent_running(w, &name);
-            vec![
-                check(
-                    "sql-fci-online",
-                    o["state"] == "Online",
-                    role_detail(&format!("the FCI {name}"), &o, &apply_hint),
-                ),
-                check(
-                    "sql-agent-running",
-                    o["installed"] == true && agent,
-                    if agent {
-                        "SQL Server Agent is running on the owner".to_string()
-                    } else {
-                        format!("SQL Server Agent (SQLSERVERAGENT) is not running on the owner of {name}; start it (Start-ClusterResource 'SQL Server Agent') or {apply_hint}")
-                    },
-                ),
-            ]
-        }
-        K::SqlFciNode => vec![diff_check(
-            "sql-fci-node-installed",
-            c,
-            &o,
-            &["installed"],
-            &apply_hint,
-        )],
-        K::SqlOwners => vec![diff_check(
-            "sql-preferred-owners",
-            c,
-            &o,
-            &["preferred_owners"],
-            &apply_hint,
-        )],
-        K::SqlConfig => {
-            let server = c.param_str("server")?;
-            let reachable = o["reachable"] == true;
-            let mut v = vec![check(
-                "sql-reachable",
-                reachable,
-                if reachable {
-                    format!("{server} answers through its network name")
-                } else {
-                    format!("{server} does not answer; check that its cluster role is Online on an up node (verify the sql FCI)")
-                },
-            )];
-            v.push(diff_check(
-                "sql-memory",
-                c,
-                &o,
-                &["max_server_memory_mb", "min_server_memory_mb"],
-                &apply_hint,
-            ));
-            if c.desired.contains_key("max_degree_of_parallelism") {
-                v.push(diff_check(
-                    "sql-maxdop",
-                    c,
-                    &o,
-                    &["max_degree_of_parallelism"],
-                    &format!("BizTalk needs MAXDOP 1 on a MessageBox instance; {apply_hint}"),
-                ));
-            }
-            v
-        }
-        K::SqlLogin => vec![diff_check(
-            "sql-login-exists",
-            c,
-            &o,
-            &["exists", "server_roles"],
-            &apply_hint,
-        )],
-        K::BiztalkGroup => vec![diff_check(
-            "biztalk-group-configured",
-            c,
-            &o,
-            &["configured", "databases"],
-            &apply_hint,
-        )],
-        K::DatabaseSettings => {
-            let mut v = vec![diff_check(
-                "db-recovery-full",
-                c,
-                &o,
-                &["exists", "recovery_model"],
-                &apply_hint,
-            )];
-            if c.desired.contains_key("auto_create_statistics") {
-                v.push(diff_check(
-                    "db-auto-statistics-off",
-                    c,
-                    &o,
-                    &["auto_create_statistics", "auto_update_statistics"],
-                    &format!(
-                        "BizTalk needs automatic statistics off on the MessageBox; {apply_hint}"
-                    ),
-                ));
-            }
-            if c.desired.contains_key("publishing") {
-                v.push(diff_check(
-                    "db-publishing",
-                    c,
-                    &o,
-                    &["publishing"],
-                    &apply_hint,
-                ));
-            }
-            v
-        }
-        K::BackupJob => {
-            let enabled = o["enabled"] == true;
-            let settings = [
-                "destination",
-                "frequency",
-                "backup_hour",
-                "use_local_time",
-                "mark_name",
-                "days_to_keep",
-                "compression",
-            ];
-            vec![
-                check(
-                    "backup-job-enabled",
-                    enabled,
-                    if enabled {
-                        "the Backup BizTalk Server job is enabled".to_string()
-                    } else if o["exists"] == true {
-                        format!("the Backup BizTalk Server job is disabled (it ships disabled); {apply_hint}")
-                    } else {
-                        "the Backup BizTalk Server job does not exist; configure the BizTalk group first".to_string()
-                    },
-                ),
-                diff_check("backup-job-settings", c, &o, &settings, &apply_hint),
-                fresh(w, c)?,
-            ]
-        }
-        K::AgentJob => vec![diff_check(
-            "agent-job-state",
-            c,
-            &o,
-            &["exists", "enabled"],
-            &apply_hint,
-        )],
-        K::LogShipping => vec![
-            diff_check(
-                "log-shipping-configured",
-                c,
-                &o,
-                &["configured", "source", "databases"],
-                &apply_hint,
-            ),
-            check(
-                "log-shipping-restore-enabled",
-                o["restore_job_enabled"] == true,
-                if o["restore_job_enabled"] == true {
-                    format!("'{RESTORE_JOB}' is enabled")
-                } else {
-                    format!("'{RESTORE_JOB}' is not enabled on the destination; {apply_hint}")
-                },
-            ),
-        ],
-    })
+/// `DtcSettings` as words of a verify detail.
+pub(super) fn dtc_summary(s: &DtcSettings) -> String {
+    format!(
+        "network access {}, inbound {}, outbound {}, authentication {}",
+        on(s.network_dtc_access),
+        on(s.inbound),
+        on(s.outbound),
+        s.authentication
+    )
 }
 
-fn role_detail(what: &str, o: &Value, hint: &str) -> String {
-    match o["state"].as_str() {
-        Some("Online") => format!("{what} is Online"),
-        Some(s) => format!(
-            "{what} is {s}; a role comes online only on an up node that is a possible owner with its disks online. Bring it online (Start-ClusterGroup) or {hint}"
-        ),
-        None => format!("{what} does not exist; {hint}"),
+fn on(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
     }
-}
-
-fn cluster_checks(w: &World, c: &Ctx, o: &Value, hint: &str) -> Vec<Check> {
-    let exists = o["exists"] == true;
-    let name = c.want_str("name").unwrap_or_default();
-    let mut v = vec![check(
-        "cluster-exists",
-        exists,
-        if exists {
-            format!(
-                "cluster {name} exists with address {}",
-                o["static_address"].as_str().unwrap_or("?")
-            )
-        } else {
-            format!("no cluster {name} on {}; {hint}", c.node)
-        },
-    )];
-    let Some(cl) = w.cluster(&name).filter(|_| exists) else {
-        return v;
-    };
-    let down: Vec<&str> = cl
-        .members
-        .iter()
-        .filter(|m| !active(w, m))
-        .map(String::as_str)
-        .collect();
-    v.push(check(
-        "cluster-nodes-up",
-        down.is_empty(),
-        if down.is_empty() {
-            format!("every node is Up ({})", cl.members.join(", "))
-        } else {
-            format!("node(s) not Up: {}; power them on or start the cluster service (Start-ClusterNode)", down.join(", "))
-        },
-    ));
-    let quorum = has_quorum(w, cl);
-    v.push(check(
-        "cluster-quorum",
-        quorum,
-        if quorum {
-            format!("quorum holds (witness: {})", cl.witness.kind)
-        } else if cl.witness.kind == "none" {
-            "quorum lost: too few nodes are up and there is no witness; bring nodes up and configure a witness".to_string()
-        } else {
-            "quorum lost: too few votes (nodes and witness); bring nodes and the witness back".to_string()
-        },
-    ));
-    let failed: Vec<String> = cl
-        .groups
-        .iter()
-        .filter(|g| {
-            group_state(w, cl, g) != "Online" || !g.possible_owners.iter().any(|p| p == &g.owner)
-        })
-        .map(|g| format!("{} ({} on {})", g.name, group_state(w, cl, g), g.owner))
-        .collect();
-    v.push(check(
-        "cluster-roles-online",
-        failed.is_empty(),
-        if failed.is_empty() {
-            format!("all {} groups Online on possible owners", cl.groups.len())
-        } else {
-            format!("groups not Online: {}; bring them online (Start-ClusterGroup) on an up possible owner", failed.join(", "))
-        },
-    ));
-    v
-}
-
-/// Unix seconds as an RFC 3339 UTC time.
-fn utc(secs: u64) -> String {
-    i64::try_from(secs)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| format!("unix time {secs}"))
-}
-
-fn fresh(w: &World, c: &Ctx) -> Result<Check, String> {
-    let server = c.param_str("server")?;
-    let job = c.param_str("job_name")?;
-    let freq = c.want_str("frequency").unwrap_or_else(|| "daily".into());
-    let limit = period_secs(&freq) + 3_600;
-    let last = w
-        .instance(&server)
-        .filter(|i| online(w, i))
-        .and_then(|i| i.jobs.get(&job))
-        .and_then(|j| j.backup.as_ref())
-        .and_then(|b| b.last_full_backup);
-    Ok(match last {
-        Some(t) if c.now.saturating_sub(t) <= limit => check(
-            "backup-fresh",
-            true,
-            // An absolute time, not "N s ago": two verify runs must report the same detail
-            // (JUnit output is compared byte for byte).
-            format!("last full backup at {} (within the {freq} period plus one hour)", utc(t)),
-        ),
-        Some(t) => check(
-            "backup-fresh",
-            false,
-            format!(
-                "last full backup at {}, older than the {freq} period plus one hour; check the job history of '{job}' and that SQL Server Agent runs",
-                utc(t)
-            ),
-        ),
-        None => check(
-            "backup-fresh",
-            false,
-            format!("no successful full backup recorded by '{job}'; enable the job and make sure SQL Server Agent runs"),
-        ),
-    })
 }

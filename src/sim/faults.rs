@@ -300,16 +300,28 @@ fn drift(
             .or_else(|| candidates.iter().find(|n| active(w, n)).cloned())
             .unwrap_or_else(|| r.target.default_host().to_string()),
     };
-    let desired: Map<String, Value> = [(key.to_string(), value.clone())].into_iter().collect();
-    let c = Ctx {
+    // The resource as it is now, with the one attribute changed: applying that changes
+    // nothing else (an apply step always carries a whole desired state).
+    let mut c = Ctx {
         inv,
         node,
         address,
         kind: r.kind,
         params: &r.params,
-        desired: &desired,
+        desired: &r.desired,
         now: super::unix_now(),
     };
+    let observed = super::probe(w, &c)?;
+    let mut desired: Map<String, Value> = r
+        .desired
+        .keys()
+        .map(|k| (k.clone(), observed.get(k).cloned().unwrap_or(Value::Null)))
+        .collect();
+    desired.insert(key.to_string(), value.clone());
+    r.kind
+        .check_desired(&desired)
+        .map_err(|e| format!("cannot set {key} of {address} to {value}: {e}"))?;
+    c.desired = &desired;
     super::apply(w, &c)?;
     Ok(format!("{address}: {key} set to {value}"))
 }

@@ -4,21 +4,21 @@
 //! [`serve`] takes what sshd hands a Windows node (the bootstrap command line and the JSON
 //! payload on standard input) and returns what the node prints: one result line per step,
 //! the reasons of failures on stderr, and the exit status. Steps are served from their header
-//! (`kind`, `spec.params`, `spec.desired`), as a real script would run from its text; the
-//! world they act on ([`world::World`]) is kept under a directory shared by every simulated
-//! node. Apply steps enforce the real preconditions and fail with the message Windows would
-//! print. This module never prints, never imports anything above `inventory`/`step`/`topology`,
-//! and never stores a secret value (it only checks that the declared secrets were sent).
+//! (`kind`, `spec.params`, `spec.desired`), as a real script would run from its text, by the
+//! kind's handler in `sim/kind/<kind>.rs` (which reads the spec as the kind's typed params and
+//! desired state); the world they act on ([`world::World`]) is kept under a directory shared
+//! by every simulated node. Apply steps enforce the real preconditions and fail with the
+//! message Windows would print. This module never prints, never imports anything above
+//! `inventory`/`kind`/`step`/`topology`, and never stores a secret value (it only checks that
+//! the declared secrets were sent).
 
-mod biztalk;
 mod checks;
 mod cluster;
 pub mod faults;
-mod host;
+mod kind;
 mod lockfile;
 mod roles;
 mod sql;
-mod storage;
 pub mod world;
 
 #[cfg(test)]
@@ -73,9 +73,9 @@ pub struct ClusterView {
     /// Whether the cluster has quorum.
     pub has_quorum: bool,
     /// Member nodes and `Up`/`Down`.
-    pub nodes: Vec<crate::step::observed::ClusterNodeState>,
+    pub nodes: Vec<crate::kind::cluster::ClusterNodeState>,
     /// Groups with owner and state.
-    pub groups: Vec<crate::step::observed::ClusterGroupState>,
+    pub groups: Vec<crate::kind::cluster::ClusterGroupState>,
 }
 
 /// Serves one command as node `node` would. `command_line` must be the bootstrap form
@@ -299,7 +299,7 @@ pub fn status(world_dir: &Path, inventory: &Inventory) -> Result<WorldStatus, wo
             nodes: c
                 .members
                 .iter()
-                .map(|m| crate::step::observed::ClusterNodeState {
+                .map(|m| crate::kind::cluster::ClusterNodeState {
                     name: m.clone(),
                     state: if cluster::active(&world, m) {
                         "Up"
@@ -312,7 +312,7 @@ pub fn status(world_dir: &Path, inventory: &Inventory) -> Result<WorldStatus, wo
             groups: c
                 .groups
                 .iter()
-                .map(|g| crate::step::observed::ClusterGroupState {
+                .map(|g| crate::kind::cluster::ClusterGroupState {
                     name: g.name.clone(),
                     state: cluster::group_state(&world, c, g).into(),
                     owner: g.owner.clone(),
@@ -383,7 +383,7 @@ fn run_step(
             Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
         }
         StepAction::Verify => {
-            let checks = checks::verify(w, &c)?;
+            let checks = (kind::table(c.kind).verify)(w, &c)?;
             Ok(serde_json::json!({ "checks": checks }))
         }
     }
@@ -391,36 +391,12 @@ fn run_step(
 
 /// The probe answer of the step: the full observed object of its kind.
 fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
-    use ResourceKind as K;
-    match c.kind {
-        K::WindowsFeature | K::DtcNetwork | K::Firewall => host::probe(w, c),
-        K::ClusterValidation | K::Cluster | K::ClusterNode | K::ClusterNetwork | K::Quorum => {
-            cluster::probe(w, c)
-        }
-        K::ClusterDisk => storage::probe(w, c),
-        K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::probe(w, c),
-        K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::probe(w, c),
-        K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
-            biztalk::probe(w, c)
-        }
-    }
+    (kind::table(c.kind).probe)(w, c)
 }
 
 /// Converges the world to the step's desired state, or fails as Windows would.
 fn apply(w: &mut World, c: &Ctx) -> Result<(), String> {
-    use ResourceKind as K;
-    match c.kind {
-        K::WindowsFeature | K::DtcNetwork | K::Firewall => host::apply(w, c),
-        K::ClusterValidation | K::Cluster | K::ClusterNode | K::ClusterNetwork | K::Quorum => {
-            cluster::apply(w, c)
-        }
-        K::ClusterDisk => storage::apply(w, c),
-        K::ClusteredDtc | K::SsoRole | K::GroupOwner => roles::apply(w, c),
-        K::SqlFci | K::SqlFciNode | K::SqlOwners | K::SqlConfig | K::SqlLogin => sql::apply(w, c),
-        K::BiztalkGroup | K::DatabaseSettings | K::BackupJob | K::AgentJob | K::LogShipping => {
-            biztalk::apply(w, c)
-        }
-    }
+    (kind::table(c.kind).apply)(w, c)
 }
 
 /// One step being served: who runs it and what its header says.
@@ -431,35 +407,31 @@ pub(crate) struct Ctx<'a> {
     /// The resource address.
     address: &'a str,
     kind: ResourceKind,
+    /// The header's `spec.params`, read by the kind's handler as its typed params.
     params: &'a Map<String, Value>,
+    /// The header's `spec.desired`, read by the kind's handler as its typed desired state
+    /// (and compared key by key with the observed state by the verify helpers).
     desired: &'a Map<String, Value>,
     /// Unix time.
     now: u64,
 }
 
 impl Ctx<'_> {
-    fn param_str(&self, key: &str) -> Result<String, String> {
-        self.params
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| format!("the step's spec has no params.{key} (a render bug)"))
+    /// The host running the step.
+    fn this_host<'w>(&self, w: &'w World) -> Result<&'w world::HostState, String> {
+        w.host(&self.node)
+            .ok_or_else(|| format!("host {} is not in the simulated world", self.node))
     }
 
-    fn want(&self, key: &str) -> Option<&Value> {
-        self.desired.get(key).filter(|v| !v.is_null())
+    /// The host running the step, to change.
+    fn this_host_mut<'w>(&self, w: &'w mut World) -> Result<&'w mut world::HostState, String> {
+        w.host_mut(&self.node)
+            .ok_or_else(|| format!("host {} is not in the simulated world", self.node))
     }
 
-    fn want_str(&self, key: &str) -> Option<String> {
-        self.want(key).and_then(Value::as_str).map(str::to_string)
-    }
-
-    fn want_bool(&self, key: &str) -> Option<bool> {
-        self.want(key).and_then(Value::as_bool)
-    }
-
-    fn want_u64(&self, key: &str) -> Option<u64> {
-        self.want(key).and_then(Value::as_u64)
+    /// How a failed check says to fix it.
+    fn apply_hint(&self) -> String {
+        format!("run `bisrc apply --target '{}'`", self.address)
     }
 
     /// The cluster the inventory puts this node in.
@@ -470,10 +442,10 @@ impl Ctx<'_> {
             .map(|(_, c)| c.name.value.clone())
     }
 
-    /// The cluster named in `params.cluster`, else this node's.
-    fn cluster_name(&self) -> Result<String, String> {
-        self.param_str("cluster")
-            .ok()
+    /// The cluster `named` (by the step's params), else this node's.
+    fn cluster_name(&self, named: Option<&str>) -> Result<String, String> {
+        named
+            .map(str::to_string)
             .or_else(|| self.node_cluster())
             .ok_or_else(|| {
                 format!(
@@ -485,18 +457,6 @@ impl Ctx<'_> {
 }
 
 /// Seconds since the Unix epoch (backup freshness uses the system clock).
-/// A JSON array of strings from a step's spec (missing or malformed: empty).
-fn str_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

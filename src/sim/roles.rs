@@ -1,171 +1,127 @@
-//! Clustered roles other than SQL: the clustered MSDTC role and its network settings, the
-//! clustered SSO master secret server, and moving a group to another node (`group_owner`).
-//! Takes a step and the world; answers probes, converges applies with WSFC's preconditions
-//! (a role comes online only on an up node that is a possible owner).
+//! Clustered role mechanics several kinds' handlers share: finding and creating a role's
+//! group with WSFC's preconditions, and starting a group (a role comes online only on an up
+//! node that is a possible owner, with its disks online).
 
-use serde_json::{json, Value};
-
-use super::cluster::{active, group_state, has_quorum, require};
-use super::world::{ClusterState, DtcSettings, GroupKind, GroupState, World};
+use super::cluster::{active, has_quorum, require};
+use super::world::{ClusterState, GroupKind, GroupState, World};
 use super::Ctx;
-use crate::step::ResourceKind;
 use crate::topology::AVAILABLE_STORAGE;
 
-fn role_group<'w>(w: &'w World, c: &Ctx) -> Option<(&'w ClusterState, &'w GroupState)> {
-    let cluster = w.cluster(&c.cluster_name().ok()?)?;
-    let name = c.want_str("name")?;
-    cluster.group(&name).map(|g| (cluster, g))
+/// The clustered role's group `name` in this node's cluster.
+pub(super) fn role_group<'w>(
+    w: &'w World,
+    c: &Ctx,
+    name: &str,
+) -> Option<(&'w ClusterState, &'w GroupState)> {
+    let cluster = w.cluster(&c.cluster_name(None).ok()?)?;
+    cluster.group(name).map(|g| (cluster, g))
 }
 
-/// Probe of `clustered_dtc`, `sso_role`, `group_owner`.
-pub(super) fn probe(w: &World, c: &Ctx) -> Result<Value, String> {
-    match c.kind {
-        ResourceKind::ClusteredDtc => {
-            let Some((cl, g)) = role_group(w, c).filter(|(_, g)| g.kind == GroupKind::Dtc) else {
-                return Ok(json!({
-                    "exists": false, "name": null, "ip": null, "disk": null, "state": null,
-                    "network_dtc_access": false, "inbound": false, "outbound": false,
-                    "authentication": null,
-                }));
-            };
-            let s = g.dtc.clone().unwrap_or_default();
-            Ok(json!({
-                "exists": true, "name": g.network_name, "ip": g.ip, "disk": g.disks.first(),
-                "state": group_state(w, cl, g),
-                "network_dtc_access": s.network_dtc_access, "inbound": s.inbound,
-                "outbound": s.outbound, "authentication": s.authentication,
-            }))
-        }
-        ResourceKind::SsoRole => {
-            let Some((cl, g)) = role_group(w, c).filter(|(_, g)| g.kind == GroupKind::Sso) else {
-                return Ok(json!({
-                    "exists": false, "name": null, "ip": null, "state": null,
-                    "use_network_name": null,
-                }));
-            };
-            Ok(json!({
-                "exists": true, "name": g.network_name, "ip": g.ip,
-                "state": group_state(w, cl, g), "use_network_name": g.use_network_name,
-            }))
-        }
-        _ => {
-            let cluster = c.param_str("cluster")?;
-            let group = c.param_str("group")?;
-            let found = w
-                .cluster(&cluster)
-                .and_then(|cl| cl.group(&group).map(|g| (cl, g)));
-            Ok(match found {
-                Some((cl, g)) => json!({
-                    "exists": true, "owner": g.owner, "state": group_state(w, cl, g),
-                }),
-                None => json!({ "exists": false, "owner": null, "state": null }),
-            })
-        }
-    }
-}
-
-/// Apply of `clustered_dtc`, `sso_role`, `group_owner`.
-pub(super) fn apply(w: &mut World, c: &Ctx) -> Result<(), String> {
-    match c.kind {
-        ResourceKind::GroupOwner => move_group(w, c),
-        kind => role(w, c, kind),
-    }
-}
-
-fn role(w: &mut World, c: &Ctx, kind: ResourceKind) -> Result<(), String> {
-    let cl = require(w, c)?;
+/// Makes sure the clustered role `name` of kind `gkind` exists (creating it on its storage,
+/// `disk`, taken out of Available Storage), as `Add-ClusterServerRole` and
+/// `Add-ClusterGenericServiceRole` do. Returns the cluster's name.
+fn ensure_role(
+    w: &mut World,
+    c: &Ctx,
+    gkind: GroupKind,
+    name: &str,
+    disk: Option<&str>,
+) -> Result<String, String> {
+    let cl = require(w, c, None)?;
     let cname = cl.name.clone();
-    let name = c
-        .want_str("name")
-        .ok_or("the step's spec has no desired.name (a render bug)")?;
-    let gkind = if kind == ResourceKind::ClusteredDtc {
-        GroupKind::Dtc
-    } else {
-        GroupKind::Sso
-    };
-    let disk = if kind == ResourceKind::ClusteredDtc {
-        c.want_str("disk")
-    } else {
-        c.param_str("disk").ok()
-    };
     let what = if gkind == GroupKind::Dtc {
         "Add-ClusterServerRole (Distributed Transaction Coordinator)"
     } else {
         "Add-ClusterGenericServiceRole (ENTSSO)"
     };
-    if let Some(g) = cl.group(&name) {
+    if let Some(g) = cl.group(name) {
         if g.kind != gkind {
             return Err(format!(
                 "{what} : A cluster group named '{name}' already exists and is not this role."
             ));
         }
-    } else {
-        if let Some(d) = &disk {
-            let Some(ds) = w.cluster_disk(&cname, d) else {
-                return Err(format!(
-                    "{what} : The cluster disk '{d}' was not found. Add the disk to the cluster first."
-                ));
-            };
-            if ds.state.as_deref() != Some("Online") {
-                return Err(format!("{what} : The cluster disk '{d}' is not online."));
-            }
-            if cl.group_of_disk(d).map(|g| g.kind) != Some(GroupKind::Storage) {
-                return Err(format!(
-                    "{what} : The cluster disk '{d}' is not in Available Storage; another role owns it."
-                ));
-            }
-        }
-        // The role starts where its storage is (or on this node when it has none).
-        let owner = disk
-            .as_deref()
-            .and_then(|_| cl.group(AVAILABLE_STORAGE).map(|g| g.owner.clone()))
-            .unwrap_or_else(|| c.node.clone());
-        let members = cl.members.clone();
-        let cl = w.cluster_mut(&cname).expect("required");
-        if let Some(d) = &disk {
-            if let Some(s) = cl.group_mut(AVAILABLE_STORAGE) {
-                s.disks.retain(|x| !x.eq_ignore_ascii_case(d));
-            }
-        }
-        cl.groups.push(GroupState {
-            name: name.clone(),
-            kind: gkind,
-            owner,
-            possible_owners: members,
-            disks: disk.iter().cloned().collect(),
-            network_name: Some(name.clone()),
-            ..GroupState::default()
-        });
+        return Ok(cname);
     }
+    if let Some(d) = disk {
+        let Some(ds) = w.cluster_disk(&cname, d) else {
+            return Err(format!(
+                "{what} : The cluster disk '{d}' was not found. Add the disk to the cluster first."
+            ));
+        };
+        if ds.state.as_deref() != Some("Online") {
+            return Err(format!("{what} : The cluster disk '{d}' is not online."));
+        }
+        if cl.group_of_disk(d).map(|g| g.kind) != Some(GroupKind::Storage) {
+            return Err(format!(
+                "{what} : The cluster disk '{d}' is not in Available Storage; another role owns it."
+            ));
+        }
+    }
+    // The role starts where its storage is (or on this node when it has none).
+    let owner = disk
+        .and_then(|_| cl.group(AVAILABLE_STORAGE).map(|g| g.owner.clone()))
+        .unwrap_or_else(|| c.node.clone());
+    let members = cl.members.clone();
     let cl = w.cluster_mut(&cname).expect("required");
-    let g = cl.group_mut(&name).expect("exists now");
-    if let Some(ip) = c.want_str("ip") {
-        g.ip = Some(ip);
+    if let Some(d) = disk {
+        if let Some(s) = cl.group_mut(AVAILABLE_STORAGE) {
+            s.disks.retain(|x| !x.eq_ignore_ascii_case(d));
+        }
     }
-    if gkind == GroupKind::Dtc {
-        let mut s = g.dtc.clone().unwrap_or_default();
-        if let Some(v) = c.want_bool("network_dtc_access") {
-            s.network_dtc_access = v;
-        }
-        if let Some(v) = c.want_bool("inbound") {
-            s.inbound = v;
-        }
-        if let Some(v) = c.want_bool("outbound") {
-            s.outbound = v;
-        }
-        if let Some(v) = c.want_str("authentication") {
-            s.authentication = v;
-        }
-        g.dtc = Some(s);
-    } else if let Some(v) = c.want_bool("use_network_name") {
-        g.use_network_name = Some(v);
-    } else if g.use_network_name.is_none() {
-        g.use_network_name = Some(true);
-    }
-    if c.want_str("state").as_deref() == Some("Online") {
-        start_group(w, &cname, &name)?;
+    cl.groups.push(GroupState {
+        name: name.to_string(),
+        kind: gkind,
+        owner,
+        possible_owners: members,
+        disks: disk.iter().map(|d| d.to_string()).collect(),
+        network_name: Some(name.to_string()),
+        ..GroupState::default()
+    });
+    Ok(cname)
+}
+
+/// A clustered role as its step wants it.
+pub(super) struct Role<'a> {
+    /// DTC or SSO.
+    pub kind: GroupKind,
+    /// Its group and network name.
+    pub name: &'a str,
+    /// The cluster disk it depends on.
+    pub disk: Option<&'a str>,
+    /// Its IP address.
+    pub ip: &'a str,
+    /// Bring it online (`Start-ClusterGroup`).
+    pub online: bool,
+}
+
+/// Converges a clustered role: makes sure it exists ([`ensure_role`]), sets its address and
+/// what `configure` sets on its group, and starts it when wanted online.
+pub(super) fn converge_role(
+    w: &mut World,
+    c: &Ctx,
+    role: &Role,
+    configure: impl FnOnce(&mut GroupState),
+) -> Result<(), String> {
+    let cname = ensure_role(w, c, role.kind, role.name, role.disk)?;
+    let cl = w.cluster_mut(&cname).expect("required");
+    let g = cl.group_mut(role.name).expect("exists now");
+    g.ip = Some(role.ip.to_string());
+    configure(g);
+    if role.online {
+        start_group(w, &cname, role.name)?;
     }
     Ok(())
+}
+
+/// A role's state for a verify detail.
+pub(super) fn role_detail(what: &str, state: Option<&str>, hint: &str) -> String {
+    match state {
+        Some("Online") => format!("{what} is Online"),
+        Some(s) => format!(
+            "{what} is {s}; a role comes online only on an up node that is a possible owner with its disks online. Bring it online (Start-ClusterGroup) or {hint}"
+        ),
+        None => format!("{what} does not exist; {hint}"),
+    }
 }
 
 /// Start-ClusterGroup: brings the group's disks online and restarts its service on the owner.
@@ -201,65 +157,4 @@ pub(super) fn start_group(w: &mut World, cluster: &str, group: &str) -> Result<(
         g.offline = false;
     }
     Ok(())
-}
-
-fn move_group(w: &mut World, c: &Ctx) -> Result<(), String> {
-    let cname = require(w, c)?.name.clone();
-    let group = c.param_str("group")?;
-    let cl = w.cluster(&cname).expect("required");
-    let Some(g) = cl.group(&group) else {
-        return Err(format!(
-            "Move-ClusterGroup : The cluster group '{group}' was not found."
-        ));
-    };
-    let target = c.want_str("owner").unwrap_or_else(|| c.node.clone());
-    let Some(target) = cl
-        .members
-        .iter()
-        .find(|m| m.eq_ignore_ascii_case(&target))
-        .cloned()
-    else {
-        return Err(format!(
-            "Move-ClusterGroup : The node '{target}' is not a member of cluster '{cname}'."
-        ));
-    };
-    if !g.possible_owners.iter().any(|p| p == &target) {
-        return Err(format!(
-            "Move-ClusterGroup : The node '{target}' is not a possible owner of '{}'. (Error 5016: the resource cannot be hosted on this node; for a SQL FCI run setup AddNode on it first.)",
-            g.name
-        ));
-    }
-    if !active(w, &target) {
-        return Err(format!(
-            "Move-ClusterGroup : The node '{target}' is down; the group '{}' cannot move to it.",
-            g.name
-        ));
-    }
-    let gname = g.name.clone();
-    if let Some(g) = w.cluster_mut(&cname).and_then(|cl| cl.group_mut(&gname)) {
-        g.owner = target;
-    }
-    if c.want_str("state").as_deref() != Some("Offline") {
-        start_group(w, &cname, &gname)?;
-    }
-    Ok(())
-}
-
-/// `DtcSettings` as JSON fields of a verify detail.
-pub(super) fn dtc_summary(s: &DtcSettings) -> String {
-    format!(
-        "network access {}, inbound {}, outbound {}, authentication {}",
-        on(s.network_dtc_access),
-        on(s.inbound),
-        on(s.outbound),
-        s.authentication
-    )
-}
-
-fn on(b: bool) -> &'static str {
-    if b {
-        "on"
-    } else {
-        "off"
-    }
 }

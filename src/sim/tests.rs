@@ -206,6 +206,56 @@ fn lab() -> (Inventory, Topology, tempfile::TempDir) {
     (inv, topo, tempfile::tempdir().unwrap())
 }
 
+#[test]
+fn converged_lab_passes_every_check_under_the_kinds_check_names() {
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    for r in &topo.resources {
+        let o = step(d, &inv, r, StepAction::Verify);
+        assert!(o.ok, "{}: {}", r.address, o.error);
+        let checks = o.result.unwrap()["checks"].clone();
+        let checks = checks.as_array().unwrap();
+        assert!(!checks.is_empty(), "{}", r.address);
+        for c in checks {
+            let name = c["name"].as_str().unwrap();
+            assert!(
+                r.kind.checks().contains(&name),
+                "{}: check {name} is not one of {:?}",
+                r.address,
+                r.kind.checks()
+            );
+            assert_eq!(c["ok"], true, "{}: {c}", r.address);
+        }
+    }
+}
+
+#[test]
+fn drift_changes_one_attribute_and_refuses_a_value_of_the_wrong_type() {
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    let config = res(&topo, "sql.LABBTSSQL.config");
+    let before = probe_of(d, &inv, config);
+    let set = |value: Value| Fault::Set {
+        address: config.address.clone(),
+        key: "max_degree_of_parallelism".into(),
+        value,
+    };
+    inject(d, &inv, &set(json!(0))).unwrap();
+    let after = probe_of(d, &inv, config);
+    assert_eq!(after["max_degree_of_parallelism"], 0);
+    for k in ["max_server_memory_mb", "min_server_memory_mb", "tcp_port"] {
+        assert_eq!(after[k], before[k], "{k}");
+    }
+    let err = inject(d, &inv, &set(json!("x"))).unwrap_err().to_string();
+    assert!(
+        err.contains("cannot set max_degree_of_parallelism"),
+        "{err}"
+    );
+    assert_eq!(probe_of(d, &inv, config)["max_degree_of_parallelism"], 0);
+}
+
 /// Applies every resource before `address` (in topology order).
 fn converge_until(dir: &Path, inv: &Inventory, topo: &Topology, address: &str) {
     for r in topo.resources.iter().take_while(|r| r.address != address) {

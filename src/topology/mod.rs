@@ -290,7 +290,8 @@ mod tests {
             }
         }
         let cfg = t.get("sql.LABBTSSQL.config").unwrap();
-        assert_eq!(cfg.desired["max_degree_of_parallelism"], 1);
+        let cfg: crate::kind::sql_config::Desired = crate::kind::from_map(&cfg.desired).unwrap();
+        assert_eq!(cfg.max_degree_of_parallelism, Some(1));
         assert_eq!(t.hosts.len(), 3);
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::inventory::SecretRef;
-use crate::step::ResourceKind;
+use crate::kind::{to_map, Kind, ResourceKind};
 
 /// Where a resource's steps run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,10 +63,10 @@ pub struct Resource {
     pub target: Target,
     /// Addresses that must converge first.
     pub depends_on: Vec<String>,
-    /// Inputs the scripts need that are not compared (names, numbers, media paths).
+    /// Inputs the scripts need that are not compared (the kind's `Params` serialized).
     pub params: serde_json::Map<String, serde_json::Value>,
-    /// Desired attributes, compared key by key with the observed state (keys are fields of
-    /// the kind's observed type in `step::observed`).
+    /// Desired attributes, compared key by key with the observed state (the kind's
+    /// `Desired` serialized: its keys are fields of the kind's observed type).
     pub desired: serde_json::Map<String, serde_json::Value>,
     /// Desired keys that bisrc will not change in place (plan says `blocked`).
     pub immutable: Vec<&'static str>,
@@ -79,6 +79,30 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// A resource of kind `K` with its typed params and desired state (serialized here once:
+    /// templates, headers and the diff read the JSON), no dependencies, nothing immutable,
+    /// no serial group and no secrets.
+    pub fn new<K: Kind>(
+        address: String,
+        site: &str,
+        target: Target,
+        params: K::Params,
+        desired: K::Desired,
+    ) -> Resource {
+        Resource {
+            address,
+            kind: K::KIND,
+            site: site.to_string(),
+            target,
+            depends_on: Vec::new(),
+            params: to_map(&params),
+            desired: to_map(&desired),
+            immutable: Vec::new(),
+            serial_group: None,
+            secrets: Vec::new(),
+        }
+    }
+
     /// The spec carried in step headers: `{"params": .., "desired": ..}`.
     pub fn spec(&self) -> serde_json::Value {
         serde_json::json!({ "params": self.params, "desired": self.desired })
@@ -88,11 +112,9 @@ impl Resource {
     /// address without the `cluster.` prefix. Plan (group owners), apply (owner refresh)
     /// and the unmanaged report all name a cluster this way.
     pub fn cluster_name(&self) -> String {
-        self.desired
-            .get("name")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .unwrap_or_else(|| self.address.trim_start_matches("cluster.").to_string())
+        crate::kind::from_map::<crate::kind::cluster::Desired>(&self.desired)
+            .map(|d| d.name)
+            .unwrap_or_else(|_| self.address.trim_start_matches("cluster.").to_string())
     }
 
     /// Names of the payload secrets the steps read.
@@ -126,13 +148,6 @@ pub enum HostRole {
     SqlNode,
     /// A BizTalk application server.
     BiztalkServer,
-}
-
-/// Builds a JSON object from pairs.
-pub(crate) fn obj<const N: usize>(
-    pairs: [(&str, serde_json::Value); N],
-) -> serde_json::Map<String, serde_json::Value> {
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// A sorted, de-duplicated list.

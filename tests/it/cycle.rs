@@ -199,13 +199,14 @@ fn fresh_lab_plans_applies_verifies_and_rehearses_failover() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
+    use bisrc::kind;
     for n in [
-        "cluster-nodes-up",
-        "cluster-roles-online",
-        "sql-maxdop",
-        "db-auto-statistics-off",
-        "backup-job-enabled",
-        "dtc-role-online",
+        kind::cluster::CHECK_NODES_UP,
+        kind::cluster::CHECK_ROLES_ONLINE,
+        kind::sql_config::CHECK_MAXDOP,
+        kind::database_settings::CHECK_AUTO_STATISTICS_OFF,
+        kind::backup_job::CHECK_ENABLED,
+        kind::clustered_dtc::CHECK_ROLE_ONLINE,
     ] {
         assert!(names.contains(&n), "missing check {n}");
     }

@@ -475,6 +475,23 @@ fn every_artifact_of_every_example_is_well_formed() {
     }
 }
 
+/// The check names a kind's verify template prints are the kind module's check constants
+/// (the simulator answers with the same constants), so no check name is typed out twice.
+#[test]
+fn verify_templates_print_exactly_the_kinds_check_names() {
+    for &kind in ResourceKind::ALL {
+        let path = repo().join(format!("templates/steps/{}/verify.ps1.hbs", kind.as_str()));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let printed: BTreeSet<&str> = text
+            .split("Add-BisrcCheck -Name '")
+            .skip(1)
+            .filter_map(|rest| rest.split('\'').next())
+            .collect();
+        let declared: BTreeSet<&str> = kind.checks().iter().copied().collect();
+        assert_eq!(printed, declared, "{}", kind.as_str());
+    }
+}
+
 #[test]
 fn every_kind_has_three_templates_and_probes_report_exactly_the_observed_fields() {
     let r = Renderer::new(None).unwrap();

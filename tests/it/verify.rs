@@ -42,9 +42,11 @@ fn node_down_is_unknown_in_plan_failed_in_verify_and_survived_in_failover() {
             .as_str()
             .unwrap()
             .contains("LABSQL2 is unreachable")));
-    assert!(checks.iter().any(|c| c["name"] == "cluster-nodes-up"
-        && c["ok"] == false
-        && c["detail"].as_str().unwrap().contains("LABSQL2")));
+    assert!(checks
+        .iter()
+        .any(|c| c["name"] == bisrc::kind::cluster::CHECK_NODES_UP
+            && c["ok"] == false
+            && c["detail"].as_str().unwrap().contains("LABSQL2")));
 
     lab.run(&["verify", "--failover"])
         .code(1)

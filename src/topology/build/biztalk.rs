@@ -1,11 +1,12 @@
 //! The BizTalk group configuration, database settings, SQL Agent jobs and log shipping.
 
-use serde_json::{json, Value};
-
-use super::super::resource::{obj, sorted, NameMap, SecretUse, Target};
+use super::super::resource::{sorted, NameMap, SecretUse, Target};
 use super::{fci_owner, server_name, Builder};
 use crate::inventory::DatabaseRole;
-use crate::step::ResourceKind;
+use crate::kind::biztalk_group::NamePairs;
+use crate::kind::{
+    agent_job, backup_job, biztalk_group, database_settings, log_shipping, ResourceKind,
+};
 
 impl Builder<'_> {
     pub(super) fn biztalk_and_databases(&mut self, site_filter: Option<&str>) {
@@ -58,58 +59,51 @@ impl Builder<'_> {
             .iter()
             .map(|d| (d.name.value.clone(), d.instance.value.clone()))
             .collect();
-        let roles: serde_json::Map<String, Value> = inv
+        let roles: NamePairs = inv
             .databases
             .iter()
-            .map(|d| (d.name.value.clone(), json!(d.role.value.as_str())))
+            .map(|d| (d.name.value.clone(), d.role.value.as_str().to_string()))
             .collect();
-        let servers: serde_json::Map<String, Value> = inv
+        let servers: NamePairs = inv
             .databases
             .iter()
             .filter_map(|d| {
                 inv.instance(&d.instance)
-                    .map(|(_, _, i)| (d.name.value.clone(), json!(server_name(i))))
+                    .map(|(_, _, i)| (d.name.value.clone(), server_name(i)))
             })
             .collect();
-        let group_addr = self.resource(
+        let groups = &inv.biztalk.groups;
+        let (params, secrets) = self.group_params(biztalk_group::Params {
+            version: inv.biztalk.version.value.clone(),
+            roles,
+            servers,
+            administrators: groups.administrators.value.clone(),
+            operators: groups.operators.value.clone(),
+            sso_administrators: groups.sso_administrators.value.clone(),
+            host_users: groups.host_users.iter().map(|h| h.value.clone()).collect(),
+            sso_create: false,
+            sso_service_account: None,
+            sso_backup_file: None,
+            sso_backup_reminder: None,
+            sso_affiliate_administrators: None,
+            rule_engine_account: None,
+            b2b_operators: None,
+        });
+        let group_addr = self.resource::<biztalk_group::BiztalkGroup>(
             format!("biztalk.{}.group", site.name),
-            ResourceKind::BiztalkGroup,
             site,
             Target::Node {
                 host: bts.name.value.clone(),
             },
             deps,
-            obj([
-                ("version", json!(inv.biztalk.version.value)),
-                ("roles", Value::Object(roles)),
-                ("servers", Value::Object(servers)),
-                (
-                    "administrators",
-                    json!(inv.biztalk.groups.administrators.value),
-                ),
-                ("operators", json!(inv.biztalk.groups.operators.value)),
-                (
-                    "sso_administrators",
-                    json!(inv.biztalk.groups.sso_administrators.value),
-                ),
-                (
-                    "host_users",
-                    json!(inv
-                        .biztalk
-                        .groups
-                        .host_users
-                        .iter()
-                        .map(|h| h.value.clone())
-                        .collect::<Vec<_>>()),
-                ),
-            ]),
-            obj([("configured", json!(true)), ("databases", json!(databases))]),
+            params,
+            biztalk_group::Desired {
+                configured: true,
+                databases,
+            },
         );
-        let (sso_params, rule_engine_params, secrets) = self.group_accounts();
         let last = self.last();
         last.immutable = vec!["databases"];
-        last.params.extend(sso_params);
-        last.params.extend(rule_engine_params);
         last.secrets = secrets;
 
         // Database settings.
@@ -121,30 +115,32 @@ impl Builder<'_> {
             let Some((dsite, cluster, i)) = inv.instance(&d.instance) else {
                 continue;
             };
-            let mut desired = obj([("exists", json!(true)), ("recovery_model", json!("FULL"))]);
-            if d.role.value == DatabaseRole::Messagebox {
-                desired.insert("auto_create_statistics".into(), json!(false));
-                desired.insert("auto_update_statistics".into(), json!(false));
-                let publishing = d.publishing.as_ref().map(|p| p.value);
-                if let Some(p) = publishing {
-                    desired.insert("publishing".into(), json!(p));
-                } else if master.as_deref() == Some(d.name.as_str()) {
-                    // default: the master publishes unless told otherwise
-                }
-            }
-            self.resource(
+            let messagebox = d.role.value == DatabaseRole::Messagebox;
+            // Only the MessageBox's settings are managed beyond recovery; publishing only
+            // when the inventory says (the master publishes unless told otherwise).
+            let desired = database_settings::Desired {
+                exists: true,
+                recovery_model: "FULL".into(),
+                auto_create_statistics: messagebox.then_some(false),
+                auto_update_statistics: messagebox.then_some(false),
+                publishing: d
+                    .publishing
+                    .as_ref()
+                    .filter(|_| messagebox)
+                    .map(|p| p.value),
+            };
+            self.resource::<database_settings::DatabaseSettings>(
                 format!("db.{}.{}.settings", i.name, d.name),
-                ResourceKind::DatabaseSettings,
                 dsite,
                 fci_owner(cluster, i),
                 vec![group_addr.clone()],
-                obj([
-                    ("server", json!(server_name(i))),
-                    ("database", json!(d.name.value)),
-                    ("role", json!(d.role.value.as_str())),
-                    ("master", json!(master.as_deref() == Some(d.name.as_str()))),
-                    ("management_database", json!(mgmt.name.value)),
-                ]),
+                database_settings::Params {
+                    server: server_name(i),
+                    database: d.name.value.clone(),
+                    role: d.role.value.as_str().to_string(),
+                    master: master.as_deref() == Some(d.name.as_str()),
+                    management_database: mgmt.name.value.clone(),
+                },
                 desired,
             );
         }
@@ -152,44 +148,28 @@ impl Builder<'_> {
         // SQL Agent jobs.
         let b = &inv.backup;
         if let Some((msite, cluster, i)) = inv.instance(&mgmt.instance) {
-            self.resource(
+            self.resource::<backup_job::BackupJob>(
                 format!("sql.{}.job.backup-biztalk-server", i.name),
-                ResourceKind::BackupJob,
                 msite,
                 fci_owner(cluster, i),
                 vec![group_addr.clone()],
-                obj([
-                    ("server", json!(server_name(i))),
-                    (
-                        "job_name",
-                        json!(format!("Backup BizTalk Server ({})", mgmt.name)),
-                    ),
-                    ("management_database", json!(mgmt.name.value)),
-                    ("frequency_letter", json!(b.frequency.value.job_letter())),
-                ]),
-                obj([
-                    ("exists", json!(true)),
-                    ("enabled", json!(true)),
-                    ("destination", json!(b.destination.value)),
-                    (
-                        "frequency",
-                        json!(format!("{:?}", b.frequency.value).to_ascii_lowercase()),
-                    ),
-                    (
-                        "backup_hour",
-                        json!(b.backup_hour.as_ref().map_or(0, |h| h.value)),
-                    ),
-                    (
-                        "use_local_time",
-                        json!(b.use_local_time.as_ref().is_some_and(|h| h.value)),
-                    ),
-                    ("mark_name", json!(b.mark_name.value)),
-                    ("days_to_keep", json!(b.days_to_keep.value)),
-                    (
-                        "compression",
-                        json!(b.compression.as_ref().is_some_and(|h| h.value)),
-                    ),
-                ]),
+                backup_job::Params {
+                    server: server_name(i),
+                    job_name: format!("Backup BizTalk Server ({})", mgmt.name),
+                    management_database: mgmt.name.value.clone(),
+                    frequency_letter: b.frequency.value.job_letter().into(),
+                },
+                backup_job::Desired {
+                    exists: true,
+                    enabled: true,
+                    destination: b.destination.value.clone(),
+                    frequency: format!("{:?}", b.frequency.value).to_ascii_lowercase(),
+                    backup_hour: b.backup_hour.as_ref().map_or(0, |h| h.value),
+                    use_local_time: b.use_local_time.as_ref().is_some_and(|h| h.value),
+                    mark_name: b.mark_name.value.clone(),
+                    days_to_keep: b.days_to_keep.value,
+                    compression: b.compression.as_ref().is_some_and(|h| h.value),
+                },
             );
         }
         for d in &inv.databases {
@@ -212,33 +192,33 @@ impl Builder<'_> {
             let Some((jsite, cluster, i)) = inv.instance(&d.instance) else {
                 continue;
             };
-            self.resource(
+            self.resource::<agent_job::AgentJob>(
                 format!("sql.{}.job.{slug}", i.name),
-                ResourceKind::AgentJob,
                 jsite,
                 fci_owner(cluster, i),
                 vec![group_addr.clone()],
-                obj([
-                    ("server", json!(server_name(i))),
-                    ("job_name", json!(job_name)),
-                    ("database", json!(d.name.value)),
-                ]),
-                obj([("exists", json!(true)), ("enabled", json!(enabled))]),
+                agent_job::Params {
+                    server: server_name(i),
+                    job_name,
+                    database: d.name.value.clone(),
+                },
+                agent_job::Desired {
+                    exists: true,
+                    enabled,
+                },
             );
         }
     }
 
-    /// The group configuration's accounts: the SSO parameters (`sso_create` false, and the
-    /// rest null, without `biztalk.sso`: the configuration then joins an existing SSO system),
-    /// the Rule Engine Update Service account, the B2B operators group, and the secrets they
-    /// carry (only references; the values travel in the step payload).
-    fn group_accounts(
+    /// The group configuration's accounts, filled into `params`: the SSO parameters
+    /// (`sso_create` false, and the rest null, without `biztalk.sso`: the configuration then
+    /// joins an existing SSO system), the Rule Engine Update Service account, the B2B
+    /// operators group; and the secrets they carry (only references; the values travel in
+    /// the step payload).
+    fn group_params(
         &self,
-    ) -> (
-        serde_json::Map<String, Value>,
-        serde_json::Map<String, Value>,
-        Vec<SecretUse>,
-    ) {
+        mut params: biztalk_group::Params,
+    ) -> (biztalk_group::Params, Vec<SecretUse>) {
         let bt = &self.inv.biztalk;
         let netbios = &self.inv.domain.netbios.value;
         let mut secrets = Vec::new();
@@ -254,6 +234,15 @@ impl Builder<'_> {
                 key: "biztalk.sso.backup_password".into(),
                 reference: s.backup_password.value.clone(),
             });
+            params.sso_create = true;
+            params.sso_service_account = Some(s.service_account.user.value.clone());
+            params.sso_backup_file = Some(s.backup_file.value.clone());
+            params.sso_backup_reminder = s.backup_reminder.as_ref().map(|r| r.value.clone());
+            params.sso_affiliate_administrators =
+                Some(s.affiliate_administrators.as_ref().map_or_else(
+                    || format!("{netbios}\\SSO Affiliate Administrators"),
+                    |a| a.value.clone(),
+                ));
         }
         let rule_engine = bt.rule_engine_account.as_ref();
         if let Some(p) = rule_engine.and_then(|a| a.password.as_ref()) {
@@ -262,36 +251,9 @@ impl Builder<'_> {
                 reference: p.value.clone(),
             });
         }
-        let affiliate = sso.map(|s| {
-            s.affiliate_administrators.as_ref().map_or_else(
-                || format!("{netbios}\\SSO Affiliate Administrators"),
-                |a| a.value.clone(),
-            )
-        });
-        let sso_params = obj([
-            ("sso_create", json!(sso.is_some())),
-            (
-                "sso_service_account",
-                json!(sso.map(|s| &s.service_account.user.value)),
-            ),
-            ("sso_backup_file", json!(sso.map(|s| &s.backup_file.value))),
-            (
-                "sso_backup_reminder",
-                json!(sso.and_then(|s| s.backup_reminder.as_ref().map(|r| &r.value))),
-            ),
-            ("sso_affiliate_administrators", json!(affiliate)),
-        ]);
-        let other = obj([
-            (
-                "rule_engine_account",
-                json!(rule_engine.map(|a| &a.user.value)),
-            ),
-            (
-                "b2b_operators",
-                json!(bt.groups.b2b_operators.as_ref().map(|g| &g.value)),
-            ),
-        ]);
-        (sso_params, other, secrets)
+        params.rule_engine_account = rule_engine.map(|a| a.user.value.clone());
+        params.b2b_operators = bt.groups.b2b_operators.as_ref().map(|g| g.value.clone());
+        (params, secrets)
     }
 
     pub(super) fn log_shipping(&mut self, site_filter: Option<&str>) {
@@ -325,24 +287,23 @@ impl Builder<'_> {
                 .iter()
                 .find(|d| d.role.value == DatabaseRole::Management)
                 .map(|d| d.name.value.clone());
-            self.resource(
+            self.resource::<log_shipping::LogShipping>(
                 format!("logshipping.{}-to-{}", src.name, dst.name),
-                ResourceKind::LogShipping,
                 dsite,
                 fci_owner(dcluster, dst),
                 deps,
-                obj([
-                    ("source_server", json!(server_name(src))),
-                    ("destination_server", json!(server_name(dst))),
-                    ("management_database", json!(mgmt)),
-                    ("backup_destination", json!(inv.backup.destination.value)),
-                ]),
-                obj([
-                    ("configured", json!(true)),
-                    ("source", json!(src.name.value)),
-                    ("databases", json!(databases)),
-                    ("restore_job_enabled", json!(true)),
-                ]),
+                log_shipping::Params {
+                    source_server: server_name(src),
+                    destination_server: server_name(dst),
+                    management_database: mgmt,
+                    backup_destination: inv.backup.destination.value.clone(),
+                },
+                log_shipping::Desired {
+                    configured: true,
+                    source: src.name.value.clone(),
+                    databases,
+                    restore_job_enabled: true,
+                },
             );
         }
     }

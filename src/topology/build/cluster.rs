@@ -1,12 +1,13 @@
 //! A failover cluster: validation, creation, joins, networks, disks, quorum, and the
 //! clustered MSDTC and SSO roles.
 
-use serde_json::json;
-
-use super::super::resource::{obj, NameMap, SecretUse, Target};
+use super::super::resource::{NameMap, SecretUse, Target};
 use super::{network_for_ip, split_subnet, Builder, AVAILABLE_STORAGE, CORE_GROUP};
 use crate::inventory::{Cluster, NetworkRole, Site, WitnessKind};
-use crate::step::ResourceKind;
+use crate::kind::{
+    cluster, cluster_disk, cluster_network, cluster_node, cluster_validation, clustered_dtc,
+    quorum, sso_role,
+};
 
 impl Builder<'_> {
     pub(super) fn cluster(&mut self, site: &Site, c: &Cluster) {
@@ -26,54 +27,60 @@ impl Builder<'_> {
         };
         let serial = Some(format!("cluster.{cname}"));
 
-        let validation = self.resource(
+        let validation = self.resource::<cluster_validation::ClusterValidation>(
             format!("cluster.{cname}.validation"),
-            ResourceKind::ClusterValidation,
             site,
             // Any member can run it: the cluster answers from every node, so a down first
             // node does not hide the cluster (New-Cluster falls back to the first reachable).
             owner(CORE_GROUP, &nodes),
             features.clone(),
-            obj([("cluster", json!(cname)), ("nodes", json!(nodes))]),
-            obj([("report_exists", json!(true)), ("passed", json!(true))]),
+            cluster_validation::Params {
+                cluster: cname.clone(),
+                nodes: nodes.clone(),
+            },
+            cluster_validation::Desired {
+                report_exists: true,
+                passed: true,
+            },
         );
         let mut cluster_deps = features.clone();
         cluster_deps.push(validation);
-        let cluster_addr = self.resource(
+        let cluster_addr = self.resource::<cluster::Cluster>(
             format!("cluster.{cname}"),
-            ResourceKind::Cluster,
             site,
             // Any member can run it: the cluster answers from every node, so a down first
             // node does not hide the cluster (New-Cluster falls back to the first reachable).
             owner(CORE_GROUP, &nodes),
             cluster_deps,
-            obj([
-                ("nodes", json!([first])),
-                ("all_nodes", json!(nodes)),
-                ("domain_fqdn", json!(self.inv.domain.fqdn.value)),
-            ]),
-            obj([
-                ("exists", json!(true)),
-                ("name", json!(cname)),
-                ("static_address", json!(c.ip.value)),
-            ]),
+            cluster::Params {
+                nodes: vec![first],
+                all_nodes: nodes.clone(),
+                domain_fqdn: self.inv.domain.fqdn.value.clone(),
+            },
+            cluster::Desired {
+                exists: true,
+                name: cname.clone(),
+                static_address: c.ip.value.clone(),
+            },
         );
         self.last().immutable = vec!["name"];
         self.last().serial_group = serial.clone();
 
         let mut members = vec![cluster_addr.clone()];
         for n in nodes.iter().skip(1) {
-            let a = self.resource(
+            let a = self.resource::<cluster_node::ClusterNode>(
                 format!("cluster.{cname}.node.{n}"),
-                ResourceKind::ClusterNode,
                 site,
                 Target::Node { host: n.clone() },
                 vec![
                     cluster_addr.clone(),
                     format!("node.{n}.feature.failover-clustering"),
                 ],
-                obj([("cluster", json!(cname)), ("node", json!(n))]),
-                obj([("member", json!(true))]),
+                cluster_node::Params {
+                    cluster: cname.clone(),
+                    node: n.clone(),
+                },
+                cluster_node::Desired { member: true },
             );
             self.last().serial_group = serial.clone();
             members.push(a);
@@ -87,22 +94,21 @@ impl Builder<'_> {
                 NetworkRole::None => "None",
             };
             let (address, mask) = split_subnet(&net.subnet);
-            let a = self.resource(
+            let a = self.resource::<cluster_network::ClusterNetwork>(
                 format!("cluster.{cname}.network.{}", net.name),
-                ResourceKind::ClusterNetwork,
                 site,
                 owner(CORE_GROUP, &nodes),
                 members.clone(),
-                obj([
-                    ("subnet", json!(net.subnet.value)),
-                    ("address", json!(address)),
-                    ("mask", json!(mask)),
-                ]),
-                obj([
-                    ("exists", json!(true)),
-                    ("name", json!(net.name.value)),
-                    ("role", json!(role)),
-                ]),
+                cluster_network::Params {
+                    subnet: net.subnet.value.clone(),
+                    address,
+                    mask,
+                },
+                cluster_network::Desired {
+                    exists: true,
+                    name: net.name.value.clone(),
+                    role: role.into(),
+                },
             );
             networks.push(a);
         }
@@ -129,29 +135,25 @@ impl Builder<'_> {
                 continue;
             }
             let Some(d) = site.disk(&name) else { continue };
-            let mut desired = obj([
-                ("presented", json!(true)),
-                ("clustered", json!(true)),
-                ("resource_name", json!(d.name.value)),
-                ("state", json!("Online")),
-                ("file_system", json!("NTFS")),
-                ("letter", json!(d.letter.value.to_ascii_uppercase())),
-            ]);
-            if let Some(au) = &d.allocation_unit_kb {
-                desired.insert("allocation_unit_kb".into(), json!(au.value));
-            }
-            let a = self.resource(
+            let a = self.resource::<cluster_disk::ClusterDisk>(
                 format!("cluster.{cname}.disk.{}", d.name),
-                ResourceKind::ClusterDisk,
                 site,
                 owner(AVAILABLE_STORAGE, &nodes),
                 members.clone(),
-                obj([
-                    ("number", json!(d.disk.value)),
-                    ("size_gb", json!(d.size_gb.value)),
-                    ("label", json!(d.name.value)),
-                ]),
-                desired,
+                cluster_disk::Params {
+                    number: d.disk.value,
+                    size_gb: d.size_gb.value,
+                    label: d.name.value.clone(),
+                },
+                cluster_disk::Desired {
+                    presented: true,
+                    clustered: true,
+                    resource_name: d.name.value.clone(),
+                    state: "Online".into(),
+                    file_system: "NTFS".into(),
+                    letter: d.letter.value.to_ascii_uppercase(),
+                    allocation_unit_kb: d.allocation_unit_kb.as_ref().map(|au| au.value),
+                },
             );
             self.last().immutable = vec!["file_system", "allocation_unit_kb"];
             disk_addr.insert(name.to_ascii_lowercase(), a);
@@ -160,29 +162,30 @@ impl Builder<'_> {
 
         // Quorum.
         let mut quorum_deps = members.clone();
-        let mut desired = obj([]);
+        let mut desired = quorum::Desired {
+            witness: String::new(),
+            disk: None,
+            path: None,
+            account: None,
+        };
         let mut secrets = Vec::new();
         match c.quorum.witness.value {
             WitnessKind::Disk => {
-                desired.insert("witness".into(), json!("disk"));
+                desired.witness = "disk".into();
                 if let Some(d) = &c.quorum.disk {
-                    desired.insert("disk".into(), json!(d.value));
+                    desired.disk = Some(d.value.clone());
                     quorum_deps.extend(disk_dep(d));
                 }
             }
             WitnessKind::FileShare => {
-                desired.insert("witness".into(), json!("file_share"));
-                desired.insert(
-                    "path".into(),
-                    json!(c.quorum.path.as_ref().map(|p| p.value.clone())),
-                );
+                // Validation requires the path of a file share witness.
+                desired.witness = "file_share".into();
+                desired.path = c.quorum.path.as_ref().map(|p| p.value.clone());
             }
             WitnessKind::Cloud => {
-                desired.insert("witness".into(), json!("cloud"));
-                desired.insert(
-                    "account".into(),
-                    json!(c.quorum.account.as_ref().map(|p| p.value.clone())),
-                );
+                // Validation requires the account of a cloud witness.
+                desired.witness = "cloud".into();
+                desired.account = c.quorum.account.as_ref().map(|p| p.value.clone());
                 if let Some(k) = &c.quorum.access_key {
                     secrets.push(SecretUse {
                         key: format!("cluster.{cname}.quorum.access_key"),
@@ -190,17 +193,14 @@ impl Builder<'_> {
                     });
                 }
             }
-            WitnessKind::None => {
-                desired.insert("witness".into(), json!("none"));
-            }
+            WitnessKind::None => desired.witness = "none".into(),
         }
-        let quorum = self.resource(
+        let quorum = self.resource::<quorum::Quorum>(
             format!("cluster.{cname}.quorum"),
-            ResourceKind::Quorum,
             site,
             owner(CORE_GROUP, &nodes),
             quorum_deps,
-            obj([]),
+            quorum::Params {},
             desired,
         );
         self.last().secrets = secrets;
@@ -212,27 +212,24 @@ impl Builder<'_> {
         if let Some(dtc) = &c.dtc {
             let mut deps = role_deps.clone();
             deps.extend(disk_dep(&dtc.disk));
-            let a = self.resource(
+            let (network, mask) = network_for_ip(site, &dtc.ip);
+            let a = self.resource::<clustered_dtc::ClusteredDtc>(
                 format!("cluster.{cname}.dtc"),
-                ResourceKind::ClusteredDtc,
                 site,
                 owner(&dtc.name, &nodes),
                 deps,
-                obj([
-                    ("network", json!(network_for_ip(site, &dtc.ip).0)),
-                    ("mask", json!(network_for_ip(site, &dtc.ip).1)),
-                ]),
-                obj([
-                    ("exists", json!(true)),
-                    ("name", json!(dtc.name.value)),
-                    ("ip", json!(dtc.ip.value)),
-                    ("disk", json!(dtc.disk.value)),
-                    ("state", json!("Online")),
-                    ("network_dtc_access", json!(true)),
-                    ("inbound", json!(true)),
-                    ("outbound", json!(true)),
-                    ("authentication", json!(Self::dtc_auth(Some(c)))),
-                ]),
+                clustered_dtc::Params { network, mask },
+                clustered_dtc::Desired {
+                    exists: true,
+                    name: dtc.name.value.clone(),
+                    ip: dtc.ip.value.clone(),
+                    disk: dtc.disk.value.clone(),
+                    state: "Online".into(),
+                    network_dtc_access: true,
+                    inbound: true,
+                    outbound: true,
+                    authentication: Self::dtc_auth(Some(c)).into(),
+                },
             );
             self.last().immutable = vec!["name"];
             dtc_addr = Some(a);
@@ -244,24 +241,23 @@ impl Builder<'_> {
             if let Some(d) = &sso.disk {
                 deps.extend(disk_dep(d));
             }
-            self.resource(
+            self.resource::<sso_role::SsoRole>(
                 format!("cluster.{cname}.sso"),
-                ResourceKind::SsoRole,
                 site,
                 owner(&sso.name, &nodes),
                 deps,
-                obj([
-                    ("service", json!("ENTSSO")),
-                    ("network", json!(network_for_ip(site, &sso.ip).0)),
-                    ("disk", json!(sso.disk.as_ref().map(|d| d.value.clone()))),
-                ]),
-                obj([
-                    ("exists", json!(true)),
-                    ("name", json!(sso.name.value)),
-                    ("ip", json!(sso.ip.value)),
-                    ("state", json!("Online")),
-                    ("use_network_name", json!(true)),
-                ]),
+                sso_role::Params {
+                    service: "ENTSSO".into(),
+                    network: network_for_ip(site, &sso.ip).0,
+                    disk: sso.disk.as_ref().map(|d| d.value.clone()),
+                },
+                sso_role::Desired {
+                    exists: true,
+                    name: sso.name.value.clone(),
+                    ip: sso.ip.value.clone(),
+                    state: "Online".into(),
+                    use_network_name: true,
+                },
             );
             self.last().immutable = vec!["name"];
         }

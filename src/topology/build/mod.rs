@@ -11,11 +11,9 @@ mod sql;
 
 use std::net::Ipv4Addr;
 
-use serde_json::{json, Value};
-
-use super::resource::{obj, sorted, Host, HostRole, Resource, Target};
+use super::resource::{sorted, Host, HostRole, Resource, Target};
 use crate::inventory::{Cluster, DtcAuthentication, Inventory, NetworkRole, Site, SqlInstance};
-use crate::step::ResourceKind;
+use crate::kind::{dtc_network, firewall, windows_feature, Kind};
 
 /// The cluster group holding the cluster name, IP and witness.
 pub const CORE_GROUP: &str = "Cluster Group";
@@ -61,29 +59,19 @@ impl<'a> Builder<'a> {
         addr
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn resource(
+    /// Pushes a resource of kind `K` that runs after `depends_on`; returns its address.
+    fn resource<K: Kind>(
         &mut self,
         address: String,
-        kind: ResourceKind,
         site: &Site,
         target: Target,
         depends_on: Vec<String>,
-        params: serde_json::Map<String, Value>,
-        desired: serde_json::Map<String, Value>,
+        params: K::Params,
+        desired: K::Desired,
     ) -> String {
-        self.push(Resource {
-            address,
-            kind,
-            site: site.name.value.clone(),
-            target,
-            depends_on,
-            params,
-            desired,
-            immutable: Vec::new(),
-            serial_group: None,
-            secrets: Vec::new(),
-        })
+        let mut r = Resource::new::<K>(address, &site.name.value, target, params, desired);
+        r.depends_on = depends_on;
+        self.push(r)
     }
 
     fn last(&mut self) -> &mut Resource {
@@ -134,42 +122,30 @@ impl<'a> Builder<'a> {
             let on = Target::Node {
                 host: node.name.value.clone(),
             };
-            self.resource(
+            self.resource::<windows_feature::WindowsFeature>(
                 format!("node.{}.feature.failover-clustering", node.name),
-                ResourceKind::WindowsFeature,
                 site,
                 on.clone(),
                 vec![],
-                obj([("feature", json!("Failover-Clustering"))]),
-                obj([("installed", json!(true))]),
+                windows_feature::Params {
+                    feature: "Failover-Clustering".into(),
+                },
+                windows_feature::Desired { installed: true },
             );
-            self.last().serial_group = None;
-            self.resource(
+            self.resource::<dtc_network::DtcNetwork>(
                 format!("node.{}.dtc", node.name),
-                ResourceKind::DtcNetwork,
                 site,
                 on.clone(),
                 vec![],
-                obj([("dtc_name", json!("Local"))]),
-                dtc_desired(Self::dtc_auth(cluster)),
+                local_dtc(),
+                dtc_network::Desired::open(Self::dtc_auth(cluster)),
             );
             let mut ports = vec![135u16];
             if let Some(c) = cluster {
                 ports.extend(c.sql_instances.iter().map(SqlInstance::tcp_port));
             }
             let ports = sorted(ports);
-            self.resource(
-                format!("node.{}.firewall", node.name),
-                ResourceKind::Firewall,
-                site,
-                on,
-                vec![],
-                obj([("tcp_ports", json!(ports))]),
-                obj([
-                    ("open_tcp_ports", json!(ports)),
-                    ("dtc_rule_group_enabled", json!(true)),
-                ]),
-            );
+            self.firewall(format!("node.{}.firewall", node.name), site, on, ports);
         }
         for bts in &site.biztalk_servers {
             self.hosts.push(Host {
@@ -183,41 +159,44 @@ impl<'a> Builder<'a> {
             let on = Target::Node {
                 host: bts.name.value.clone(),
             };
-            self.resource(
+            self.resource::<dtc_network::DtcNetwork>(
                 format!("node.{}.dtc", bts.name),
-                ResourceKind::DtcNetwork,
                 site,
                 on.clone(),
                 vec![],
-                obj([("dtc_name", json!("Local"))]),
-                dtc_desired(Self::dtc_auth(site.clusters.first())),
+                local_dtc(),
+                dtc_network::Desired::open(Self::dtc_auth(site.clusters.first())),
             );
-            self.resource(
-                format!("node.{}.firewall", bts.name),
-                ResourceKind::Firewall,
-                site,
-                on,
-                vec![],
-                obj([("tcp_ports", json!([135]))]),
-                obj([
-                    ("open_tcp_ports", json!([135])),
-                    ("dtc_rule_group_enabled", json!(true)),
-                ]),
-            );
+            self.firewall(format!("node.{}.firewall", bts.name), site, on, vec![135]);
         }
         for cluster in &site.clusters {
             self.cluster(site, cluster);
         }
     }
+
+    /// A server's firewall: `ports` open (sorted) and the MSDTC rule group enabled.
+    fn firewall(&mut self, address: String, site: &Site, on: Target, ports: Vec<u16>) {
+        self.resource::<firewall::Firewall>(
+            address,
+            site,
+            on,
+            vec![],
+            firewall::Params {
+                tcp_ports: ports.clone(),
+            },
+            firewall::Desired {
+                open_tcp_ports: ports,
+                dtc_rule_group_enabled: true,
+            },
+        );
+    }
 }
 
-fn dtc_desired(auth: &str) -> serde_json::Map<String, Value> {
-    obj([
-        ("network_dtc_access", json!(true)),
-        ("inbound", json!(true)),
-        ("outbound", json!(true)),
-        ("authentication", json!(auth)),
-    ])
+/// The local MSDTC of a server.
+fn local_dtc() -> dtc_network::Params {
+    dtc_network::Params {
+        dtc_name: "Local".into(),
+    }
 }
 
 /// How SQL clients name the instance: `VNN` for a default instance, `VNN\INSTANCE` otherwise.

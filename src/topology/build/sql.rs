@@ -1,12 +1,10 @@
 //! A SQL Server failover cluster instance: setup on the first owner, AddNode on the others,
 //! preferred owners, instance settings and the BizTalk logins.
 
-use serde_json::json;
-
-use super::super::resource::{obj, sorted, SecretUse, Target};
+use super::super::resource::{sorted, SecretUse, Target};
 use super::{network_for_ip, server_name, sql_group, Builder};
 use crate::inventory::{Cluster, DatabaseRole, Site, SqlInstance};
-use crate::step::ResourceKind;
+use crate::kind::{sql_config, sql_fci, sql_fci_node, sql_login, sql_owners};
 
 impl Builder<'_> {
     /// One FCI: setup on the first owner, AddNode on the others (one at a time), owners,
@@ -46,67 +44,53 @@ impl Builder<'_> {
             }
         }
         let disks = sorted(i.disks.iter().map(|d| d.value.clone()).collect());
-        let params = obj([
-            ("setup_media", json!(i.setup_media.value)),
-            ("instance", json!(i.instance.value)),
-            ("network_name", json!(i.name.value)),
-            ("ip", json!(i.ip.value)),
-            ("cluster_network", json!(network)),
-            ("mask", json!(mask)),
-            ("group", json!(group)),
-            ("disks", json!(disks)),
-            (
-                "sysadmins",
-                json!(i
-                    .sysadmins
-                    .iter()
-                    .map(|s| s.value.clone())
-                    .collect::<Vec<_>>()),
-            ),
-            ("tempdb_files", json!(i.tempdb_files.value)),
-            ("port", json!(i.tcp_port())),
-            (
-                "engine_account",
-                json!(i.service_accounts.engine.user.value),
-            ),
-            ("agent_account", json!(i.service_accounts.agent.user.value)),
-            ("engine_gmsa", json!(i.service_accounts.engine.is_gmsa())),
-            ("agent_gmsa", json!(i.service_accounts.agent.is_gmsa())),
-            ("data_dir", json!(i.paths.data.value)),
-            ("log_dir", json!(i.paths.log.value)),
-            ("tempdb_dir", json!(i.paths.tempdb.value)),
-            ("backup_dir", json!(i.paths.backup.value)),
-            ("version", json!(i.version.value)),
-            ("edition", json!(format!("{:?}", i.edition.value))),
-        ]);
-        let fci = self.resource(
+        let params = sql_fci::Params {
+            setup_media: i.setup_media.value.clone(),
+            instance: i.instance.value.clone(),
+            network_name: i.name.value.clone(),
+            ip: i.ip.value.clone(),
+            cluster_network: network,
+            mask,
+            group: group.clone(),
+            disks: disks.clone(),
+            sysadmins: i.sysadmins.iter().map(|s| s.value.clone()).collect(),
+            tempdb_files: i.tempdb_files.value,
+            port: i.tcp_port(),
+            engine_account: i.service_accounts.engine.user.value.clone(),
+            agent_account: i.service_accounts.agent.user.value.clone(),
+            engine_gmsa: i.service_accounts.engine.is_gmsa(),
+            agent_gmsa: i.service_accounts.agent.is_gmsa(),
+            data_dir: i.paths.data.value.clone(),
+            log_dir: i.paths.log.value.clone(),
+            tempdb_dir: i.paths.tempdb.value.clone(),
+            backup_dir: i.paths.backup.value.clone(),
+            version: i.version.value.clone(),
+            edition: format!("{:?}", i.edition.value),
+        };
+        let fci = self.resource::<sql_fci::SqlFci>(
             format!("sql.{}", i.name),
-            ResourceKind::SqlFci,
             site,
             // Probed through the cluster from any candidate; setup (InstallFailoverCluster)
             // runs on the first reachable owner while the group does not exist yet.
             owner(&group, &owners),
             deps,
             params.clone(),
-            obj([
-                ("installed", json!(true)),
-                ("instance", json!(i.instance.value)),
-                ("network_name", json!(i.name.value)),
-                ("ip", json!(i.ip.value)),
-                ("version", json!(i.version.value)),
-                ("edition", json!(format!("{:?}", i.edition.value))),
-                ("data_dir", json!(i.paths.data.value)),
-                ("log_dir", json!(i.paths.log.value)),
-                ("tempdb_dir", json!(i.paths.tempdb.value)),
-                ("backup_dir", json!(i.paths.backup.value)),
-                (
-                    "engine_account",
-                    json!(i.service_accounts.engine.user.value),
-                ),
-                ("agent_account", json!(i.service_accounts.agent.user.value)),
-                ("disks", json!(disks)),
-                ("state", json!("Online")),
-            ]),
+            sql_fci::Desired {
+                installed: true,
+                instance: params.instance.clone(),
+                network_name: params.network_name.clone(),
+                ip: params.ip.clone(),
+                version: params.version.clone(),
+                edition: params.edition.clone(),
+                data_dir: params.data_dir.clone(),
+                log_dir: params.log_dir.clone(),
+                tempdb_dir: params.tempdb_dir.clone(),
+                backup_dir: params.backup_dir.clone(),
+                engine_account: params.engine_account.clone(),
+                agent_account: params.agent_account.clone(),
+                disks,
+                state: "Online".into(),
+            },
         );
         {
             let r = self.last();
@@ -123,9 +107,8 @@ impl Builder<'_> {
         }
         let mut added = vec![fci.clone()];
         for n in owners.iter().skip(1) {
-            let a = self.resource(
+            let a = self.resource::<sql_fci_node::SqlFciNode>(
                 format!("sql.{}.node.{n}", i.name),
-                ResourceKind::SqlFciNode,
                 site,
                 Target::Node { host: n.clone() },
                 vec![fci.clone(), format!("cluster.{cname}.node.{n}")]
@@ -133,46 +116,45 @@ impl Builder<'_> {
                     .filter(|d| d != &format!("cluster.{cname}.node.{first}"))
                     .collect(),
                 params.clone(),
-                obj([("installed", json!(true))]),
+                sql_fci_node::Desired { installed: true },
             );
             let r = self.last();
             r.serial_group = serial.clone();
             r.secrets = secrets.clone();
             added.push(a);
         }
-        let owners_addr = self.resource(
+        let owners_addr = self.resource::<sql_owners::SqlOwners>(
             format!("sql.{}.owners", i.name),
-            ResourceKind::SqlOwners,
             site,
             owner(&group, &owners),
             added.clone(),
-            obj([("group", json!(group))]),
-            obj([("preferred_owners", json!(owners))]),
+            sql_owners::Params {
+                group: group.clone(),
+            },
+            sql_owners::Desired {
+                preferred_owners: owners.clone(),
+            },
         );
         let hosts_msgbox = self
             .inv
             .databases_on(&i.name)
             .any(|d| d.role.value == DatabaseRole::Messagebox);
-        let mut desired = obj([
-            ("reachable", json!(true)),
-            ("max_server_memory_mb", json!(i.max_server_memory_mb.value)),
-            ("min_server_memory_mb", json!(i.max_server_memory_mb.value)),
-            ("tcp_port", json!(i.tcp_port())),
-        ]);
-        if hosts_msgbox {
-            desired.insert("max_degree_of_parallelism".into(), json!(1));
-        }
-        let config = self.resource(
+        let config = self.resource::<sql_config::SqlConfig>(
             format!("sql.{}.config", i.name),
-            ResourceKind::SqlConfig,
             site,
             owner(&group, &owners),
             vec![fci.clone(), owners_addr],
-            obj([
-                ("server", json!(server_name(i))),
-                ("hosts_messagebox", json!(hosts_msgbox)),
-            ]),
-            desired,
+            sql_config::Params {
+                server: server_name(i),
+                hosts_messagebox: hosts_msgbox,
+            },
+            sql_config::Desired {
+                reachable: true,
+                max_server_memory_mb: i.max_server_memory_mb.value,
+                min_server_memory_mb: i.max_server_memory_mb.value,
+                tcp_port: i.tcp_port(),
+                max_degree_of_parallelism: hosts_msgbox.then_some(1),
+            },
         );
         // Logins for the BizTalk groups: they live in master and never travel with the
         // databases, so every instance (DR included) gets them (biztalk-ha.md §1.2).
@@ -203,17 +185,20 @@ impl Builder<'_> {
             if i.sysadmins.iter().any(|s| s.eq_ignore_ascii_case(&login)) {
                 roles.push("sysadmin");
             }
-            self.resource(
+            let roles = sorted(roles.into_iter().map(str::to_string).collect());
+            self.resource::<sql_login::SqlLogin>(
                 format!("sql.{}.login.{login}", i.name),
-                ResourceKind::SqlLogin,
                 site,
                 owner(&group, &owners),
                 vec![config.clone()],
-                obj([("server", json!(server_name(i))), ("login", json!(login))]),
-                obj([
-                    ("exists", json!(true)),
-                    ("server_roles", json!(sorted(roles))),
-                ]),
+                sql_login::Params {
+                    server: server_name(i),
+                    login,
+                },
+                sql_login::Desired {
+                    exists: true,
+                    server_roles: roles,
+                },
             );
         }
     }

@@ -1,0 +1,70 @@
+//! `dtc_network`: the local MSDTC network settings of a node or BizTalk server (`node.N.dtc`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Kind, ResourceKind};
+
+/// The kind.
+pub struct DtcNetwork;
+
+/// Verify: network DTC access in and out, with the desired authentication, service running.
+pub const CHECK_NETWORK_ACCESS: &str = "dtc-network-access";
+
+impl Kind for DtcNetwork {
+    const KIND: ResourceKind = ResourceKind::DtcNetwork;
+    const CHECKS: &'static [&'static str] = &[CHECK_NETWORK_ACCESS];
+    type Params = Params;
+    type Desired = Desired;
+    type Observed = DtcNetworkObserved;
+
+    /// The local MSDTC always exists once the node does: only its settings can differ.
+    fn exists(_: &DtcNetworkObserved) -> bool {
+        true
+    }
+}
+
+/// Inputs of the scripts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// `-DtcName` (`Local`).
+    pub dtc_name: String,
+}
+
+/// Desired state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Desired {
+    /// Network DTC access.
+    pub network_dtc_access: bool,
+    /// Inbound transactions.
+    pub inbound: bool,
+    /// Outbound transactions.
+    pub outbound: bool,
+    /// `Mutual`, `Incoming` or `NoAuth`.
+    pub authentication: String,
+}
+
+impl Desired {
+    /// Network access in and out with `authentication` (what BizTalk needs).
+    pub fn open(authentication: &str) -> Desired {
+        Desired {
+            network_dtc_access: true,
+            inbound: true,
+            outbound: true,
+            authentication: authentication.to_string(),
+        }
+    }
+}
+
+/// `Get-DtcNetworkSetting -DtcName Local`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DtcNetworkObserved {
+    /// Network DTC access (`RemoteClientAccessEnabled` and remote administration off).
+    pub network_dtc_access: bool,
+    /// `InboundTransactionsEnabled`.
+    pub inbound: bool,
+    /// `OutboundTransactionsEnabled`.
+    pub outbound: bool,
+    /// `AuthenticationLevel`: `Mutual`, `Incoming` or `NoAuth`.
+    pub authentication: String,
+}

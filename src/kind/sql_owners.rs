@@ -1,0 +1,45 @@
+//! `sql_owners`: preferred owners of the FCI's cluster group (`sql.I.owners`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Kind, ResourceKind};
+
+/// The kind.
+pub struct SqlOwners;
+
+/// Verify: the preferred owners are as desired.
+pub const CHECK_PREFERRED_OWNERS: &str = "sql-preferred-owners";
+
+impl Kind for SqlOwners {
+    const KIND: ResourceKind = ResourceKind::SqlOwners;
+    const CHECKS: &'static [&'static str] = &[CHECK_PREFERRED_OWNERS];
+    type Params = Params;
+    type Desired = Desired;
+    type Observed = SqlOwnersObserved;
+
+    fn exists(o: &SqlOwnersObserved) -> bool {
+        !o.preferred_owners.is_empty()
+    }
+}
+
+/// Inputs of the scripts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// The FCI's cluster group.
+    pub group: String,
+}
+
+/// Desired state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Desired {
+    /// Preferred owners, in order.
+    pub preferred_owners: Vec<String>,
+}
+
+/// Owners of the FCI group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqlOwnersObserved {
+    /// `Get-ClusterOwnerNode -Group` in order.
+    pub preferred_owners: Vec<String>,
+}

@@ -1,0 +1,155 @@
+//! `biztalk_group` on a simulated BizTalk server: `Configuration.exe /s` creating the group's
+//! databases and their SQL Agent jobs (MSDTC must allow network transactions and every
+//! instance must answer first; an existing group is never reconfigured).
+
+use super::{Simulated, Spec};
+use crate::kind::biztalk_group::{BiztalkGroup, BiztalkGroupObserved, Params, CHECK_CONFIGURED};
+use crate::sim::checks::diff_check;
+use crate::sim::sql::reach;
+use crate::sim::world::{BackupSettings, DatabaseState, JobState, World};
+use crate::sim::Ctx;
+use crate::step::Check;
+
+/// The management database and the server holding it.
+fn management(p: &Params) -> Result<(String, String), String> {
+    let mgmt = p
+        .roles
+        .key_of("management")
+        .ok_or("the step's spec names no management database (a render bug)")?;
+    let server = p
+        .servers
+        .get(mgmt)
+        .ok_or("the step's spec has no server for the management database (a render bug)")?;
+    Ok((mgmt.to_string(), server.to_string()))
+}
+
+/// The SQL Agent jobs BizTalk configuration creates for a database, and whether each ships
+/// enabled (biztalk-ha.md §5.6).
+fn jobs_for(db: &str, role: &str, master: bool) -> Vec<(String, bool)> {
+    match role {
+        "management" => vec![
+            (format!("Backup BizTalk Server ({db})"), false),
+            (format!("CleanupBTFExpiredEntriesJob_{db}"), true),
+            (format!("Monitor BizTalk Server ({db})"), true),
+        ],
+        "messagebox" => {
+            let mut v = vec![
+                (format!("MessageBox_DeadProcesses_Cleanup_{db}"), true),
+                (format!("MessageBox_Message_Cleanup_{db}"), false),
+                (format!("MessageBox_Message_ManageRefCountLog_{db}"), true),
+                (format!("MessageBox_Parts_Cleanup_{db}"), true),
+                (format!("MessageBox_UpdateStats_{db}"), true),
+                (format!("PurgeSubscriptionsJob_{db}"), true),
+                (format!("TrackedMessages_Copy_{db}"), true),
+            ];
+            if master {
+                v.push((format!("Operations_OperateOnInstances_OnMaster_{db}"), true));
+            }
+            v
+        }
+        "tracking" => vec![(format!("DTA Purge and Archive ({db})"), false)],
+        "rule_engine" => vec![(format!("Rules_Database_Cleanup_{db}"), true)],
+        _ => vec![],
+    }
+}
+
+impl Simulated for BiztalkGroup {
+    fn probe(w: &World, _: &Ctx, s: &Spec<Self>) -> Result<BiztalkGroupObserved, String> {
+        let (mgmt, server) = management(&s.params)?;
+        let group = reach(w, &server)?
+            .databases
+            .get(&mgmt)
+            .and_then(|d| d.biztalk_group.clone());
+        Ok(BiztalkGroupObserved {
+            configured: group.is_some(),
+            databases: group.unwrap_or_default(),
+        })
+    }
+
+    fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let p = &s.params;
+        let (mgmt, mgmt_server) = management(p)?;
+        let dtc = w.host(&c.node).map(|h| h.dtc.clone()).unwrap_or_default();
+        if !(dtc.network_dtc_access && dtc.inbound && dtc.outbound) {
+            return Err(format!(
+                "BizTalk Server Configuration: MSDTC on {} is not configured for network transactions (network DTC access, inbound and outbound must be allowed). Configure MSDTC first.",
+                c.node
+            ));
+        }
+        // Every instance must answer before anything is created.
+        for (_, s) in p.servers.iter() {
+            reach(w, s).map_err(|e| {
+                format!(
+                    "BizTalk Server Configuration failed: cannot connect to SQL Server '{s}'. {e}"
+                )
+            })?;
+        }
+        let wanted = s.desired.databases.clone();
+        let existing = w
+            .instance(&mgmt_server)
+            .and_then(|i| i.databases.get(&mgmt))
+            .and_then(|d| d.biztalk_group.clone());
+        if let Some(have) = existing {
+            if have != wanted {
+                return Err(format!(
+                    "BizTalk Server Configuration: the group in {mgmt} is already configured with other databases; bisrc will not reconfigure an existing group (unconfigure it first)"
+                ));
+            }
+            return Ok(());
+        }
+        let master = p.roles.key_of("messagebox");
+        for (db, role) in p.roles.iter() {
+            if matches!(role, "bam_analysis" | "tracking_analysis") {
+                continue; // Analysis Services databases, not SQL Server databases.
+            }
+            let Some(server) = p.servers.get(db) else {
+                continue;
+            };
+            let i = w.instance_mut(server).expect("reached above");
+            let msgbox = role == "messagebox";
+            i.databases.entry(db.to_string()).or_insert(DatabaseState {
+                role: Some(role.to_string()),
+                recovery_model: "FULL".into(),
+                // BizTalk turns automatic statistics off on the MessageBox itself.
+                auto_create_statistics: !msgbox,
+                auto_update_statistics: !msgbox,
+                publishing: msgbox.then_some(true),
+                biztalk_group: None,
+            });
+            for (job, enabled) in jobs_for(db, role, master == Some(db)) {
+                i.jobs.entry(job).or_insert(JobState {
+                    enabled,
+                    ..JobState::default()
+                });
+            }
+            if role == "management" {
+                i.jobs
+                    .get_mut(&format!("Backup BizTalk Server ({db})"))
+                    .expect("just created")
+                    .backup = Some(BackupSettings::default());
+            }
+        }
+        let i = w.instance_mut(&mgmt_server).expect("reached above");
+        let d = i
+            .databases
+            .get_mut(&mgmt)
+            .ok_or("the management database was not created")?;
+        d.biztalk_group = Some(wanted);
+        Ok(())
+    }
+
+    fn verify(
+        _: &World,
+        c: &Ctx,
+        _: &Spec<Self>,
+        o: &BiztalkGroupObserved,
+    ) -> Result<Vec<Check>, String> {
+        Ok(vec![diff_check(
+            CHECK_CONFIGURED,
+            c,
+            o,
+            &["configured", "databases"],
+            &c.apply_hint(),
+        )])
+    }
+}

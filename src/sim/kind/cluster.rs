@@ -1,0 +1,213 @@
+//! `cluster` on a simulated node: `New-Cluster` (or restarting the cluster service of a
+//! member), and the cluster's live view (`Get-Cluster`, `Get-ClusterNode`, `Get-ClusterGroup`).
+
+use super::{Simulated, Spec};
+use crate::kind::cluster::{
+    Cluster, ClusterGroupState, ClusterNodeState, ClusterObserved, CHECK_EXISTS, CHECK_NODES_UP,
+    CHECK_QUORUM, CHECK_ROLES_ONLINE,
+};
+use crate::sim::cluster::{active, fail_over, features_installed, group_state, has_quorum};
+use crate::sim::world::{ClusterState, GroupKind, GroupState, NetworkState, WitnessState, World};
+use crate::sim::{check, Ctx};
+use crate::step::Check;
+use crate::topology::{AVAILABLE_STORAGE, CORE_GROUP};
+
+impl Simulated for Cluster {
+    fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<ClusterObserved, String> {
+        let Some(cl) = w
+            .cluster(&s.desired.name)
+            .filter(|cl| cl.is_member(&c.node))
+        else {
+            return Ok(ClusterObserved::default());
+        };
+        if !active(w, &c.node) {
+            return Err("Get-Cluster : The cluster service is not running.  Make sure that the service is running on all nodes in the cluster.".into());
+        }
+        Ok(ClusterObserved {
+            exists: true,
+            name: Some(cl.name.clone()),
+            static_address: Some(cl.ip.clone()),
+            nodes: cl
+                .members
+                .iter()
+                .map(|m| ClusterNodeState {
+                    name: m.clone(),
+                    state: if active(w, m) { "Up" } else { "Down" }.into(),
+                })
+                .collect(),
+            groups: cl
+                .groups
+                .iter()
+                .map(|g| ClusterGroupState {
+                    name: g.name.clone(),
+                    state: group_state(w, cl, g).into(),
+                    owner: g.owner.clone(),
+                })
+                .collect(),
+            has_quorum: has_quorum(w, cl),
+        })
+    }
+
+    fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let name = s.desired.name.clone();
+        let ip = s.desired.static_address.clone();
+        if let Some(cl) = w.cluster(&name) {
+            if !cl.is_member(&c.node) {
+                return Err(format!(
+                    "New-Cluster : The cluster '{name}' already exists and node '{}' is not a member of it.",
+                    c.node
+                ));
+            }
+            // Start-ClusterNode when the service was stopped; then set the address.
+            if let Some(h) = w.host_mut(&c.node) {
+                h.stopped_services
+                    .retain(|s| !s.eq_ignore_ascii_case("ClusSvc"));
+            }
+            let cl = w.cluster_mut(&name).expect("checked above");
+            if !ip.is_empty() {
+                cl.ip = ip;
+            }
+            fail_over(w);
+            return Ok(());
+        }
+        let mut nodes = s.params.nodes.clone();
+        if nodes.is_empty() {
+            nodes.push(c.node.clone());
+        }
+        if !nodes.iter().any(|n| n.eq_ignore_ascii_case(&c.node)) {
+            return Err(format!(
+                "New-Cluster must run on one of the new cluster's nodes ({}), not on '{}'",
+                nodes.join(", "),
+                c.node
+            ));
+        }
+        features_installed(w, &nodes)?;
+        for n in &nodes {
+            if !active(w, n) {
+                return Err(format!(
+                    "New-Cluster : Node '{n}' is not reachable. Check that it is up and joined to the domain."
+                ));
+            }
+            if let Some(other) = w.clusters.values().find(|cl| cl.is_member(n)) {
+                return Err(format!(
+                    "New-Cluster : Node '{n}' is already a member of cluster '{}'.",
+                    other.name
+                ));
+            }
+        }
+        let site = w.host(&c.node).map(|h| h.site.clone()).unwrap_or_default();
+        // The cluster discovers one network per subnet the nodes have an address on.
+        let networks = c
+            .inv
+            .site(&site)
+            .map(|s| {
+                s.networks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| NetworkState {
+                        name: format!("Cluster Network {}", i + 1),
+                        subnet: n.subnet.value.clone(),
+                        role: "ClusterAndClient".into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let owner = c.node.clone();
+        let group = |name: &str, kind| GroupState {
+            name: name.to_string(),
+            kind,
+            owner: owner.clone(),
+            possible_owners: nodes.clone(),
+            ..GroupState::default()
+        };
+        let groups = vec![
+            group(CORE_GROUP, GroupKind::Core),
+            group(AVAILABLE_STORAGE, GroupKind::Storage),
+        ];
+        w.clusters.insert(
+            name.to_ascii_uppercase(),
+            ClusterState {
+                name,
+                site,
+                ip,
+                members: nodes,
+                networks,
+                groups,
+                witness: WitnessState::default(),
+            },
+        );
+        Ok(())
+    }
+
+    fn verify(
+        w: &World,
+        c: &Ctx,
+        s: &Spec<Self>,
+        o: &ClusterObserved,
+    ) -> Result<Vec<Check>, String> {
+        let hint = c.apply_hint();
+        let exists = o.exists;
+        let name = &s.desired.name;
+        let mut v = vec![check(
+            CHECK_EXISTS,
+            exists,
+            if exists {
+                format!(
+                    "cluster {name} exists with address {}",
+                    o.static_address.as_deref().unwrap_or("?")
+                )
+            } else {
+                format!("no cluster {name} on {}; {hint}", c.node)
+            },
+        )];
+        let Some(cl) = w.cluster(name).filter(|_| exists) else {
+            return Ok(v);
+        };
+        let down: Vec<&str> = cl
+            .members
+            .iter()
+            .filter(|m| !active(w, m))
+            .map(String::as_str)
+            .collect();
+        v.push(check(
+            CHECK_NODES_UP,
+            down.is_empty(),
+            if down.is_empty() {
+                format!("every node is Up ({})", cl.members.join(", "))
+            } else {
+                format!("node(s) not Up: {}; power them on or start the cluster service (Start-ClusterNode)", down.join(", "))
+            },
+        ));
+        let quorum = has_quorum(w, cl);
+        v.push(check(
+            CHECK_QUORUM,
+            quorum,
+            if quorum {
+                format!("quorum holds (witness: {})", cl.witness.kind)
+            } else if cl.witness.kind == "none" {
+                "quorum lost: too few nodes are up and there is no witness; bring nodes up and configure a witness".to_string()
+            } else {
+                "quorum lost: too few votes (nodes and witness); bring nodes and the witness back".to_string()
+            },
+        ));
+        let failed: Vec<String> = cl
+            .groups
+            .iter()
+            .filter(|g| {
+                group_state(w, cl, g) != "Online"
+                    || !g.possible_owners.iter().any(|p| p == &g.owner)
+            })
+            .map(|g| format!("{} ({} on {})", g.name, group_state(w, cl, g), g.owner))
+            .collect();
+        v.push(check(
+            CHECK_ROLES_ONLINE,
+            failed.is_empty(),
+            if failed.is_empty() {
+                format!("all {} groups Online on possible owners", cl.groups.len())
+            } else {
+                format!("groups not Online: {}; bring them online (Start-ClusterGroup) on an up possible owner", failed.join(", "))
+            },
+        ));
+        Ok(v)
+    }
+}

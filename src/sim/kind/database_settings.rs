@@ -1,0 +1,99 @@
+//! `database_settings` on a simulated node: a BizTalk database's recovery model, automatic
+//! statistics and (MessageBox) publication, set through the instance's network name.
+
+use super::{Simulated, Spec};
+use crate::kind::database_settings::{
+    DatabaseSettings, DatabaseSettingsObserved, CHECK_AUTO_STATISTICS_OFF, CHECK_PUBLISHING,
+    CHECK_RECOVERY_FULL,
+};
+use crate::sim::checks::diff_check;
+use crate::sim::sql::reach;
+use crate::sim::world::World;
+use crate::sim::Ctx;
+use crate::step::Check;
+
+fn missing_db(db: &str) -> String {
+    format!(
+        "Invoke-Sqlcmd : Database '{db}' does not exist. Make sure that the name is entered correctly. (Msg 911) Run the BizTalk group configuration first."
+    )
+}
+
+impl Simulated for DatabaseSettings {
+    fn probe(w: &World, _: &Ctx, s: &Spec<Self>) -> Result<DatabaseSettingsObserved, String> {
+        let found = reach(w, &s.params.server)?
+            .databases
+            .get(&s.params.database);
+        Ok(match found {
+            Some(d) => DatabaseSettingsObserved {
+                exists: true,
+                recovery_model: Some(d.recovery_model.clone()),
+                auto_create_statistics: Some(d.auto_create_statistics),
+                auto_update_statistics: Some(d.auto_update_statistics),
+                publishing: d.publishing,
+            },
+            None => DatabaseSettingsObserved::default(),
+        })
+    }
+
+    fn apply(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let (server, db, want) = (&s.params.server, &s.params.database, &s.desired);
+        reach(w, server)?;
+        let i = w.instance_mut(server).expect("reached");
+        let d = i.databases.get_mut(db).ok_or_else(|| missing_db(db))?;
+        let v = &want.recovery_model;
+        if !["FULL", "BULK_LOGGED", "SIMPLE"].contains(&v.as_str()) {
+            return Err(format!("Msg 102: Incorrect syntax near '{v}'."));
+        }
+        d.recovery_model.clone_from(v);
+        if let Some(v) = want.auto_create_statistics {
+            d.auto_create_statistics = v;
+        }
+        if let Some(v) = want.auto_update_statistics {
+            d.auto_update_statistics = v;
+        }
+        if let Some(v) = want.publishing {
+            if d.publishing.is_none() {
+                return Err(format!(
+                    "{db} is not a MessageBox database; publication cannot be set on it"
+                ));
+            }
+            d.publishing = Some(v);
+        }
+        Ok(())
+    }
+
+    fn verify(
+        _: &World,
+        c: &Ctx,
+        s: &Spec<Self>,
+        o: &DatabaseSettingsObserved,
+    ) -> Result<Vec<Check>, String> {
+        let apply_hint = c.apply_hint();
+        let mut v = vec![diff_check(
+            CHECK_RECOVERY_FULL,
+            c,
+            o,
+            &["exists", "recovery_model"],
+            &apply_hint,
+        )];
+        if s.desired.auto_create_statistics.is_some() {
+            v.push(diff_check(
+                CHECK_AUTO_STATISTICS_OFF,
+                c,
+                o,
+                &["auto_create_statistics", "auto_update_statistics"],
+                &format!("BizTalk needs automatic statistics off on the MessageBox; {apply_hint}"),
+            ));
+        }
+        if s.desired.publishing.is_some() {
+            v.push(diff_check(
+                CHECK_PUBLISHING,
+                c,
+                o,
+                &["publishing"],
+                &apply_hint,
+            ));
+        }
+        Ok(v)
+    }
+}

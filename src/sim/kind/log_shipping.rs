@@ -1,0 +1,103 @@
+//! `log_shipping` on a simulated node: `bts_ConfigureBizTalkLogShipping` on the destination
+//! (the source must answer through the linked server and have a backup history) and the
+//! jobs it creates.
+
+use super::{Simulated, Spec};
+use crate::kind::log_shipping::{
+    LogShipping, LogShippingObserved, CHECK_CONFIGURED, CHECK_RESTORE_ENABLED,
+};
+use crate::sim::checks::diff_check;
+use crate::sim::sql::{reach, sql_error};
+use crate::sim::world::{LogShippingState, World};
+use crate::sim::{check, Ctx};
+use crate::step::Check;
+
+/// The restore job log shipping creates on the destination.
+const RESTORE_JOB: &str = "BTS Log Shipping - Restore Databases";
+
+impl Simulated for LogShipping {
+    fn probe(w: &World, _: &Ctx, s: &Spec<Self>) -> Result<LogShippingObserved, String> {
+        let dest = reach(w, &s.params.destination_server)?;
+        Ok(match &dest.log_shipping {
+            Some(l) => LogShippingObserved {
+                configured: true,
+                source: Some(l.source.clone()),
+                databases: l.databases.clone(),
+                restore_job_enabled: dest.jobs.get(RESTORE_JOB).map(|j| j.enabled),
+            },
+            None => LogShippingObserved::default(),
+        })
+    }
+
+    fn apply(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let (p, want) = (&s.params, &s.desired);
+        let dest = &p.destination_server;
+        let source = &p.source_server;
+        let mgmt = p
+            .management_database
+            .clone()
+            .unwrap_or_else(|| "BizTalkMgmtDb".into());
+        reach(w, dest)?;
+        let src = reach(w, source).map_err(|_| {
+            format!(
+                "bts_ConfigureBizTalkLogShipping: cannot reach the source management server '{source}' through the linked server. {}",
+                sql_error(source)
+            )
+        })?;
+        let has_history = src
+            .jobs
+            .values()
+            .filter_map(|j| j.backup.as_ref())
+            .any(|b| b.last_full_backup.is_some());
+        if !src.databases.contains_key(&mgmt) || !has_history {
+            return Err(format!(
+                "bts_ConfigureBizTalkLogShipping: no backup history in {mgmt}.adm_BackupHistory on '{source}'; configure and enable the Backup BizTalk Server job on the source first"
+            ));
+        }
+        let mut databases = want.databases.clone();
+        databases.sort();
+        let restore = want.restore_job_enabled;
+        let i = w.instance_mut(dest).expect("reached");
+        i.log_shipping = Some(LogShippingState {
+            source: want.source.clone(),
+            databases,
+            restore_job_enabled: restore,
+        });
+        for (job, enabled) in [
+            ("BTS Log Shipping - Get Backup History", restore),
+            (RESTORE_JOB, restore),
+            ("BTS Log Shipping - Restore To Mark", false),
+        ] {
+            i.jobs.entry(job.to_string()).or_default().enabled = enabled;
+        }
+        Ok(())
+    }
+
+    fn verify(
+        _: &World,
+        c: &Ctx,
+        _: &Spec<Self>,
+        o: &LogShippingObserved,
+    ) -> Result<Vec<Check>, String> {
+        let apply_hint = c.apply_hint();
+        let restore = o.restore_job_enabled == Some(true);
+        Ok(vec![
+            diff_check(
+                CHECK_CONFIGURED,
+                c,
+                o,
+                &["configured", "source", "databases"],
+                &apply_hint,
+            ),
+            check(
+                CHECK_RESTORE_ENABLED,
+                restore,
+                if restore {
+                    format!("'{RESTORE_JOB}' is enabled")
+                } else {
+                    format!("'{RESTORE_JOB}' is not enabled on the destination; {apply_hint}")
+                },
+            ),
+        ])
+    }
+}

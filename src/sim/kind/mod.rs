@@ -1,0 +1,129 @@
+//! One simulator handler per resource kind (`sim/kind/<kind>.rs`): how a Windows node
+//! answers that kind's probe, apply and verify steps, reading the step's typed params and
+//! desired state (the kind module's types, read back from the step header) and answering
+//! with the kind's observed type. Reading how a kind behaves on a simulated node means
+//! opening its one file; mechanics several kinds share (quorum arithmetic, group states,
+//! reaching an instance) stay in `sim/cluster.rs`, `sim/sql.rs` and friends.
+//!
+//! [`table`] is the one place that maps a kind to its handler.
+
+mod agent_job;
+mod backup_job;
+mod biztalk_group;
+mod cluster;
+mod cluster_disk;
+mod cluster_network;
+mod cluster_node;
+mod cluster_validation;
+mod clustered_dtc;
+mod database_settings;
+mod dtc_network;
+mod firewall;
+mod group_owner;
+mod log_shipping;
+mod quorum;
+mod sql_config;
+mod sql_fci;
+mod sql_fci_node;
+mod sql_login;
+mod sql_owners;
+mod sso_role;
+mod windows_feature;
+
+use serde_json::Value;
+
+use super::world::World;
+use super::Ctx;
+use crate::kind::{from_map, Kind, ResourceKind};
+use crate::step::Check;
+
+/// A step's spec as the kind's types.
+pub(in crate::sim) struct Spec<K: Kind> {
+    /// What the scripts are given.
+    pub params: K::Params,
+    /// What the resource should look like.
+    pub desired: K::Desired,
+}
+
+impl<K: Kind> Spec<K> {
+    /// Reads the header's spec; a mismatch is a bug in whoever built the step.
+    fn read(c: &Ctx) -> Result<Spec<K>, String> {
+        let bug = |part: &str, e: String| {
+            format!(
+                "the step's spec.{part} is not a {} {part}: {e} (a render bug)",
+                K::KIND.as_str()
+            )
+        };
+        Ok(Spec {
+            params: from_map(c.params).map_err(|e| bug("params", e))?,
+            desired: from_map(c.desired).map_err(|e| bug("desired", e))?,
+        })
+    }
+}
+
+/// How a simulated node serves one kind. Implemented, in `sim/kind/<kind>.rs`, for the
+/// kind's own type (e.g. `crate::kind::cluster_disk::ClusterDisk`).
+pub(in crate::sim) trait Simulated: Kind + Sized {
+    /// The probe's answer: the kind's observed state in the world.
+    fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<Self::Observed, String>;
+    /// Converges the world to the desired state, or fails as Windows would.
+    fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String>;
+    /// The kind's named checks (`Kind::CHECKS`), from the probe's answer `o` and the world.
+    fn verify(w: &World, c: &Ctx, s: &Spec<Self>, o: &Self::Observed)
+        -> Result<Vec<Check>, String>;
+}
+
+/// A kind's handler, erased to plain functions so one table can hold every kind.
+pub(in crate::sim) struct Handler {
+    /// Probe: the observed object.
+    pub probe: fn(&World, &Ctx) -> Result<Value, String>,
+    /// Apply.
+    pub apply: fn(&mut World, &Ctx) -> Result<(), String>,
+    /// Verify: the checks.
+    pub verify: fn(&World, &Ctx) -> Result<Vec<Check>, String>,
+}
+
+fn handler<K: Simulated>() -> Handler {
+    Handler {
+        probe: |w, c| {
+            let o = K::probe(w, c, &Spec::read(c)?)?;
+            serde_json::to_value(o).map_err(|e| e.to_string())
+        },
+        apply: |w, c| K::apply(w, c, &Spec::read(c)?),
+        verify: |w, c| {
+            let s = Spec::read(c)?;
+            let o = K::probe(w, c, &s)?;
+            K::verify(w, c, &s, &o)
+        },
+    }
+}
+
+/// The handler of each kind.
+pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
+    use crate::kind as k;
+    use ResourceKind as K;
+    match kind {
+        K::WindowsFeature => handler::<k::windows_feature::WindowsFeature>(),
+        K::DtcNetwork => handler::<k::dtc_network::DtcNetwork>(),
+        K::Firewall => handler::<k::firewall::Firewall>(),
+        K::ClusterValidation => handler::<k::cluster_validation::ClusterValidation>(),
+        K::Cluster => handler::<k::cluster::Cluster>(),
+        K::ClusterNode => handler::<k::cluster_node::ClusterNode>(),
+        K::ClusterNetwork => handler::<k::cluster_network::ClusterNetwork>(),
+        K::ClusterDisk => handler::<k::cluster_disk::ClusterDisk>(),
+        K::Quorum => handler::<k::quorum::Quorum>(),
+        K::ClusteredDtc => handler::<k::clustered_dtc::ClusteredDtc>(),
+        K::SsoRole => handler::<k::sso_role::SsoRole>(),
+        K::GroupOwner => handler::<k::group_owner::GroupOwner>(),
+        K::SqlFci => handler::<k::sql_fci::SqlFci>(),
+        K::SqlFciNode => handler::<k::sql_fci_node::SqlFciNode>(),
+        K::SqlOwners => handler::<k::sql_owners::SqlOwners>(),
+        K::SqlConfig => handler::<k::sql_config::SqlConfig>(),
+        K::SqlLogin => handler::<k::sql_login::SqlLogin>(),
+        K::BiztalkGroup => handler::<k::biztalk_group::BiztalkGroup>(),
+        K::DatabaseSettings => handler::<k::database_settings::DatabaseSettings>(),
+        K::BackupJob => handler::<k::backup_job::BackupJob>(),
+        K::AgentJob => handler::<k::agent_job::AgentJob>(),
+        K::LogShipping => handler::<k::log_shipping::LogShipping>(),
+    }
+}

@@ -1,0 +1,46 @@
+//! `windows_feature` on a simulated node: `Get-WindowsFeature`, `Install-WindowsFeature`.
+
+use super::{Simulated, Spec};
+use crate::kind::windows_feature::{WindowsFeature, WindowsFeatureObserved, CHECK_INSTALLED};
+use crate::sim::checks::diff_check;
+use crate::sim::world::World;
+use crate::sim::Ctx;
+use crate::step::Check;
+
+impl Simulated for WindowsFeature {
+    fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<WindowsFeatureObserved, String> {
+        let h = c.this_host(w)?;
+        let f = &s.params.feature;
+        Ok(WindowsFeatureObserved {
+            installed: h.features.iter().any(|x| x.eq_ignore_ascii_case(f)),
+        })
+    }
+
+    fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let f = &s.params.feature;
+        let h = c.this_host_mut(w)?;
+        if !s.desired.installed {
+            h.features.retain(|x| !x.eq_ignore_ascii_case(f));
+        } else if !h.features.iter().any(|x| x.eq_ignore_ascii_case(f)) {
+            // Install-WindowsFeature would ask for a restart; the lab skips it to stay
+            // fast, so the simulator reports reboot_required: false.
+            h.features.insert(f.clone());
+        }
+        Ok(())
+    }
+
+    fn verify(
+        _: &World,
+        c: &Ctx,
+        _: &Spec<Self>,
+        o: &WindowsFeatureObserved,
+    ) -> Result<Vec<Check>, String> {
+        Ok(vec![diff_check(
+            CHECK_INSTALLED,
+            c,
+            o,
+            &["installed"],
+            &c.apply_hint(),
+        )])
+    }
+}
