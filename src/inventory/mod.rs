@@ -5,6 +5,7 @@
 //! [`LoadError`] with a line and column. This stage does no semantic checks (that is
 //! `validate`) and never prints.
 
+mod anchor;
 mod model;
 mod secret;
 mod spanned;
@@ -187,13 +188,20 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
         ));
     }
     match serde_saphyr::from_str_with_options::<Inventory>(&text, parse_options()) {
-        Ok(inventory) => Ok(Loaded {
-            source: Source {
-                path: path.to_path_buf(),
-                text,
-            },
-            inventory,
-        }),
+        Ok(inventory) => {
+            let mut loaded = Loaded {
+                source: Source {
+                    path: path.to_path_buf(),
+                    text,
+                },
+                inventory,
+            };
+            let base = loaded.base_dir();
+            if base != Path::new(".") {
+                anchor::anchor_secret_files(&mut loaded.inventory, &base);
+            }
+            Ok(loaded)
+        }
         Err(e) => {
             let loc = e.location().map(|l| Loc {
                 line: u32::try_from(l.line()).unwrap_or(u32::MAX),
@@ -430,5 +438,33 @@ mod tests {
         let pw = i.service_accounts.engine.password.as_ref().unwrap();
         assert_eq!(pw.value, SecretRef::Literal);
         assert!(!format!("{:?}", loaded.inventory).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_relative_secret_file_is_read_from_the_inventory_folder() {
+        let lab = load(Path::new("inventories/lab.yaml")).unwrap();
+        let sso = lab.inventory.biztalk.sso.as_ref().unwrap();
+        assert_eq!(
+            sso.backup_password.value,
+            SecretRef::File(PathBuf::from("inventories/lab-sso-backup.pw"))
+        );
+        assert!(sso.backup_password.value.resolve().is_ok());
+        // absolute and home paths stay as written; a file beside a bare name stays relative
+        let text = std::fs::read_to_string("inventories/lab.yaml")
+            .unwrap()
+            .replace("{ file: lab-sso-backup.pw }", "{ file: ~/pw }");
+        let other = parse(Path::new("some/dir/x.yaml"), text.clone()).unwrap();
+        let pw = &other
+            .inventory
+            .biztalk
+            .sso
+            .as_ref()
+            .unwrap()
+            .backup_password;
+        assert_eq!(pw.value, SecretRef::File(PathBuf::from("~/pw")));
+        let text = text.replace("{ file: ~/pw }", "{ file: pw }");
+        let bare = parse(Path::new("x.yaml"), text).unwrap();
+        let pw = &bare.inventory.biztalk.sso.as_ref().unwrap().backup_password;
+        assert_eq!(pw.value, SecretRef::File(PathBuf::from("pw")));
     }
 }

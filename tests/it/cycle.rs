@@ -11,6 +11,8 @@ use bisrc::sim::faults::{inject, Fault};
 
 /// The lab inventory as shipped.
 pub const LAB: &str = include_str!("../../inventories/lab.yaml");
+/// The made-up SSO backup password the lab inventory reads from a file beside it.
+pub const LAB_SSO_BACKUP_PW: &str = include_str!("../../inventories/lab-sso-backup.pw");
 
 /// A lab directory: an inventory, its state dir, and a runner for `bisrc`.
 pub struct Lab {
@@ -78,6 +80,8 @@ impl Lab {
     pub fn new(inventory: &str) -> Lab {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("lab.yaml"), inventory).expect("inventory");
+        // The lab's SSO backup password is a file beside the inventory.
+        std::fs::write(dir.path().join("lab-sso-backup.pw"), LAB_SSO_BACKUP_PW).expect("pw");
         Lab {
             dir,
             env: Vec::new(),

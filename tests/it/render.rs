@@ -882,12 +882,26 @@ fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 fn prod_with_sso() -> String {
     let text = inventory_text("contoso-prod");
     let hosts = "      - CONTOSO\\BizTalk Isolated Host Users\n";
-    assert!(text.contains(hosts));
+    let reminder = "    backup_reminder: vault entry BizTalk SSO\n";
+    assert!(text.contains(hosts) && text.contains(reminder));
     text.replacen(
         hosts,
-        "      - CONTOSO\\BizTalk Isolated Host Users\n    b2b_operators: CONTOSO\\BizTalk B2B Operators\n  sso:\n    service_account: { user: CONTOSO\\svc-entsso, password: { env: BTS_SSO_PASSWORD } }\n    backup_file: C:\\BizTalk\\SSO\\secret.bak\n    backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n    backup_reminder: vault entry <BizTalk SSO> & co\n  rule_engine_account: { user: CONTOSO\\svc-bre, password: { env: BTS_BRE_PASSWORD } }\n",
+        "      - CONTOSO\\BizTalk Isolated Host Users\n    b2b_operators: CONTOSO\\BizTalk B2B Operators\n",
         1,
     )
+    .replacen(reminder, "    backup_reminder: vault entry <BizTalk SSO> & co\n", 1)
+}
+
+/// contoso-prod without `biztalk.sso` and `biztalk.rule_engine_account`: the group
+/// configuration joins an existing SSO system.
+fn prod_without_sso() -> String {
+    let text = inventory_text("contoso-prod");
+    let start = text.find("  sso:").expect("contoso-prod has biztalk.sso");
+    let bre = text
+        .find("  rule_engine_account:")
+        .expect("and a rule engine account");
+    let end = bre + text[bre..].find('\n').unwrap() + 1;
+    format!("{}{}", &text[..start], &text[end..])
 }
 
 /// The outline of a configuration XML: one line per element, indented by depth, with the
@@ -1046,7 +1060,7 @@ fn prod_rest(b2b: bool, bre_user: &str) -> String {
 #[test]
 fn biztalk_configuration_has_the_documented_features_ids_and_guids() {
     // Without biztalk.sso: join the SSO system; no rule engine account.
-    let plain = render_named("contoso-prod");
+    let plain = render(&load_text("contoso-prod", &prod_without_sso()));
     let (xml, apply) = configuration_of(&plain);
     assert_eq!(
         config_outline(xml),

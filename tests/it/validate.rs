@@ -545,9 +545,9 @@ fn warnings_only_exit_zero_and_load_errors_render_as_diagnostics() {
         .run()
         .code(0)
         .stderr_contains(
-            "inventory.yaml:53:20: warning[BZ053]: data and log of LABBTSSQL are both on S:",
+            "inventory.yaml:57:20: warning[BZ053]: data and log of LABBTSSQL are both on S:",
         )
-        .stderr_contains("valid (2 warnings)");
+        .stderr_contains("valid (1 warning)");
     let out = Test::new()
         .inventory_text(&LAB.replace("tempdb_files: 4", "tempdb_files: four"))
         .args(["validate", "-i", Test::INVENTORY, "--format", "json"])
@@ -555,7 +555,7 @@ fn warnings_only_exit_zero_and_load_errors_render_as_diagnostics() {
     out.code(1);
     let j = out.json();
     assert_eq!(j["diagnostics"][0]["code"], "BZ001");
-    assert_eq!(j["diagnostics"][0]["line"], 61);
+    assert_eq!(j["diagnostics"][0]["line"], 65);
     assert_eq!(j["diagnostics"][0]["column"], 27);
 }
 
