@@ -10,6 +10,7 @@
 
 mod context;
 mod helpers;
+pub mod outdir;
 pub mod quote;
 
 use std::collections::BTreeMap;

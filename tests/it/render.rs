@@ -1191,7 +1191,7 @@ fn cli_writes_the_tree_and_manifest_without_secrets() {
             String::from_utf8_lossy(&first.stderr)
         );
         let tree1 = read_tree(&out);
-        // Again into the same directory: replaced whole, byte-identical.
+        // Again into the same directory: the earlier render is replaced, byte-identical.
         let second = run(&out);
         assert!(second.status.success());
         assert_eq!(first.stdout, second.stdout);
@@ -1316,4 +1316,112 @@ fn snapshots_of_every_inventory_and_every_template() {
             }
         }
     });
+}
+
+/// `render -o DIR` never deletes a file bisrc did not write: a foreign folder is refused
+/// (`--force` writes into it and keeps the foreign file), a file the user put beside an
+/// earlier render survives the next render, only files the earlier manifest lists are
+/// replaced or removed, and a render that fails leaves the old output whole.
+#[test]
+fn render_output_keeps_files_bisrc_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = repo().join("inventories/lab.yaml");
+    let render = |out: &std::path::Path, extra: &[&str]| {
+        let o = bin()
+            .args(["render", "-i"])
+            .arg(&lab)
+            .arg("-o")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+
+    // A folder of the user's, with no earlier render: refused, untouched.
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "my notes").unwrap();
+    let (code, err) = render(&mine, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("not empty") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
+    // --force writes the render into it and keeps the user's file.
+    let (code, err) = render(&mine, &["--force"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read(mine.join("notes.txt")).unwrap(), b"my notes");
+    assert!(mine.join("manifest.json").is_file());
+
+    // An earlier render: a file added beside it survives; a file the earlier manifest lists
+    // and the new render no longer has is removed; a manifest entry outside the folder is
+    // never followed.
+    let out = tmp.path().join("out");
+    assert_eq!(render(&out, &[]).0, Some(0));
+    let before = read_tree(&out);
+    std::fs::write(out.join("README.local"), "kept").unwrap();
+    std::fs::write(tmp.path().join("outside.txt"), "outside").unwrap();
+    std::fs::create_dir_all(out.join("primary/gone")).unwrap();
+    std::fs::write(out.join("primary/gone/old.ps1"), "old").unwrap();
+    let manifest_path = out.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let files = manifest["files"].as_array_mut().unwrap();
+    for p in ["primary/gone/old.ps1", "../outside.txt"] {
+        files.push(
+            serde_json::json!({ "path": p, "resource": "x", "step": "apply", "sha256": "0" }),
+        );
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (code, err) = render(&out, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read(out.join("README.local")).unwrap(), b"kept");
+    assert!(
+        !out.join("primary/gone").exists(),
+        "the earlier render's file and folder go"
+    );
+    assert!(tmp.path().join("outside.txt").exists());
+    let mut after = read_tree(&out);
+    after.retain(|(p, _)| p != "README.local");
+    assert_eq!(after, before);
+
+    // A file of the user's where the new render puts one: refused without --force.
+    let (first, _) = before
+        .iter()
+        .find(|(p, _)| p.ends_with(".ps1"))
+        .unwrap()
+        .clone();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest["files"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["path"] != first.as_str());
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (code, err) = render(&out, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&first), "{err}");
+
+    // A render that fails (a broken template overlay) leaves the old output whole.
+    let good = tmp.path().join("good");
+    assert_eq!(render(&good, &[]).0, Some(0));
+    let whole = read_tree(&good);
+    let overlay = tmp.path().join("overlay/steps/windows_feature");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(overlay.join("apply.ps1.hbs"), "$a = {{ps params.nope}}\n").unwrap();
+    let templates = tmp.path().join("overlay");
+    let (code, err) = render(&good, &["--templates", templates.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(read_tree(&good), whole);
+    let beside: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(beside.is_empty(), "no temporary folder is left: {beside:?}");
 }
