@@ -2,8 +2,6 @@
 //! setup shared by `apply`, `verify` and `unlock`.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use super::{InventoryArgs, Outcome};
 use crate::engine::plan::Selection;
@@ -89,15 +87,6 @@ pub(super) fn with_engine<T>(
     drop(ctx);
     progress.finish();
     result.map(Some)
-}
-
-/// Ctrl-C sets the flag (no new step starts); a second Ctrl-C exits at once.
-pub(super) fn on_ctrl_c(flag: Arc<std::sync::atomic::AtomicBool>) {
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
 }
 
 /// Arguments of `bisrc plan`.

@@ -74,6 +74,10 @@ pub struct Context<'a> {
     pub cancel: Arc<AtomicBool>,
     /// Where the environment lock lives.
     pub lock: lock::LockSite,
+    /// While the lock is held: a way to release it from another thread (the second Ctrl-C).
+    pub lock_releaser: Arc<Mutex<Option<lock::Releaser>>>,
+    /// Where a running apply is (read by the Ctrl-C handler).
+    pub apply_progress: Arc<Mutex<apply::Progress>>,
     scrubber: Scrubber,
 }
 
@@ -101,6 +105,8 @@ impl<'a> Context<'a> {
             parallelism: 10,
             cancel: Arc::new(AtomicBool::new(false)),
             lock,
+            lock_releaser: Arc::new(Mutex::new(None)),
+            apply_progress: Arc::default(),
             scrubber: Scrubber::default(),
         }
     }
