@@ -99,7 +99,8 @@ pub struct Args {
     /// Write the plan to FILE (for `bisrc apply FILE`).
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error (a plan with resources
+    /// that could not be probed is an error).
     #[arg(long)]
     detailed_exitcode: bool,
     /// Also list resources that need no change.
@@ -132,6 +133,11 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
             path.display(),
             path.display()
         ));
+    }
+    // A plan that could not probe everything is not a plan of the environment: it fails,
+    // with or without --detailed-exitcode (a refused host key or logon is an error).
+    if plan.is_incomplete() {
+        return Ok(Outcome::Failure);
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         Outcome::ChangesPending

@@ -16,7 +16,7 @@ use super::unmanaged::{self, Unmanaged};
 use super::{canonical_json, now_rfc3339, sha256_hex, Context};
 
 /// Version of the plan JSON (`major.minor`: minor = additive, major = breaking).
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// Which resources to act on (`--target`, `--exclude`; dependencies follow).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +82,21 @@ pub struct Change {
     /// one apply would run now (`now`); none when no script was recorded or they match.
     #[serde(default)]
     pub script_diff: Option<String>,
+    /// The dependency whose change comes first, when this resource's state can be known only
+    /// after it (its probe could not run while the dependency is being created or changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_after: Option<String>,
+}
+
+/// The resources of one host that could not be probed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incomplete {
+    /// The host (or `owner of GROUP` when no owner could be found).
+    pub host: String,
+    /// How many resources are unknown there.
+    pub resources: usize,
+    /// Each distinct reason once, with how many resources it left unknown.
+    pub reasons: Vec<(String, usize)>,
 }
 
 /// The owner of one cluster group.
@@ -117,6 +132,39 @@ impl Plan {
     /// since the environment is not known to match the inventory).
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// Whether some resources could not be probed: the plan does not know the whole
+    /// environment, and `bisrc plan` fails.
+    pub fn is_incomplete(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.action == Action::Unknown && c.known_after.is_none())
+    }
+
+    /// Why the plan is incomplete, grouped per host: each host once, with each distinct
+    /// reason once and the number of resources it left unknown.
+    pub fn incomplete(&self) -> Vec<Incomplete> {
+        let mut by_host: std::collections::BTreeMap<String, Incomplete> = Default::default();
+        for c in self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Unknown && c.known_after.is_none())
+        {
+            let host = c.probed_on.clone().unwrap_or_else(|| c.runs_on.clone());
+            let entry = by_host.entry(host.clone()).or_insert_with(|| Incomplete {
+                host,
+                resources: 0,
+                reasons: Vec::new(),
+            });
+            entry.resources += 1;
+            let reason = c.reason.clone().unwrap_or_else(|| "no reason given".into());
+            match entry.reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, n)) => *n += 1,
+                None => entry.reasons.push((reason, 1)),
+            }
+        }
+        by_host.into_values().collect()
     }
 
     /// The change for `address`.
@@ -186,6 +234,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
     let mut scripts_changed = Vec::new();
     let mut unmanaged = Vec::new();
     let mut creating: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut changing: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (r, run) in selected.iter().zip(runs) {
         let observed = run.result.and_then(|v| Observed::from_result(r.kind, &v));
         // A resource whose probe ran but failed, while something it depends on is still to
@@ -196,6 +245,13 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
             .depends_on
             .iter()
             .find(|d| creating.contains(d.as_str()))
+            .cloned();
+        // Likewise a probe that failed while a dependency is being changed (a disk brought
+        // back online under an FCI): its state is known after that change, and says so.
+        let changed_dep = r
+            .depends_on
+            .iter()
+            .find(|d| changing.contains(d.as_str()))
             .cloned();
         let change = match observed {
             Err(reason) if run.host.is_some() && created_dep.is_some() => Change {
@@ -213,13 +269,38 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                         desired: v.clone(),
                     })
                     .collect(),
-                reason: Some(format!(
-                    "{} is created first; the probe could not run yet: {reason}",
-                    created_dep.unwrap_or_default()
-                )),
+                // The probe's own error (nothing answers yet) says nothing new: the state is
+                // known once the dependency exists.
+                reason: {
+                    let _ = reason;
+                    Some(format!(
+                        "(known after {})",
+                        created_dep.as_deref().unwrap_or_default()
+                    ))
+                },
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
                 script_diff: None,
+                known_after: created_dep,
+            },
+            Err(reason) if run.host.is_some() && changed_dep.is_some() => Change {
+                address: r.address.clone(),
+                kind: r.kind,
+                action: Action::Unknown,
+                runs_on: runs_on(&r.target),
+                probed_on: run.host,
+                attributes: Vec::new(),
+                reason: {
+                    let _ = reason;
+                    Some(format!(
+                        "(known after {})",
+                        changed_dep.as_deref().unwrap_or_default()
+                    ))
+                },
+                depends_on: r.depends_on.clone(),
+                fingerprint: None,
+                script_diff: None,
+                known_after: changed_dep,
             },
             Err(reason) => Change {
                 address: r.address.clone(),
@@ -232,6 +313,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
                 script_diff: None,
+                known_after: None,
             },
             Ok(o) => {
                 groups.extend(groups_of(r, &o));
@@ -250,11 +332,16 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                     script_diff: matches!(d.action, Action::Create | Action::Update | Action::NoOp)
                         .then(|| script_diff(ctx, r))
                         .flatten(),
+                    known_after: None,
                 }
             }
         };
         if change.action == Action::Create {
             creating.insert(change.address.clone());
+        }
+        if matches!(change.action, Action::Create | Action::Update) || change.known_after.is_some()
+        {
+            changing.insert(change.address.clone());
         }
         if change.action == Action::NoOp && change.script_diff.is_some() {
             scripts_changed.push(change.address.clone());

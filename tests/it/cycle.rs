@@ -153,7 +153,7 @@ fn fresh_lab_plans_applies_verifies_and_rehearses_failover() {
     let plan = lab.run(&["plan", "--detailed-exitcode", "--format", "json"]);
     plan.code(2);
     let p = plan.json();
-    assert_eq!(p["format_version"], "1.1");
+    assert_eq!(p["format_version"], "1.2");
     let changes = p["changes"].as_array().unwrap();
     assert_eq!(changes.len(), lab_resources());
     // Nothing exists yet: every resource is created, or (settings that always exist, like
@@ -318,13 +318,7 @@ mod over_sshd {
     use crate::sshd::{Options, SshdFleet, USER};
 
     fn chown_user(path: &std::path::Path) {
-        let ok = Command::new("chown")
-            .args(["-R", USER])
-            .arg(path)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "chown {}", path.display());
+        crate::sshd::chown_to_session_user(path);
     }
 
     /// The logon name in NETBIOS form (validation requires `DOMAIN\\user`, as Windows does):
@@ -334,6 +328,8 @@ mod over_sshd {
     fn ensure_netbios_alias() {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
+            // The alias shares the session user's uid: that user must exist first.
+            crate::sshd::setup_once();
             let known = Command::new("id").arg(NETBIOS_USER).output().unwrap();
             if !known.status.success() {
                 let ok = Command::new("useradd")
