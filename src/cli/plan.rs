@@ -127,21 +127,48 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failure);
     };
     ui.plan(&plan, args.show_noop);
-    if let Some(path) = &args.out {
-        ui.status(&format!(
-            "Saved the plan to {}; apply it with `bisrc apply {}`.",
-            path.display(),
-            path.display()
-        ));
-    }
     // A plan that could not probe everything is not a plan of the environment: it fails,
     // with or without --detailed-exitcode (a refused host key or logon is an error).
     if plan.is_incomplete() {
+        if let Some(path) = &args.out {
+            ui.status(&format!(
+                "Saved the incomplete plan to {}; fix what kept resources from being probed and plan again.",
+                path.display()
+            ));
+        }
+        ui.error(&anyhow::anyhow!(
+            "plan incomplete: {} resources could not be probed (reasons above, per host)",
+            plan.incomplete().iter().map(|i| i.resources).sum::<usize>()
+        ));
         return Ok(Outcome::Failure);
+    }
+    if let Some(path) = &args.out {
+        ui.status(&format!(
+            "Saved the plan to {}; apply it with `{}`.",
+            path.display(),
+            apply_command(&args, path)
+        ));
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         Outcome::ChangesPending
     } else {
         Outcome::Success
     })
+}
+
+/// The exact command that applies a saved plan: the same inventory, the flags that change
+/// where bisrc connects or what it renders, then the plan file.
+fn apply_command(args: &Args, plan: &std::path::Path) -> String {
+    let mut cmd = format!("bisrc apply -i {}", args.run.inv.inventory.display());
+    if let Some(site) = &args.run.site {
+        cmd.push_str(&format!(" --site {site}"));
+    }
+    if let Some(world) = &args.run.world {
+        cmd.push_str(&format!(" --world {}", world.display()));
+    }
+    if let Some(t) = &args.run.templates {
+        cmd.push_str(&format!(" --templates {}", t.display()));
+    }
+    cmd.push_str(&format!(" {}", plan.display()));
+    cmd
 }

@@ -52,6 +52,10 @@ pub struct Plan {
     /// nodes). bisrc never deletes them; not a change.
     #[serde(default)]
     pub unmanaged: Vec<Unmanaged>,
+    /// Hosts that could not be reached, and why (each once; the unknown resources of a host
+    /// or of a cluster group none of whose owners answered point here).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub unreachable: std::collections::BTreeMap<String, String>,
     /// Counts per action.
     pub summary: Summary,
 }
@@ -146,6 +150,18 @@ impl Plan {
     /// reason once and the number of resources it left unknown.
     pub fn incomplete(&self) -> Vec<Incomplete> {
         let mut by_host: std::collections::BTreeMap<String, Incomplete> = Default::default();
+        // Unreachable hosts first, each with its reason once, even when only a cluster
+        // group's resources needed it.
+        for (host, reason) in &self.unreachable {
+            by_host.insert(
+                host.clone(),
+                Incomplete {
+                    host: host.clone(),
+                    resources: 0,
+                    reasons: vec![(format!("unreachable: {reason}"), 0)],
+                },
+            );
+        }
         for c in self
             .changes
             .iter()
@@ -153,15 +169,27 @@ impl Plan {
         {
             let host = c.probed_on.clone().unwrap_or_else(|| c.runs_on.clone());
             let entry = by_host.entry(host.clone()).or_insert_with(|| Incomplete {
-                host,
+                host: host.clone(),
                 resources: 0,
                 reasons: Vec::new(),
             });
             entry.resources += 1;
-            let reason = c.reason.clone().unwrap_or_else(|| "no reason given".into());
+            let mut reason = c.reason.clone().unwrap_or_else(|| "no reason given".into());
+            if c.probed_on.is_none() && self.unreachable.contains_key(&host) {
+                // said once for the host
+                reason = format!("unreachable: {}", self.unreachable[&host]);
+            }
             match entry.reasons.iter_mut().find(|(r, _)| *r == reason) {
                 Some((_, n)) => *n += 1,
                 None => entry.reasons.push((reason, 1)),
+            }
+        }
+        for i in by_host.values_mut() {
+            i.reasons.retain(|(_, n)| *n > 0);
+            if i.reasons.is_empty() {
+                // a host no resource of its own needed: its reason still explains a group's
+                i.reasons
+                    .push((format!("unreachable: {}", self.unreachable[&i.host]), 0));
             }
         }
         by_host.into_values().collect()
@@ -307,9 +335,24 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                 kind: r.kind,
                 action: Action::Unknown,
                 runs_on: runs_on(&r.target),
-                probed_on: run.host,
                 attributes: Vec::new(),
-                reason: Some(reason),
+                // No owner of a group answered: name them; why each is unreachable is said
+                // once, in `unreachable`.
+                reason: Some(match (&run.host, &r.target) {
+                    (
+                        None,
+                        Target::Owner {
+                            group, candidates, ..
+                        },
+                    ) if candidates.iter().all(|c| ctx.pool.known_down(c).is_some()) => {
+                        format!(
+                            "no possible owner of {group} is reachable ({})",
+                            candidates.join(", ")
+                        )
+                    }
+                    _ => reason,
+                }),
+                probed_on: run.host,
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
                 script_diff: None,
@@ -355,8 +398,19 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
         }
         changes.push(change);
     }
+    let unreachable = ctx
+        .topology
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            ctx.pool
+                .known_down(&h.name)
+                .map(|why| (h.name.clone(), ctx.scrub(why.trim())))
+        })
+        .collect();
     Ok(Plan {
         format_version: FORMAT_VERSION.to_string(),
+        unreachable,
         environment: ctx.topology.environment.clone(),
         site: ctx.topology.site.clone(),
         created: now_rfc3339(),

@@ -139,14 +139,13 @@ pub fn incomplete_text(plan: &Plan, color: bool) -> String {
         plan.changes.len()
     );
     for i in plan.incomplete() {
-        out.push_str(&format!(
-            "  {} ({} resource{}):\n",
-            i.host,
-            i.resources,
-            if i.resources == 1 { "" } else { "s" }
-        ));
+        out.push_str(&match i.resources {
+            0 => format!("  {}:\n", i.host),
+            1 => format!("  {} (1 resource):\n", i.host),
+            n => format!("  {} ({n} resources):\n", i.host),
+        });
         for (reason, n) in &i.reasons {
-            let count = if i.reasons.len() > 1 {
+            let count = if i.reasons.len() > 1 && *n > 0 {
                 format!(" ({n})")
             } else {
                 String::new()

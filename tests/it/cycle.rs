@@ -500,4 +500,50 @@ mod over_sshd {
         lab.run(&["apply", "--auto-approve"]).code(0);
         lab.run(&["plan", "--detailed-exitcode"]).code(0);
     }
+
+    /// Every host key refused: nothing can be probed, so the plan is incomplete and fails —
+    /// with --detailed-exitcode too — and says why once per host.
+    #[test]
+    fn a_plan_whose_host_keys_are_all_refused_is_incomplete_and_exits_1() {
+        let fleet = SshdFleet::start(3, Options::default());
+        ensure_netbios_alias();
+        let dir = tempfile::tempdir().unwrap();
+        let empty_known_hosts = dir.path().join("known_hosts");
+        std::fs::write(&empty_known_hosts, "").unwrap();
+        let names = ["LABSQL1", "LABSQL2", "LABBTS1"];
+        let mut inv = LAB.replace(
+            "connection:\n  transport: simulated\n",
+            &format!(
+                "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
+                fleet.client_key.display(),
+                empty_known_hosts.display()
+            ),
+        );
+        for (h, name) in fleet.hosts().iter().zip(names) {
+            let from = format!("address: {}.lab.local", name.to_lowercase());
+            inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
+        }
+        let lab = Lab::new(&inv);
+        for args in [&["plan"][..], &["plan", "--detailed-exitcode"][..]] {
+            let p = lab.run(args);
+            p.code(1)
+                .stdout_has("Plan incomplete: 34 of 34 resources could not be probed");
+            for name in names {
+                p.stdout_has(&format!("\n  {name} ("));
+            }
+            // Each host's refusal is said once, not once per resource.
+            assert_eq!(
+                p.stdout.matches("--accept-new-host-keys").count(),
+                3,
+                "{}",
+                p.stdout
+            );
+        }
+        let j = lab.run(&["plan", "--format", "json"]);
+        j.code(1);
+        assert_eq!(j.json()["summary"]["unknown"], 34);
+        assert!(std::fs::read_to_string(&empty_known_hosts)
+            .unwrap()
+            .is_empty());
+    }
 }

@@ -421,3 +421,15 @@ fn groups_the_inventory_does_not_describe_are_unmanaged_not_changes() {
         .code(0)
         .stdout_has("  cluster LABSQLCL group 'Old SQL Role' on LABSQL1\n");
 }
+
+/// `plan -o FILE` names the exact apply command, `-i` included, and that command works.
+#[test]
+fn plan_out_suggests_the_exact_apply_command() {
+    let lab = Lab::shipped();
+    lab.run(&["plan", "-o", "lab.plan.json"])
+        .code(0)
+        .stderr_has("apply it with `bisrc apply -i lab.yaml lab.plan.json`.");
+    lab.run(&["apply", "-i", "lab.yaml", "lab.plan.json"])
+        .code(0)
+        .stdout_has("Apply complete");
+}
