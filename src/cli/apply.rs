@@ -34,6 +34,11 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         on_ctrl_c(ctx, resume);
         let mut confirm = |plan: &crate::engine::Plan| -> anyhow::Result<bool> {
             if auto {
+                // Show what is applied, as Terraform does; JSON has the plan in its report.
+                if ui.format == crate::ui::OutputFormat::Human {
+                    ui.plan(plan, false);
+                    ui.report("");
+                }
                 Ok(true)
             } else {
                 ui.confirm_apply(plan)
@@ -47,6 +52,8 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     ui.apply_report(&outcome.plan, outcome.report.as_ref());
     Ok(match &outcome.report {
         Some(r) if !r.ok() => Outcome::Failure,
+        // Changes were pending and not applied: the answer was no.
+        None if outcome.plan.has_changes() => Outcome::Failure,
         _ => Outcome::Success,
     })
 }

@@ -340,3 +340,53 @@ fn ctrl_c_says_what_it_waits_for_and_a_second_says_what_was_left_and_releases_th
     );
     assert!(!lab.state().join("lock.json").exists(), "{rest}");
 }
+
+#[test]
+fn auto_approve_prints_the_plan_it_applies() {
+    let lab = Lab::shipped();
+    let r = lab.run(&["apply", "--auto-approve"]);
+    r.code(0)
+        .stdout_has("bisrc will perform these actions")
+        .stdout_has("  + create   node.LABSQL1.feature.failover-clustering")
+        .stdout_has("Apply complete");
+    let plan_at = r.stdout.find("Plan: ").unwrap();
+    assert!(plan_at < r.stdout.find("Apply complete").unwrap());
+}
+
+/// Answering anything but `yes` at the prompt (a real terminal, through `script`) applies
+/// nothing and exits 1.
+#[test]
+fn answering_no_at_the_prompt_exits_1() {
+    if Command::new("script").arg("--version").output().is_err() {
+        panic!("util-linux `script` is needed for the terminal prompt test");
+    }
+    let lab = Lab::shipped();
+    let cmd = format!("{} apply -i lab.yaml", env!("CARGO_BIN_EXE_bisrc"));
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(lab.path())
+        .env("HOME", lab.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"no\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Apply these changes?"), "{text}");
+    assert!(text.contains("Apply cancelled."), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        !lab.state().join("journal").exists()
+            || std::fs::read_dir(lab.state().join("journal"))
+                .unwrap()
+                .count()
+                == 0
+    );
+}
