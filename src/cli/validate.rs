@@ -26,7 +26,13 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         }
         Err(e) => (e.text.clone(), vec![validate::load_diagnostic(&e)]),
     };
-    ui.diagnostics(path, text.as_deref(), &diags);
+    // --quiet: errors only.
+    let shown: Vec<validate::Diagnostic> = diags
+        .iter()
+        .filter(|d| !ui.quiet || d.is_error())
+        .cloned()
+        .collect();
+    ui.diagnostics(path, text.as_deref(), &shown);
     ui.status(&summary(path, &diags));
     Ok(if diags.iter().any(validate::Diagnostic::is_error) {
         Outcome::Failure

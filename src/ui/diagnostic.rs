@@ -308,6 +308,9 @@ impl Ui {
     /// stdout (one JSON document in JSON mode), so they go to stderr: human text, or the JSON
     /// report on one line.
     pub fn gate_warnings(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
+        if self.quiet {
+            return;
+        }
         match self.format {
             super::OutputFormat::Human => self.diagnostics(path, text, diags),
             super::OutputFormat::Json => {
@@ -320,7 +323,7 @@ impl Ui {
 
     /// Writes a status line for people on stderr (nothing in JSON mode).
     pub fn status(&mut self, line: &str) {
-        if self.format == super::OutputFormat::Human {
+        if self.format == super::OutputFormat::Human && !self.quiet {
             let _ = writeln!(std::io::stderr().lock(), "{line}");
         }
     }

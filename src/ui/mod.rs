@@ -44,6 +44,8 @@ pub struct Ui {
     pub format: OutputFormat,
     /// Whether stderr gets colour.
     pub color: bool,
+    /// `--quiet`: no warnings or status lines.
+    pub quiet: bool,
 }
 
 impl Ui {
@@ -57,7 +59,11 @@ impl Ui {
                     && std::io::stderr().is_terminal()
             }
         };
-        Ui { format, color }
+        Ui {
+            format,
+            color,
+            quiet: false,
+        }
     }
 
     /// Prints a run-level error (not an input diagnostic) with its chain of causes.
