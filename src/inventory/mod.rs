@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use model::*;
 pub use secret::{SecretError, SecretRef, SecretValue};
-pub use spanned::{Loc, Spanned};
+pub use spanned::{spanned_texts, Loc, Spanned};
 
 /// The largest inventory bisrc reads. Real inventories are a few kilobytes; a 500-cluster
 /// inventory is about 2 MB. The bound keeps a runaway file from eating memory.
