@@ -63,7 +63,8 @@ enum Command {
     Validate(validate::Args),
     /// Write every rendered artifact (scripts, setup INI, T-SQL) per site, node and resource.
     Render(render::Args),
-    /// Print the resource graph as Graphviz DOT.
+    /// Print the resource graph as Graphviz DOT (`dot -Tsvg`, from the graphviz package,
+    /// draws it).
     Graph(graph::Args),
     /// Probe the nodes and show what apply would change.
     Plan(plan::Args),
@@ -77,7 +78,7 @@ enum Command {
     Schema(schema::Args),
     /// Print shell completions.
     Completions(completions::Args),
-    /// Disaster recovery: promote the DR site, or rebuild a lost site.
+    /// Disaster recovery: promote the DR site, or rebuild a lost site (not built yet).
     #[command(subcommand)]
     Dr(dr::Command),
     /// The simulated world: inject faults, show status.

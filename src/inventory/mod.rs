@@ -95,6 +95,8 @@ pub struct LoadError {
     pub loc: Option<Loc>,
     /// The source text, when it was read (for the snippet).
     pub text: Option<String>,
+    /// Further errors found past this one (see [`further_errors`]), in file order.
+    pub more: Vec<LoadError>,
 }
 
 impl LoadError {
@@ -105,6 +107,7 @@ impl LoadError {
             message: message.into(),
             loc: None,
             text: None,
+            more: Vec::new(),
         }
     }
 }
@@ -221,15 +224,145 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
                 }
                 _ => LoadErrorKind::Syntax,
             };
+            let message = one_paragraph(&e.to_string());
+            let loc = loc.filter(|l| l.is_known());
+            let more = if kind == LoadErrorKind::Syntax {
+                further_errors(&text, &message, loc)
+            } else {
+                Vec::new()
+            };
             Err(LoadError {
                 kind,
                 path: path.to_path_buf(),
-                message: one_paragraph(&e.to_string()),
-                loc: loc.filter(|l| l.is_known()),
+                message,
+                loc,
                 text: Some(text),
+                more: more
+                    .into_iter()
+                    .map(|(loc, message)| LoadError {
+                        kind: LoadErrorKind::Syntax,
+                        path: path.to_path_buf(),
+                        message,
+                        loc: Some(loc),
+                        text: None,
+                        more: Vec::new(),
+                    })
+                    .collect(),
             })
         }
     }
+}
+
+/// Levenshtein distance of two short strings, case-insensitive (names and keys are at most a
+/// few dozen characters, so the quadratic table is tiny).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// For "unknown field `X`, expected one of a, b": `X` and the expected key closest to it
+/// (within a third of its length).
+fn misspelled_key(message: &str) -> Option<(String, String)> {
+    let unknown = message.split('`').nth(1)?;
+    let (_, list) = message.split_once("expected ")?;
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    let limit = (unknown.chars().count() / 3).max(1);
+    list.split(", ")
+        .flat_map(|p| p.split(" or "))
+        .map(|k| k.trim().trim_matches('`'))
+        .filter(|k| !k.is_empty())
+        .map(|k| (edit_distance(unknown, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, k)| (*d, k.to_string()))
+        .map(|(_, k)| (unknown.to_string(), k.to_string()))
+}
+
+/// The schema errors after the first one. The parser stops at the first error; when that
+/// error is a misspelled key, the key is read as the one it is closest to (the "did you
+/// mean"); when it is another unknown or a duplicate key, the key's lines are dropped
+/// (replaced by comments, so line numbers stay): either way nothing the model would have used
+/// is lost, and parsing again finds the next error. Other errors (a wrong type, a missing key) end the search: guessing past them
+/// would invent errors. At most 20 more.
+fn further_errors(text: &str, first: &str, loc: Option<Loc>) -> Vec<(Loc, String)> {
+    let mut out = Vec::new();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let (mut message, mut loc) = (first.to_string(), loc);
+    while out.len() < 20 {
+        let droppable = message.starts_with("unknown field") || message.contains("duplicate");
+        let Some(at) = loc.filter(|_| droppable) else {
+            break;
+        };
+        let Some(first_line) = (at.line as usize)
+            .checked_sub(1)
+            .filter(|i| *i < lines.len())
+        else {
+            break;
+        };
+        if let Some((wrong, right)) = misspelled_key(&message) {
+            let line = &lines[first_line];
+            let col = (at.col as usize).saturating_sub(1);
+            if line
+                .get(col..)
+                .is_some_and(|rest| rest.starts_with(wrong.as_str()))
+            {
+                lines[first_line] =
+                    format!("{}{right}{}", &line[..col], &line[col + wrong.len()..]);
+                match reparse(&lines, loc) {
+                    Some((next, m)) => {
+                        out.push((next, m.clone()));
+                        (message, loc) = (m, Some(next));
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+        }
+        // The key's line and the more indented lines of its value.
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let key_indent = indent(&lines[first_line]);
+        let mut end = first_line + 1;
+        while end < lines.len()
+            && (lines[end].trim().is_empty() || indent(&lines[end]) > key_indent)
+        {
+            end += 1;
+        }
+        for l in &mut lines[first_line..end] {
+            *l = "#".to_string();
+        }
+        match reparse(&lines, loc) {
+            Some((next, m)) => {
+                out.push((next, m.clone()));
+                (message, loc) = (m, Some(next));
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Parses the edited lines again: the next error, unless there is none or it is the same.
+fn reparse(lines: &[String], previous: Option<Loc>) -> Option<(Loc, String)> {
+    let e = serde_saphyr::from_str_with_options::<Inventory>(&lines.join("\n"), parse_options())
+        .err()?;
+    let next = e
+        .location()
+        .map(|l| Loc {
+            line: u32::try_from(l.line()).unwrap_or(u32::MAX),
+            col: u32::try_from(l.column()).unwrap_or(u32::MAX),
+        })
+        .filter(|l| l.is_known() && Some(*l) != previous)?;
+    Some((next, one_paragraph(&e.to_string())))
 }
 
 /// The parser settings: YAML 1.2 booleans only, duplicate keys rejected (the default), no

@@ -23,7 +23,7 @@ mod storage;
 mod uniqueness;
 
 pub use diagnostic::{Diagnostic, Related, Rule, Severity};
-pub use load::load_diagnostic;
+pub use load::{load_diagnostic, load_diagnostics};
 
 use crate::inventory::Loaded;
 use Severity::{Error, Warning};
@@ -445,23 +445,8 @@ pub fn check(loaded: &Loaded) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
     }
 }
 
-/// Levenshtein distance of two short ASCII-insensitive strings (names are at most a few dozen
-/// characters, so the quadratic table is tiny).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
+/// Levenshtein distance, case-insensitive (defined with the loader, which also suggests keys).
+pub(crate) use crate::inventory::edit_distance;
 
 /// "did you mean `X`?" for the closest candidate within a third of the name's length.
 pub(crate) fn did_you_mean<'a>(
@@ -475,6 +460,20 @@ pub(crate) fn did_you_mean<'a>(
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, c.to_string()))
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// The closest file name to `name` (a typo), within a third of its length.
+pub fn did_you_mean_file<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, c.to_string()))
+        .map(|(_, c)| c)
 }
 
 /// A hint for an unresolved reference: "did you mean" or the list of known names.

@@ -696,3 +696,30 @@ fn quiet_silences_warnings_but_not_errors() {
         .run();
     out.code(1).stderr_contains("error[BZ001]");
 }
+
+#[test]
+fn three_misspelled_keys_are_reported_in_one_run_with_did_you_mean() {
+    let text = LAB
+        .replacen("environment: lab", "environmnt: lab", 1)
+        .replacen("    operators: LAB", "    operator: LAB", 1)
+        .replacen("  mark_name: BTS", "  mark_nam: BTS", 1);
+    let out = Test::new()
+        .inventory_text(&text)
+        .args(["validate", "-i", Test::INVENTORY])
+        .run();
+    out.code(1)
+        .stderr_contains("inventory.yaml:6:1: error[BZ001]: unknown field `environmnt`")
+        .stderr_contains("did you mean `environment`?")
+        .stderr_contains("inventory.yaml:12:5: error[BZ001]: unknown field `operator`,")
+        .stderr_contains("did you mean `operators`?")
+        .stderr_contains(": error[BZ001]: unknown field `mark_nam`")
+        .stderr_contains("did you mean `mark_name`?")
+        .stderr_contains("invalid (3 errors, 0 warnings)");
+    // A mistyped -i path: the closest YAML file of its folder.
+    Test::new()
+        .inventory_text(LAB)
+        .args(["validate", "-i", "inventory.yml"])
+        .run()
+        .code(1)
+        .stderr_contains("did you mean inventory.yaml?");
+}
