@@ -136,10 +136,13 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
                 path.display()
             ));
         }
-        ui.error(&anyhow::anyhow!(
-            "plan incomplete: {} resources could not be probed (reasons above, per host)",
-            plan.incomplete().iter().map(|i| i.resources).sum::<usize>()
-        ));
+        // (JSON: the plan document says it, in `summary.unknown` and `unreachable`.)
+        if ui.format == crate::ui::OutputFormat::Human {
+            ui.error(&anyhow::anyhow!(
+                "plan incomplete: {} resources could not be probed (reasons above, per host)",
+                plan.incomplete().iter().map(|i| i.resources).sum::<usize>()
+            ));
+        }
         return Ok(Outcome::Failure);
     }
     if let Some(path) = &args.out {

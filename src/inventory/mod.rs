@@ -226,6 +226,12 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
             };
             let message = one_paragraph(&e.to_string());
             let loc = loc.filter(|l| l.is_known());
+            // The scanner reports a tab at the token before it; point at the tab itself.
+            let loc = if message.contains("found a tab") {
+                loc.and_then(|l| first_tab_from(&text, l)).or(loc)
+            } else {
+                loc
+            };
             let more = if kind == LoadErrorKind::Syntax {
                 further_errors(&text, &message, loc)
             } else {
@@ -251,6 +257,29 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
             })
         }
     }
+}
+
+/// The first tab character at or after `from` (1-based line and column, columns counted in
+/// characters).
+fn first_tab_from(text: &str, from: Loc) -> Option<Loc> {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .skip(from.line.saturating_sub(1) as usize)
+    {
+        let skip = if i + 1 == from.line as usize {
+            from.col.saturating_sub(1) as usize
+        } else {
+            0
+        };
+        if let Some(col) = line.chars().skip(skip).position(|c| c == '\t') {
+            return Some(Loc {
+                line: u32::try_from(i + 1).ok()?,
+                col: u32::try_from(skip + col + 1).ok()?,
+            });
+        }
+    }
+    None
 }
 
 /// Levenshtein distance of two short strings, case-insensitive (names and keys are at most a

@@ -66,8 +66,18 @@ impl Ui {
         }
     }
 
-    /// Prints a run-level error (not an input diagnostic) with its chain of causes.
+    /// Prints a run-level error (not an input diagnostic) with its chain of causes; with
+    /// `--format json` as one JSON document on stdout (`{"error": …, "causes": […]}`), so a
+    /// script reading stdout always gets JSON.
     pub fn error(&mut self, err: &anyhow::Error) {
+        if self.format == OutputFormat::Json {
+            let doc = serde_json::json!({
+                "error": err.to_string(),
+                "causes": err.chain().skip(1).map(|c| c.to_string()).collect::<Vec<_>>(),
+            });
+            let _ = writeln!(std::io::stdout().lock(), "{doc}");
+            return;
+        }
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "error: {err}");
         for cause in err.chain().skip(1) {

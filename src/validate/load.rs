@@ -33,7 +33,11 @@ pub fn load_diagnostic(err: &LoadError) -> Diagnostic {
 
 fn syntax_hint(message: &str) -> String {
     let m = message.to_ascii_lowercase();
-    if m.contains("boolean") {
+    if m.contains("found a tab") {
+        "YAML indents with spaces only: replace the tab by spaces".to_string()
+    } else if m.contains("unclosed bracket") {
+        "close the `{` or `[` on the same entry (`{ key: value, key: value }`)".to_string()
+    } else if m.contains("boolean") {
         "write booleans as `true` or `false` (YAML 1.2); `yes`, `no`, `on` and `off` are not booleans"
             .to_string()
     } else if m.contains("duplicate") {

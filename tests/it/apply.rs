@@ -390,3 +390,24 @@ fn answering_no_at_the_prompt_exits_1() {
                 == 0
     );
 }
+
+#[test]
+fn errors_are_json_on_stdout_with_format_json() {
+    let lab = Lab::shipped();
+    std::fs::create_dir_all(lab.state()).unwrap();
+    std::fs::write(
+        lab.state().join("lock.json"),
+        r#"{"id":"abc123def456","holder":"ops@ws42","pid":4242,"created":"2026-01-01T00:00:00Z","operation":"apply"}"#,
+    )
+    .unwrap();
+    let r = lab.run(&["apply", "--auto-approve", "--format", "json"]);
+    r.code(1);
+    let v = r.json();
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("locked by another apply"),
+        "{v}"
+    );
+}

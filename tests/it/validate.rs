@@ -723,3 +723,28 @@ fn three_misspelled_keys_are_reported_in_one_run_with_did_you_mean() {
         .code(1)
         .stderr_contains("did you mean inventory.yaml?");
 }
+
+#[test]
+fn a_yaml_syntax_error_points_at_the_offending_character() {
+    // A tab indenting a key: at the tab, not at the token before it.
+    let line = LAB.lines().position(|l| l == "  mark_name: BTS").unwrap() + 1;
+    Test::new()
+        .inventory_text(&LAB.replacen("\n  mark_name: BTS", "\n\tmark_name: BTS", 1))
+        .args(["validate", "-i", Test::INVENTORY])
+        .run()
+        .code(1)
+        .stderr_contains(&format!("inventory.yaml:{line}:1: error[BZ001]"))
+        .stderr_contains("found a tab")
+        .stderr_contains("replace the tab by spaces");
+    // An unclosed `{`: at the brace.
+    let sso = "  - { name: SSODB,           role: sso,        instance: LABBTSSQL }";
+    let line = LAB.lines().position(|l| l == sso).unwrap() + 1;
+    Test::new()
+        .inventory_text(&LAB.replacen(sso, sso.trim_end_matches(" }"), 1))
+        .args(["validate", "-i", Test::INVENTORY])
+        .run()
+        .code(1)
+        .stderr_contains(&format!(
+            "inventory.yaml:{line}:5: error[BZ001]: unclosed bracket"
+        ));
+}
