@@ -5,6 +5,7 @@ mod apply;
 mod cycle;
 mod harness;
 mod plan;
+mod readme;
 mod render;
 mod sim;
 mod ssh;
