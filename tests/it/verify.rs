@@ -55,12 +55,27 @@ fn node_down_is_unknown_in_plan_failed_in_verify_and_survived_in_failover() {
         && c["ok"] == false
         && c["detail"].as_str().unwrap().contains("LABSQL2")));
 
-    lab.run(&["verify", "--failover"])
-        .code(1)
+    let fo = lab.run(&["verify", "--failover"]);
+    fo.code(1)
         .stdout_has("LABSQLCL / SQL Server (MSSQLSERVER) on LABSQL1 (Online)")
         .stdout_has("LABSQLCL / LABDTC on LABSQL1 (Online)")
-        .stdout_has("(skipped)")
-        .stdout_has("not attempted: LABSQL2 is unreachable");
+        // not attempted: skipped with the reason, not failed
+        .stdout_has(
+            "  - LABDTC: LABSQL1 → LABSQL2  (skipped)\n      not attempted: LABSQL2 is unreachable",
+        )
+        .stdout_has("failover: 0 of 0 moves succeeded, 2 skipped.");
+    // The counts are those of the checks listed.
+    let listed = |sign: &str| {
+        fo.stdout
+            .lines()
+            .filter(|l| l.starts_with(&format!("  {sign} ")))
+            .count()
+    };
+    fo.stdout_has(&format!(
+        "Verify: {} passed, {} failed;",
+        listed("✓"),
+        listed("✗")
+    ));
 }
 
 #[test]
