@@ -411,3 +411,24 @@ fn errors_are_json_on_stdout_with_format_json() {
         "{v}"
     );
 }
+
+/// An empty secret (a variable set to "", a file holding only a newline) is refused by its
+/// reference's name, before anything runs.
+#[test]
+fn an_empty_secret_is_refused_by_name() {
+    let lab = Lab::shipped();
+    std::fs::write(lab.path().join("lab-sso-backup.pw"), "\n").unwrap();
+    let r = lab.run(&["apply", "--auto-approve"]);
+    r.code(1).stderr_has("lab-sso-backup.pw is empty");
+    assert!(!r.stdout.contains("Apply complete"), "{}", r.stdout);
+
+    let mut lab = Lab::new(&crate::cycle::LAB.replace(
+        "{ file: lab-sso-backup.pw }",
+        "{ env: BISRC_TEST_EMPTY_BACKUP_PW }",
+    ));
+    lab.env
+        .push(("BISRC_TEST_EMPTY_BACKUP_PW".into(), String::new()));
+    let r = lab.run(&["plan"]);
+    r.code(1)
+        .stderr_has("environment variable BISRC_TEST_EMPTY_BACKUP_PW is empty");
+}
