@@ -21,6 +21,12 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let inv = dir.path().join("lab.yaml");
     std::fs::write(&inv, include_str!("../inventories/lab.yaml")).expect("inventory");
+    // The lab's SSO backup password is a file beside the inventory.
+    std::fs::write(
+        dir.path().join("lab-sso-backup.pw"),
+        include_str!("../inventories/lab-sso-backup.pw"),
+    )
+    .expect("password file");
     let load = || bisrc::inventory::load(&inv).expect("inventory");
     let s = setup(load(), &RunSettings::default()).expect("setup");
     let scripts = s.scripts();

@@ -6,9 +6,11 @@ use crate::ui::Ui;
 /// `bisrc dr` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Fail BizTalk over to the DR site, as a plan.
+    /// Fail BizTalk over to the DR site, as a plan. NOT BUILT YET: exits 1; meanwhile
+    /// `bisrc render` writes the DR SampleUpdateInfo.xml.
     Promote(SiteArgs),
-    /// Rebuild a lost site from the inventory.
+    /// Rebuild a lost site from the inventory. NOT BUILT YET: exits 1; meanwhile
+    /// `bisrc apply --site NAME` converges a rebuilt site's nodes.
     Rebuild(SiteArgs),
 }
 

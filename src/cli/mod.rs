@@ -63,7 +63,8 @@ enum Command {
     Validate(validate::Args),
     /// Write every rendered artifact (scripts, setup INI, T-SQL) per site, node and resource.
     Render(render::Args),
-    /// Print the resource graph as Graphviz DOT.
+    /// Print the resource graph as Graphviz DOT (`dot -Tsvg`, from the graphviz package,
+    /// draws it).
     Graph(graph::Args),
     /// Probe the nodes and show what apply would change.
     Plan(plan::Args),
@@ -77,7 +78,7 @@ enum Command {
     Schema(schema::Args),
     /// Print shell completions.
     Completions(completions::Args),
-    /// Disaster recovery: promote the DR site, or rebuild a lost site.
+    /// Disaster recovery: promote the DR site, or rebuild a lost site (not built yet).
     #[command(subcommand)]
     Dr(dr::Command),
     /// The simulated world: inject faults, show status.
@@ -90,7 +91,7 @@ enum Command {
 
 /// Parses the command line, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(inventory_after_command(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2);
@@ -104,6 +105,7 @@ pub fn main() -> ExitCode {
         }
     };
     let mut ui = crate::ui::Ui::new(cli.global.color, cli.global.format);
+    ui.quiet = cli.global.quiet;
     let result = match cli.command {
         Command::Init(a) => init::run(a, &mut ui),
         Command::Validate(a) => validate::run(a, &mut ui),
@@ -126,6 +128,45 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Moves `-i FILE` / `--inventory FILE` given before the command to the end, so
+/// `bisrc -i prod.yaml plan` means `bisrc plan -i prod.yaml` (each verb owns its `-i`; a verb
+/// without one then says so).
+fn inventory_after_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut moved = Vec::new();
+    let mut it = args.into_iter();
+    out.extend(it.next()); // the program
+    let mut command_seen = false;
+    while let Some(a) = it.next() {
+        if command_seen {
+            out.push(a);
+            continue;
+        }
+        let s = a.to_string_lossy().into_owned();
+        match s.as_str() {
+            "-i" | "--inventory" => {
+                moved.push(a);
+                moved.extend(it.next());
+            }
+            _ if s.starts_with("--inventory=") || (s.starts_with("-i") && s.len() > 2) => {
+                moved.push(a)
+            }
+            "--format" | "--color" => {
+                out.push(a);
+                out.extend(it.next());
+            }
+            _ => {
+                command_seen = !s.starts_with('-');
+                out.push(a);
+            }
+        }
+    }
+    // Before a `--` (everything after it is positional).
+    let at = out.iter().position(|a| a == "--").unwrap_or(out.len());
+    out.splice(at..at, moved);
+    out
 }
 
 /// The command-line definition, for completions and docs.

@@ -2,8 +2,6 @@
 //! setup shared by `apply`, `verify` and `unlock`.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use super::{InventoryArgs, Outcome};
 use crate::engine::plan::Selection;
@@ -91,15 +89,6 @@ pub(super) fn with_engine<T>(
     result.map(Some)
 }
 
-/// Ctrl-C sets the flag (no new step starts); a second Ctrl-C exits at once.
-pub(super) fn on_ctrl_c(flag: Arc<std::sync::atomic::AtomicBool>) {
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-}
-
 /// Arguments of `bisrc plan`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -110,7 +99,8 @@ pub struct Args {
     /// Write the plan to FILE (for `bisrc apply FILE`).
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error (a plan with resources
+    /// that could not be probed is an error).
     #[arg(long)]
     detailed_exitcode: bool,
     /// Also list resources that need no change.
@@ -137,11 +127,29 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Failure);
     };
     ui.plan(&plan, args.show_noop);
+    // A plan that could not probe everything is not a plan of the environment: it fails,
+    // with or without --detailed-exitcode (a refused host key or logon is an error).
+    if plan.is_incomplete() {
+        if let Some(path) = &args.out {
+            ui.status(&format!(
+                "Saved the incomplete plan to {}; fix what kept resources from being probed and plan again.",
+                path.display()
+            ));
+        }
+        // (JSON: the plan document says it, in `summary.unknown` and `unreachable`.)
+        if ui.format == crate::ui::OutputFormat::Human {
+            ui.error(&anyhow::anyhow!(
+                "plan incomplete: {} resources could not be probed (reasons above, per host)",
+                plan.incomplete().iter().map(|i| i.resources).sum::<usize>()
+            ));
+        }
+        return Ok(Outcome::Failure);
+    }
     if let Some(path) = &args.out {
         ui.status(&format!(
-            "Saved the plan to {}; apply it with `bisrc apply {}`.",
+            "Saved the plan to {}; apply it with `{}`.",
             path.display(),
-            path.display()
+            apply_command(&args, path)
         ));
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
@@ -149,4 +157,21 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// The exact command that applies a saved plan: the same inventory, the flags that change
+/// where bisrc connects or what it renders, then the plan file.
+fn apply_command(args: &Args, plan: &std::path::Path) -> String {
+    let mut cmd = format!("bisrc apply -i {}", args.run.inv.inventory.display());
+    if let Some(site) = &args.run.site {
+        cmd.push_str(&format!(" --site {site}"));
+    }
+    if let Some(world) = &args.run.world {
+        cmd.push_str(&format!(" --world {}", world.display()));
+    }
+    if let Some(t) = &args.run.templates {
+        cmd.push_str(&format!(" --templates {}", t.display()));
+    }
+    cmd.push_str(&format!(" {}", plan.display()));
+    cmd
 }

@@ -2,17 +2,16 @@
 //! cluster, and resource, with a `manifest.json` (file, resource, step, SHA-256).
 //!
 //! Takes the inventory, an output directory and optionally a template overlay; produces the
-//! tree. The tree is written into a temporary directory beside the target and renamed into
-//! place, so a failure never leaves a half-written tree. It never resolves secrets: scripts
-//! name them (`$BisrcSecrets['key']`).
+//! tree. How the tree reaches the folder (through a temporary folder; only files of an earlier
+//! render are replaced; a foreign folder is refused) is [`crate::render::outdir`]. It never
+//! resolves secrets: scripts name them (`$BisrcSecrets['key']`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
 use super::{InventoryArgs, Outcome, OutputFormat};
-use crate::render::{Artifact, Renderer};
+use crate::render::{outdir, Artifact, Renderer};
 use crate::topology::Topology;
 use crate::ui::Ui;
 
@@ -21,9 +20,14 @@ use crate::ui::Ui;
 pub struct Args {
     #[command(flatten)]
     inv: InventoryArgs,
-    /// Output directory (replaced as a whole).
+    /// Output directory: new, empty, or holding an earlier render (only that render's files
+    /// are replaced; other files are kept).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
+    /// Write into a non-empty directory that holds no earlier render (files of the same name
+    /// are overwritten; nothing else is removed).
+    #[arg(long)]
+    force: bool,
     /// Template directory overlaying the built-in templates (overrides `templates:` in the
     /// inventory).
     #[arg(long, value_name = "DIR")]
@@ -49,7 +53,11 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let topo = Topology::build(inv, None)?;
     let artifacts = renderer.artifacts(inv, &topo)?;
     let manifest = manifest(&artifacts, &renderer.fingerprint());
-    write_tree(&args.output, &artifacts, &manifest)?;
+    let files: Vec<(&str, &[u8])> = artifacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.content.as_bytes()))
+        .collect();
+    outdir::write_tree(&args.output, &files, &manifest, args.force)?;
     match ui.format {
         OutputFormat::Json => ui.report(&manifest),
         OutputFormat::Human => ui.report(&format!(
@@ -81,54 +89,4 @@ fn manifest(artifacts: &[Artifact], fingerprint: &str) -> String {
     let mut text = serde_json::to_string_pretty(&doc).expect("manifest serializes");
     text.push('\n');
     text
-}
-
-/// Writes the tree into `DIR.tmp-PID` beside `out`, then swaps it into place.
-fn write_tree(out: &Path, artifacts: &[Artifact], manifest: &str) -> anyhow::Result<()> {
-    let name = out
-        .file_name()
-        .with_context(|| format!("{} is not a directory name", out.display()))?
-        .to_string_lossy()
-        .into_owned();
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
-        }
-        for a in artifacts {
-            let path = tmp.join(&a.path);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            std::fs::write(&path, a.content.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        std::fs::write(tmp.join("manifest.json"), manifest)?;
-        if out.exists() {
-            std::fs::rename(out, &old)
-                .with_context(|| format!("cannot move the old {} aside", out.display()))?;
-        }
-        std::fs::rename(&tmp, out)
-            .with_context(|| format!("cannot move the new tree to {}", out.display()))?;
-        if old.exists() {
-            std::fs::remove_dir_all(&old)
-                .with_context(|| format!("cannot remove {}", old.display()))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        if old.exists() && !out.exists() {
-            let _ = std::fs::rename(&old, out);
-        }
-    }
-    result
 }

@@ -101,6 +101,33 @@ pub struct ApplyOutcome {
     pub report: Option<ApplyReport>,
 }
 
+/// Where a running apply is, for the Ctrl-C messages: which steps run now, how many there
+/// are and how many finished.
+#[derive(Debug, Default, Clone)]
+pub struct Progress {
+    /// Steps of the run; 0 until steps start (probing, planning, confirming).
+    pub total: usize,
+    /// Steps finished (succeeded or failed).
+    pub finished: usize,
+    /// Running steps: address → host.
+    pub running: BTreeMap<String, String>,
+}
+
+impl Progress {
+    fn start(&mut self, total: usize) {
+        *self = Progress {
+            total,
+            ..Default::default()
+        };
+    }
+
+    /// Steps that have not started yet.
+    pub fn not_started(&self) -> usize {
+        self.total
+            .saturating_sub(self.finished + self.running.len())
+    }
+}
+
 /// Locks, plans (checking a saved plan), confirms, applies.
 pub fn run(
     ctx: &Context,
@@ -113,6 +140,12 @@ pub fn run(
             .map_err(|e| anyhow::anyhow!(e))?;
     }
     let held = lock::acquire(ctx, "apply")?;
+    if let Some((old, reason)) = &held.took_over {
+        ctx.emit(Event::LockTakenOver {
+            holder: old.to_string(),
+            reason: reason.clone(),
+        });
+    }
     let selection = saved.map_or(selection, |pf| &pf.plan.selection);
     let fresh = plan(ctx, selection)?;
     if let Some(pf) = saved {
@@ -232,6 +265,11 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
                 ctx.scrub(reason.to_string().trim())
             ));
         }
+        ctx.apply_progress
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .running
+            .insert(r.address.clone(), host.to_string());
         tell(Event::StepStarted {
             address: r.address.clone(),
             host: host.to_string(),
@@ -255,6 +293,11 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
             Ok(note) => (true, note.map(|n| ctx.scrub(&n))),
             Err(e) => (false, Some(ctx.scrub(&e))),
         };
+        {
+            let mut p = ctx.apply_progress.lock().unwrap_or_else(|e| e.into_inner());
+            p.running.remove(&r.address);
+            p.finished += 1;
+        }
         tell(Event::StepFinished {
             address: r.address.clone(),
             host: host.to_string(),
@@ -281,6 +324,10 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         }
     };
 
+    ctx.apply_progress
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .start(steps.len());
     let statuses = schedule::run(
         &jobs,
         ctx.parallelism,

@@ -50,6 +50,10 @@ pub struct Context<'a> {
     pub cancel: Arc<AtomicBool>,
     /// Where the environment lock lives.
     pub lock: lock::LockSite,
+    /// While the lock is held: a way to release it from another thread (the second Ctrl-C).
+    pub lock_releaser: Arc<Mutex<Option<lock::Releaser>>>,
+    /// Where a running apply is (read by the Ctrl-C handler).
+    pub apply_progress: Arc<Mutex<super::apply::Progress>>,
     scrubber: Scrubber,
 }
 
@@ -77,6 +81,8 @@ impl<'a> Context<'a> {
             parallelism: crate::transport::defaults::PARALLELISM,
             cancel: Arc::new(AtomicBool::new(false)),
             lock,
+            lock_releaser: Arc::new(Mutex::new(None)),
+            apply_progress: Arc::default(),
             scrubber: Scrubber::default(),
         }
     }

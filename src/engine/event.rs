@@ -100,4 +100,11 @@ pub enum Event {
     },
     /// Ctrl-C: no new steps start; running ones finish.
     Interrupted,
+    /// The environment lock of a holder that is gone was taken over.
+    LockTakenOver {
+        /// The old holder (`ID …, held by user@host (pid …) …`).
+        holder: String,
+        /// Why it could be taken over.
+        reason: String,
+    },
 }

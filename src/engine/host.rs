@@ -157,6 +157,17 @@ impl<'a> Pool<'a> {
 }
 
 impl Pool<'_> {
+    /// A connection of its own to `host`, outside the pool (the environment lock's keeper
+    /// renews the lock over it while the pool's connection runs a long step).
+    pub fn dedicated(&self, host: &str) -> Result<Box<dyn Conn>, String> {
+        let spec = self
+            .hosts
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(host))
+            .ok_or_else(|| format!("{host} is not a host of this inventory"))?;
+        self.connector.connect(spec).map_err(|e| e.to_string())
+    }
+
     /// Runs a stand-alone script on `host` (see [`Conn::exec_script`]).
     pub fn exec_script(&self, host: &str, script: &str) -> Result<(String, i32), StepError> {
         let slot = self.slot(host);

@@ -79,6 +79,14 @@ impl Journal {
     pub fn event(&self, ev: &Event) {
         match ev {
             Event::RunStarted { .. } => self.record("run_started", None, None, None, None, None),
+            Event::LockTakenOver { holder, reason } => self.record(
+                "lock_taken_over",
+                None,
+                None,
+                Some(holder),
+                Some(reason),
+                None,
+            ),
             Event::RunFinished { summary } => {
                 self.record("run_finished", None, None, Some(summary), None, None)
             }

@@ -1,17 +1,35 @@
 //! The environment lock: one apply at a time per environment, whoever runs it. It takes a
 //! lock site and produces a held lock (released on drop) or the holder's details
-//! (`user@host`, pid, time, ID). For the simulated transport the lock is a file in the state
-//! directory created with `O_EXCL`; for ssh it is `C:\ProgramData\bisrc\lock.json` on the
-//! first SQL node of the site, created by a tiny script ([`REMOTE_ACQUIRE`]) with
-//! `FileMode.CreateNew` (the Windows `O_EXCL`). `bisrc unlock ID` removes it only when the
-//! ID matches.
+//! (`user@host`, pid, time, expiry, ID). For the simulated transport the lock is a file in the
+//! state directory created with `O_EXCL`; for ssh it is `C:\ProgramData\bisrc\lock.json` on the
+//! first SQL node of the site, created by `templates/lock/acquire.ps1.hbs` with
+//! `FileMode.CreateNew` (the Windows `O_EXCL`). `bisrc unlock ID` removes it only when the ID
+//! matches.
+//!
+//! A lock never outlives its holder for long:
+//! - it carries an expiry time ([`TTL`] ahead) that a keeper thread renews every [`RENEW_EVERY`]
+//!   while the lock is held (over its own connection, so a long step on the lock's node does
+//!   not hold the renewal up); a workstation that vanished stops renewing and its lock expires;
+//! - a lock whose holder is provably gone — the same host as ours and its process no longer
+//!   running — or whose expiry has passed is taken over. The decision is made here, then the
+//!   old lock is removed by its ID and the lock is taken again, so of two racing takers
+//!   exactly one wins. The taken-over holder is reported ([`Held::took_over`]).
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::host::Conn;
 use super::{new_id, now_rfc3339, whoami, Context};
+
+/// How long a lock lives without renewal.
+pub const TTL: Duration = Duration::from_secs(15 * 60);
+/// How often the holder renews it.
+pub const RENEW_EVERY: Duration = Duration::from_secs(60);
 
 /// Where the lock lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +56,10 @@ pub struct LockInfo {
     pub created: String,
     /// What the holder is doing (`apply`).
     pub operation: String,
+    /// When it expires unless renewed (UTC, RFC 3339). Locks of older bisrc versions have
+    /// none and never expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 impl std::fmt::Display for LockInfo {
@@ -46,35 +68,247 @@ impl std::fmt::Display for LockInfo {
             f,
             "ID {}, held by {} (pid {}) since {} for {}",
             self.id, self.holder, self.pid, self.created, self.operation
-        )
+        )?;
+        if let Some(e) = &self.expires {
+            write!(f, ", expires {e} unless renewed")?;
+        }
+        Ok(())
     }
 }
 
-/// Script that creates the remote lock file; `__INFO__` is replaced by the lock JSON as a
-/// PowerShell single-quoted literal. Prints `BISRC-LOCK-OK`, or `BISRC-LOCK-HELD <json>` and
-/// exits 3 when the file exists.
-pub const REMOTE_ACQUIRE: &str = "$ErrorActionPreference = 'Stop'\r\n\
-$dir = 'C:\\ProgramData\\bisrc'\r\n\
-$path = Join-Path -Path $dir -ChildPath 'lock.json'\r\n\
-New-Item -ItemType Directory -Force -Path $dir | Out-Null\r\n\
-try { $fs = [System.IO.File]::Open($path, 'CreateNew', 'Write', 'None') }\r\n\
-catch [System.IO.IOException] { Write-Output ('BISRC-LOCK-HELD ' + (Get-Content -Raw -Path $path)); exit 3 }\r\n\
-$bytes = [System.Text.Encoding]::UTF8.GetBytes(__INFO__)\r\n\
-$fs.Write($bytes, 0, $bytes.Length); $fs.Close()\r\n\
-Write-Output 'BISRC-LOCK-OK'\r\n";
+/// Why an existing lock may be taken over, if it may.
+fn gone(holder: &LockInfo, now: time::OffsetDateTime) -> Option<String> {
+    if let Some(expires) = holder.expires.as_deref().and_then(|e| {
+        time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339).ok()
+    }) {
+        if expires < now {
+            return Some(format!(
+                "it expired at {} (its holder stopped renewing it)",
+                holder.expires.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    let host_of = |who: &str| who.rsplit_once('@').map(|(_, h)| h.to_ascii_lowercase());
+    let same_host =
+        host_of(&holder.holder).is_some() && host_of(&holder.holder) == host_of(&whoami());
+    if same_host && holder.pid != std::process::id() && !process_running(holder.pid) {
+        return Some(format!(
+            "its process {} is no longer running on this host",
+            holder.pid
+        ));
+    }
+    None
+}
 
-/// Script that removes the remote lock if its ID is `__ID__`. Prints `BISRC-LOCK-RELEASED`,
-/// `BISRC-LOCK-NONE`, or `BISRC-LOCK-HELD <json>` (another ID) and exits 3.
-pub const REMOTE_RELEASE: &str = "$ErrorActionPreference = 'Stop'\r\n\
-$path = 'C:\\ProgramData\\bisrc\\lock.json'\r\n\
-if (-not (Test-Path -Path $path)) { Write-Output 'BISRC-LOCK-NONE'; exit 0 }\r\n\
-$text = Get-Content -Raw -Path $path\r\n\
-if ((ConvertFrom-Json -InputObject $text).id -ne __ID__) { Write-Output ('BISRC-LOCK-HELD ' + $text); exit 3 }\r\n\
-Remove-Item -Force -Path $path\r\n\
-Write-Output 'BISRC-LOCK-RELEASED'\r\n";
+/// Whether a process with this ID runs on this host.
+#[cfg(unix)]
+fn process_running(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // Signal 0 checks existence; EPERM means it exists under another user.
+    // SAFETY: kill with signal 0 sends nothing.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
 
-fn ps_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+/// Elsewhere a holder is never presumed gone by its process ID (only by expiry).
+#[cfg(not(unix))]
+fn process_running(_pid: u32) -> bool {
+    true
+}
+
+/// The lock JSON with a fresh expiry.
+fn with_expiry(info: &LockInfo) -> LockInfo {
+    let expires = time::OffsetDateTime::now_utc() + TTL;
+    LockInfo {
+        expires: expires
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok(),
+        ..info.clone()
+    }
+}
+
+/// The place the lock is worked on: the file, or the lock node over a connection of its own.
+enum Place {
+    File(PathBuf),
+    Remote { host: String, conn: Box<dyn Conn> },
+}
+
+/// The answer of one lock operation.
+enum Answer {
+    Done,
+    Held(String),
+    None,
+}
+
+impl Place {
+    fn describe(&self) -> String {
+        match self {
+            Place::File(p) => p.display().to_string(),
+            Place::Remote { host, .. } => format!("{host}:C:\\ProgramData\\bisrc\\lock.json"),
+        }
+    }
+
+    fn script(&mut self, name: &str, vars: serde_json::Value) -> anyhow::Result<String> {
+        let Place::Remote { host, conn } = self else {
+            unreachable!("scripts run only on a remote lock");
+        };
+        let script = crate::render::lock_script(name, &vars)?;
+        let (out, _) = conn
+            .exec_script(&script)
+            .map_err(|e| anyhow::anyhow!("the environment lock on {host}: {e}"))?;
+        Ok(out)
+    }
+
+    fn create(&mut self, info: &LockInfo) -> anyhow::Result<Answer> {
+        let json = serde_json::to_string(info)?;
+        match self {
+            Place::File(path) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                match std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&*path)
+                {
+                    Ok(mut f) => {
+                        f.write_all(json.as_bytes())?;
+                        f.sync_all()?;
+                        Ok(Answer::Done)
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Answer::Held(
+                        std::fs::read_to_string(&*path).unwrap_or_default(),
+                    )),
+                    Err(e) => anyhow::bail!("cannot create the lock {}: {e}", path.display()),
+                }
+            }
+            Place::Remote { .. } => {
+                let out = self.script("acquire", serde_json::json!({ "info": json }))?;
+                answer(&out, "BISRC-LOCK-OK", || {
+                    anyhow::anyhow!(
+                        "cannot take the environment lock: the lock script gave no answer"
+                    )
+                })
+            }
+        }
+    }
+
+    /// Rewrites the lock with a new expiry while it has our ID.
+    fn renew(&mut self, info: &LockInfo) -> anyhow::Result<Answer> {
+        let json = serde_json::to_string(info)?;
+        match self {
+            Place::File(path) => match read_file(path)? {
+                Some(text) if id_of(&text).as_deref() == Some(info.id.as_str()) => {
+                    let tmp = path.with_extension("json.renew");
+                    std::fs::write(&tmp, json.as_bytes())?;
+                    std::fs::rename(&tmp, &*path)?;
+                    Ok(Answer::Done)
+                }
+                Some(text) => Ok(Answer::Held(text)),
+                None => Ok(Answer::None),
+            },
+            Place::Remote { .. } => {
+                let out =
+                    self.script("renew", serde_json::json!({ "id": info.id, "info": json }))?;
+                answer(&out, "BISRC-LOCK-RENEWED", || {
+                    anyhow::anyhow!("the lock renewal script gave no answer")
+                })
+            }
+        }
+    }
+
+    /// Removes the lock if it has `id`.
+    fn remove(&mut self, id: &str) -> anyhow::Result<Answer> {
+        match self {
+            Place::File(path) => match read_file(path)? {
+                Some(text) if id_of(&text).as_deref() == Some(id) => {
+                    std::fs::remove_file(&*path)?;
+                    Ok(Answer::Done)
+                }
+                Some(text) => Ok(Answer::Held(text)),
+                None => Ok(Answer::None),
+            },
+            Place::Remote { .. } => {
+                let out = self.script("release", serde_json::json!({ "id": id }))?;
+                answer(&out, "BISRC-LOCK-RELEASED", || {
+                    anyhow::anyhow!("the unlock script gave no answer")
+                })
+            }
+        }
+    }
+}
+
+fn answer(out: &str, ok: &str, none: impl FnOnce() -> anyhow::Error) -> anyhow::Result<Answer> {
+    if out.lines().any(|l| l.trim() == ok) {
+        Ok(Answer::Done)
+    } else if let Some(rest) = out.lines().find_map(|l| l.strip_prefix("BISRC-LOCK-HELD ")) {
+        Ok(Answer::Held(rest.trim().to_string()))
+    } else if out.contains("BISRC-LOCK-NONE") {
+        Ok(Answer::None)
+    } else {
+        Err(none())
+    }
+}
+
+fn read_file(path: &std::path::Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => anyhow::bail!("cannot read the lock {}: {e}", path.display()),
+    }
+}
+
+fn id_of(text: &str) -> Option<String> {
+    serde_json::from_str::<LockInfo>(text.trim())
+        .ok()
+        .map(|i| i.id)
+}
+
+fn open_place(ctx: &Context) -> anyhow::Result<Place> {
+    Ok(match &ctx.lock {
+        LockSite::File(p) => Place::File(p.clone()),
+        LockSite::Remote { host } => Place::Remote {
+            host: host.clone(),
+            conn: ctx
+                .pool
+                .dedicated(host)
+                .map_err(|e| anyhow::anyhow!("cannot take the environment lock on {host}: {e}"))?,
+        },
+    })
+}
+
+/// What the keeper thread is asked to do.
+enum KeeperMsg {
+    /// Release the lock and stop; the answer goes back on the channel.
+    Release(Sender<Result<Released, String>>),
+}
+
+/// Releases a held lock from another thread (the second Ctrl-C). Cheap to clone.
+#[derive(Clone)]
+pub struct Releaser {
+    tx: Arc<Mutex<Sender<KeeperMsg>>>,
+    /// The lock, for messages.
+    pub info: LockInfo,
+}
+
+impl Releaser {
+    /// Releases the lock now (waits at most a few seconds for the node to answer).
+    pub fn release(&self) -> Result<Released, String> {
+        let (reply, answer) = mpsc::channel();
+        let sent = self
+            .tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(KeeperMsg::Release(reply));
+        if sent.is_err() {
+            return Ok(Released::NotLocked);
+        }
+        answer
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| Err("the lock node did not answer in time".into()))
+    }
 }
 
 /// A held lock; released when dropped.
@@ -82,11 +316,21 @@ pub struct Held<'c, 'a> {
     ctx: &'c Context<'a>,
     /// Lock details.
     pub info: LockInfo,
+    /// The holder whose lock was taken over, and why it could be.
+    pub took_over: Option<(LockInfo, String)>,
+    releaser: Releaser,
+    keeper: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Held<'_, '_> {
     fn drop(&mut self) {
-        let _ = release(self.ctx, &self.info.id);
+        let _ = self.releaser.release();
+        if let Ok(mut slot) = self.ctx.lock_releaser.lock() {
+            *slot = None;
+        }
+        if let Some(k) = self.keeper.take() {
+            let _ = k.join();
+        }
     }
 }
 
@@ -99,57 +343,83 @@ pub enum Released {
     NotLocked,
 }
 
-/// Takes the environment lock, or says who holds it.
+/// Takes the environment lock (taking over one whose holder is gone), or says who holds it.
 pub fn acquire<'c, 'a>(ctx: &'c Context<'a>, operation: &str) -> anyhow::Result<Held<'c, 'a>> {
-    let info = LockInfo {
+    let info = with_expiry(&LockInfo {
         id: new_id(),
         holder: whoami(),
         pid: std::process::id(),
         created: now_rfc3339(),
         operation: operation.to_string(),
-    };
-    let json = serde_json::to_string(&info)?;
-    match &ctx.lock {
-        LockSite::File(path) => {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
-                Ok(mut f) => {
-                    f.write_all(json.as_bytes())?;
-                    f.sync_all()?;
+        expires: None,
+    });
+    let mut place = open_place(ctx)?;
+    let mut took_over = None;
+    loop {
+        match place.create(&info)? {
+            Answer::Done => break,
+            Answer::None => anyhow::bail!("the lock script on {} gave no answer", place.describe()),
+            Answer::Held(text) => {
+                let holder = serde_json::from_str::<LockInfo>(text.trim()).ok();
+                let why = holder
+                    .as_ref()
+                    .filter(|_| took_over.is_none())
+                    .and_then(|h| gone(h, time::OffsetDateTime::now_utc()));
+                match (holder, why) {
+                    (Some(h), Some(why)) => {
+                        // Removed by its ID: if someone else took it over meanwhile, the
+                        // next create says so.
+                        place.remove(&h.id)?;
+                        took_over = Some((h, why));
+                    }
+                    _ => anyhow::bail!("{}", held_message(&text, &place.describe())),
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(path).unwrap_or_default();
-                    anyhow::bail!("{}", held_message(&holder, &path.display().to_string()));
-                }
-                Err(e) => anyhow::bail!("cannot create the lock {}: {e}", path.display()),
-            }
-        }
-        LockSite::Remote { host } => {
-            let script = REMOTE_ACQUIRE.replace("__INFO__", &ps_quote(&json));
-            let (out, status) = ctx
-                .pool
-                .exec_script(host, &script)
-                .map_err(|e| anyhow::anyhow!("cannot take the environment lock on {host}: {e}"))?;
-            if let Some(rest) = out.lines().find_map(|l| l.strip_prefix("BISRC-LOCK-HELD ")) {
-                anyhow::bail!(
-                    "{}",
-                    held_message(rest, &format!("{host}:C:\\ProgramData\\bisrc\\lock.json"))
-                );
-            }
-            if status != 0 || !out.contains("BISRC-LOCK-OK") {
-                anyhow::bail!(
-                    "cannot take the environment lock on {host}: the lock script exited {status}"
-                );
             }
         }
     }
-    Ok(Held { ctx, info })
+    let (tx, rx) = mpsc::channel::<KeeperMsg>();
+    let releaser = Releaser {
+        tx: Arc::new(Mutex::new(tx)),
+        info: info.clone(),
+    };
+    let kept = info.clone();
+    let keeper = std::thread::spawn(move || keep(place, kept, rx));
+    if let Ok(mut slot) = ctx.lock_releaser.lock() {
+        *slot = Some(releaser.clone());
+    }
+    Ok(Held {
+        ctx,
+        info,
+        took_over,
+        releaser,
+        keeper: Some(keeper),
+    })
+}
+
+/// The keeper thread: renews the lock every [`RENEW_EVERY`] until asked to release it.
+fn keep(mut place: Place, info: LockInfo, rx: mpsc::Receiver<KeeperMsg>) {
+    loop {
+        match rx.recv_timeout(RENEW_EVERY) {
+            Err(RecvTimeoutError::Timeout) => {
+                // A failed renewal is retried next time; the expiry leaves room for several.
+                let _ = place.renew(&with_expiry(&info));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let _ = place.remove(&info.id);
+                return;
+            }
+            Ok(KeeperMsg::Release(reply)) => {
+                let r = match place.remove(&info.id) {
+                    Ok(Answer::Done) => Ok(Released::Removed),
+                    Ok(Answer::None) => Ok(Released::NotLocked),
+                    Ok(Answer::Held(other)) => Err(format!("the lock has another holder: {other}")),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = reply.send(r);
+                return;
+            }
+        }
+    }
 }
 
 fn held_message(holder_json: &str, place: &str) -> String {
@@ -166,48 +436,72 @@ fn held_message(holder_json: &str, place: &str) -> String {
     }
 }
 
-/// Removes the lock if it has `id`.
+/// Removes the lock if it has `id` (`bisrc unlock ID`).
 pub fn release(ctx: &Context, id: &str) -> anyhow::Result<Released> {
-    match &ctx.lock {
-        LockSite::File(path) => {
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Ok(Released::NotLocked)
-                }
-                Err(e) => anyhow::bail!("cannot read the lock {}: {e}", path.display()),
-            };
-            let info: Option<LockInfo> = serde_json::from_str(&text).ok();
-            match info {
-                Some(i) if i.id == id => {
-                    std::fs::remove_file(path)?;
-                    Ok(Released::Removed)
-                }
-                Some(i) => anyhow::bail!(
-                    "the lock has another ID: {i}; `bisrc unlock` removes a lock only by its ID"
-                ),
-                None => anyhow::bail!(
-                    "the lock {} is unreadable; remove it by hand",
-                    path.display()
-                ),
-            }
+    let mut place = open_place(ctx)?;
+    match place.remove(id)? {
+        Answer::Done => Ok(Released::Removed),
+        Answer::None => Ok(Released::NotLocked),
+        Answer::Held(text) => match serde_json::from_str::<LockInfo>(text.trim()) {
+            Ok(i) => anyhow::bail!(
+                "the lock has another ID: {i}; `bisrc unlock` removes a lock only by its ID"
+            ),
+            Err(_) => anyhow::bail!(
+                "the lock {} is unreadable; remove it by hand",
+                place.describe()
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(holder: &str, pid: u32, expires: Option<&str>) -> LockInfo {
+        LockInfo {
+            id: "abc".into(),
+            holder: holder.into(),
+            pid,
+            created: "2026-01-01T00:00:00Z".into(),
+            operation: "apply".into(),
+            expires: expires.map(str::to_string),
         }
-        LockSite::Remote { host } => {
-            let script = REMOTE_RELEASE.replace("__ID__", &ps_quote(id));
-            let (out, _) = ctx
-                .pool
-                .exec_script(host, &script)
-                .map_err(|e| anyhow::anyhow!("cannot release the lock on {host}: {e}"))?;
-            if out.contains("BISRC-LOCK-RELEASED") {
-                Ok(Released::Removed)
-            } else if out.contains("BISRC-LOCK-NONE") {
-                Ok(Released::NotLocked)
-            } else if let Some(rest) = out.lines().find_map(|l| l.strip_prefix("BISRC-LOCK-HELD "))
-            {
-                anyhow::bail!("the lock on {host} has another ID: {}", rest.trim())
-            } else {
-                anyhow::bail!("the unlock script on {host} gave no answer")
-            }
-        }
+    }
+
+    #[test]
+    fn a_holder_is_gone_when_expired_or_its_process_on_this_host_is_dead() {
+        let now = time::OffsetDateTime::now_utc();
+        let me = whoami();
+        // A live process on this host (ours is excluded, so use the parent's init: pid 1).
+        assert_eq!(gone(&info(&me, 1, None), now), None);
+        // A pid that cannot be running.
+        let dead = gone(&info(&me, 0x3fff_fff0, None), now).expect("dead");
+        assert!(dead.contains("no longer running"), "{dead}");
+        // Another host: never presumed dead by pid.
+        assert_eq!(gone(&info("op@elsewhere", 0x3fff_fff0, None), now), None);
+        // Expired, wherever the holder is.
+        let why = gone(&info("op@elsewhere", 1, Some("2020-01-01T00:00:00Z")), now).unwrap();
+        assert!(why.contains("expired"), "{why}");
+        assert_eq!(
+            gone(&info("op@elsewhere", 1, Some("2999-01-01T00:00:00Z")), now),
+            None
+        );
+    }
+
+    #[test]
+    fn lock_scripts_quote_their_values_with_the_powershell_helper() {
+        let s = crate::render::lock_script(
+            "acquire",
+            &serde_json::json!({ "info": "{\"holder\":\"o'neil@ws\"}" }),
+        )
+        .unwrap();
+        assert!(
+            s.contains("$info = '{\"holder\":\"o''neil@ws\"}'\r\n"),
+            "{s}"
+        );
+        assert!(s.contains("BISRC-LOCK-OK"));
+        let s = crate::render::lock_script("release", &serde_json::json!({ "id": "a'b" })).unwrap();
+        assert!(s.contains("$id = 'a''b'\r\n"), "{s}");
     }
 }

@@ -17,7 +17,7 @@ use super::probe::run_batched;
 use super::unmanaged::{self, Unmanaged};
 
 /// Version of the plan JSON (`major.minor`: minor = additive, major = breaking).
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// Which resources to act on (`--target`, `--exclude`; dependencies follow).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +53,10 @@ pub struct Plan {
     /// nodes). bisrc never deletes them; not a change.
     #[serde(default)]
     pub unmanaged: Vec<Unmanaged>,
+    /// Hosts that could not be reached, and why (each once; the unknown resources of a host
+    /// or of a cluster group none of whose owners answered point here).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub unreachable: std::collections::BTreeMap<String, String>,
     /// Counts per action.
     pub summary: Summary,
 }
@@ -83,6 +87,21 @@ pub struct Change {
     /// one apply would run now (`now`); none when no script was recorded or they match.
     #[serde(default)]
     pub script_diff: Option<String>,
+    /// The dependency whose change comes first, when this resource's state can be known only
+    /// after it (its probe could not run while the dependency is being created or changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_after: Option<String>,
+}
+
+/// The resources of one host that could not be probed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incomplete {
+    /// The host (or `owner of GROUP` when no owner could be found).
+    pub host: String,
+    /// How many resources are unknown there.
+    pub resources: usize,
+    /// Each distinct reason once, with how many resources it left unknown.
+    pub reasons: Vec<(String, usize)>,
 }
 
 /// The owner of one cluster group.
@@ -118,6 +137,63 @@ impl Plan {
     /// since the environment is not known to match the inventory).
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// Whether some resources could not be probed: the plan does not know the whole
+    /// environment, and `bisrc plan` fails.
+    pub fn is_incomplete(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.action == Action::Unknown && c.known_after.is_none())
+    }
+
+    /// Why the plan is incomplete, grouped per host: each host once, with each distinct
+    /// reason once and the number of resources it left unknown.
+    pub fn incomplete(&self) -> Vec<Incomplete> {
+        let mut by_host: std::collections::BTreeMap<String, Incomplete> = Default::default();
+        // Unreachable hosts first, each with its reason once, even when only a cluster
+        // group's resources needed it.
+        for (host, reason) in &self.unreachable {
+            by_host.insert(
+                host.clone(),
+                Incomplete {
+                    host: host.clone(),
+                    resources: 0,
+                    reasons: vec![(format!("unreachable: {reason}"), 0)],
+                },
+            );
+        }
+        for c in self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Unknown && c.known_after.is_none())
+        {
+            let host = c.probed_on.clone().unwrap_or_else(|| c.runs_on.clone());
+            let entry = by_host.entry(host.clone()).or_insert_with(|| Incomplete {
+                host: host.clone(),
+                resources: 0,
+                reasons: Vec::new(),
+            });
+            entry.resources += 1;
+            let mut reason = c.reason.clone().unwrap_or_else(|| "no reason given".into());
+            if c.probed_on.is_none() && self.unreachable.contains_key(&host) {
+                // said once for the host
+                reason = format!("unreachable: {}", self.unreachable[&host]);
+            }
+            match entry.reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, n)) => *n += 1,
+                None => entry.reasons.push((reason, 1)),
+            }
+        }
+        for i in by_host.values_mut() {
+            i.reasons.retain(|(_, n)| *n > 0);
+            if i.reasons.is_empty() {
+                // a host no resource of its own needed: its reason still explains a group's
+                i.reasons
+                    .push((format!("unreachable: {}", self.unreachable[&i.host]), 0));
+            }
+        }
+        by_host.into_values().collect()
     }
 
     /// The change for `address`.
@@ -178,6 +254,7 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
     let mut scripts_changed = Vec::new();
     let mut unmanaged = Vec::new();
     let mut creating: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut changing: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (r, run) in selected.iter().zip(runs) {
         let observed = run.result.and_then(|v| Observed::from_result(r.kind, &v));
         // A resource whose probe ran but failed, while something it depends on is still to
@@ -188,6 +265,13 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
             .depends_on
             .iter()
             .find(|d| creating.contains(d.as_str()))
+            .cloned();
+        // Likewise a probe that failed while a dependency is being changed (a disk brought
+        // back online under an FCI): its state is known after that change, and says so.
+        let changed_dep = r
+            .depends_on
+            .iter()
+            .find(|d| changing.contains(d.as_str()))
             .cloned();
         let change = match observed {
             Err(reason) if run.host.is_some() && created_dep.is_some() => Change {
@@ -205,25 +289,66 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                         desired: v.clone(),
                     })
                     .collect(),
-                reason: Some(format!(
-                    "{} is created first; the probe could not run yet: {reason}",
-                    created_dep.unwrap_or_default()
-                )),
+                // The probe's own error (nothing answers yet) says nothing new: the state is
+                // known once the dependency exists.
+                reason: {
+                    let _ = reason;
+                    Some(format!(
+                        "(known after {})",
+                        created_dep.as_deref().unwrap_or_default()
+                    ))
+                },
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
                 script_diff: None,
+                known_after: created_dep,
             },
-            Err(reason) => Change {
+            Err(reason) if run.host.is_some() && changed_dep.is_some() => Change {
                 address: r.address.clone(),
                 kind: r.kind,
                 action: Action::Unknown,
                 runs_on: runs_on(&r.target),
                 probed_on: run.host,
                 attributes: Vec::new(),
-                reason: Some(reason),
+                reason: {
+                    let _ = reason;
+                    Some(format!(
+                        "(known after {})",
+                        changed_dep.as_deref().unwrap_or_default()
+                    ))
+                },
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
                 script_diff: None,
+                known_after: changed_dep,
+            },
+            Err(reason) => Change {
+                address: r.address.clone(),
+                kind: r.kind,
+                action: Action::Unknown,
+                runs_on: runs_on(&r.target),
+                attributes: Vec::new(),
+                // No owner of a group answered: name them; why each is unreachable is said
+                // once, in `unreachable`.
+                reason: Some(match (&run.host, &r.target) {
+                    (
+                        None,
+                        Target::Owner {
+                            group, candidates, ..
+                        },
+                    ) if candidates.iter().all(|c| ctx.pool.known_down(c).is_some()) => {
+                        format!(
+                            "no possible owner of {group} is reachable ({})",
+                            candidates.join(", ")
+                        )
+                    }
+                    _ => reason,
+                }),
+                probed_on: run.host,
+                depends_on: r.depends_on.clone(),
+                fingerprint: None,
+                script_diff: None,
+                known_after: None,
             },
             Ok(o) => {
                 groups.extend(groups_of(r, &o));
@@ -242,11 +367,16 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                     script_diff: matches!(d.action, Action::Create | Action::Update | Action::NoOp)
                         .then(|| script_diff(ctx, r))
                         .flatten(),
+                    known_after: None,
                 }
             }
         };
         if change.action == Action::Create {
             creating.insert(change.address.clone());
+        }
+        if matches!(change.action, Action::Create | Action::Update) || change.known_after.is_some()
+        {
+            changing.insert(change.address.clone());
         }
         if change.action == Action::NoOp && change.script_diff.is_some() {
             scripts_changed.push(change.address.clone());
@@ -260,8 +390,19 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
         }
         changes.push(change);
     }
+    let unreachable = ctx
+        .topology
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            ctx.pool
+                .known_down(&h.name)
+                .map(|why| (h.name.clone(), ctx.scrub(why.trim())))
+        })
+        .collect();
     Ok(Plan {
         format_version: FORMAT_VERSION.to_string(),
+        unreachable,
         environment: ctx.topology.environment.clone(),
         site: ctx.topology.site.clone(),
         created: now_rfc3339(),

@@ -5,6 +5,7 @@
 //! [`LoadError`] with a line and column. This stage does no semantic checks (that is
 //! `validate`) and never prints.
 
+mod anchor;
 mod model;
 mod secret;
 mod spanned;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use model::*;
 pub use secret::{SecretError, SecretRef, SecretValue};
-pub use spanned::{Loc, Spanned};
+pub use spanned::{spanned_texts, Loc, Spanned};
 
 /// The largest inventory bisrc reads. Real inventories are a few kilobytes; a 500-cluster
 /// inventory is about 2 MB. The bound keeps a runaway file from eating memory.
@@ -99,6 +100,8 @@ pub struct LoadError {
     pub loc: Option<Loc>,
     /// The source text, when it was read (for the snippet).
     pub text: Option<String>,
+    /// Further errors found past this one (see [`further_errors`]), in file order.
+    pub more: Vec<LoadError>,
 }
 
 impl LoadError {
@@ -109,6 +112,7 @@ impl LoadError {
             message: message.into(),
             loc: None,
             text: None,
+            more: Vec::new(),
         }
     }
 }
@@ -192,13 +196,20 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
         ));
     }
     match serde_saphyr::from_str_with_options::<Inventory>(&text, parse_options()) {
-        Ok(inventory) => Ok(Loaded {
-            source: Source {
-                path: path.to_path_buf(),
-                text,
-            },
-            inventory,
-        }),
+        Ok(inventory) => {
+            let mut loaded = Loaded {
+                source: Source {
+                    path: path.to_path_buf(),
+                    text,
+                },
+                inventory,
+            };
+            let base = loaded.base_dir();
+            if base != Path::new(".") {
+                anchor::anchor_secret_files(&mut loaded.inventory, &base);
+            }
+            Ok(loaded)
+        }
         Err(e) => {
             let loc = e.location().map(|l| Loc {
                 line: u32::try_from(l.line()).unwrap_or(u32::MAX),
@@ -218,15 +229,174 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, LoadError> {
                 }
                 _ => LoadErrorKind::Syntax,
             };
+            let message = one_paragraph(&e.to_string());
+            let loc = loc.filter(|l| l.is_known());
+            // The scanner reports a tab at the token before it; point at the tab itself.
+            let loc = if message.contains("found a tab") {
+                loc.and_then(|l| first_tab_from(&text, l)).or(loc)
+            } else {
+                loc
+            };
+            let more = if kind == LoadErrorKind::Syntax {
+                further_errors(&text, &message, loc)
+            } else {
+                Vec::new()
+            };
             Err(LoadError {
                 kind,
                 path: path.to_path_buf(),
-                message: one_paragraph(&e.to_string()),
-                loc: loc.filter(|l| l.is_known()),
+                message,
+                loc,
                 text: Some(text),
+                more: more
+                    .into_iter()
+                    .map(|(loc, message)| LoadError {
+                        kind: LoadErrorKind::Syntax,
+                        path: path.to_path_buf(),
+                        message,
+                        loc: Some(loc),
+                        text: None,
+                        more: Vec::new(),
+                    })
+                    .collect(),
             })
         }
     }
+}
+
+/// The first tab character at or after `from` (1-based line and column, columns counted in
+/// characters).
+fn first_tab_from(text: &str, from: Loc) -> Option<Loc> {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .skip(from.line.saturating_sub(1) as usize)
+    {
+        let skip = if i + 1 == from.line as usize {
+            from.col.saturating_sub(1) as usize
+        } else {
+            0
+        };
+        if let Some(col) = line.chars().skip(skip).position(|c| c == '\t') {
+            return Some(Loc {
+                line: u32::try_from(i + 1).ok()?,
+                col: u32::try_from(skip + col + 1).ok()?,
+            });
+        }
+    }
+    None
+}
+
+/// Levenshtein distance of two short strings, case-insensitive (names and keys are at most a
+/// few dozen characters, so the quadratic table is tiny).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// For "unknown field `X`, expected one of a, b": `X` and the expected key closest to it
+/// (within a third of its length).
+fn misspelled_key(message: &str) -> Option<(String, String)> {
+    let unknown = message.split('`').nth(1)?;
+    let (_, list) = message.split_once("expected ")?;
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    let limit = (unknown.chars().count() / 3).max(1);
+    list.split(", ")
+        .flat_map(|p| p.split(" or "))
+        .map(|k| k.trim().trim_matches('`'))
+        .filter(|k| !k.is_empty())
+        .map(|k| (edit_distance(unknown, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, k)| (*d, k.to_string()))
+        .map(|(_, k)| (unknown.to_string(), k.to_string()))
+}
+
+/// The schema errors after the first one. The parser stops at the first error; when that
+/// error is a misspelled key, the key is read as the one it is closest to (the "did you
+/// mean"); when it is another unknown or a duplicate key, the key's lines are dropped
+/// (replaced by comments, so line numbers stay): either way nothing the model would have used
+/// is lost, and parsing again finds the next error. Other errors (a wrong type, a missing key) end the search: guessing past them
+/// would invent errors. At most 20 more.
+fn further_errors(text: &str, first: &str, loc: Option<Loc>) -> Vec<(Loc, String)> {
+    let mut out = Vec::new();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let (mut message, mut loc) = (first.to_string(), loc);
+    while out.len() < 20 {
+        let droppable = message.starts_with("unknown field") || message.contains("duplicate");
+        let Some(at) = loc.filter(|_| droppable) else {
+            break;
+        };
+        let Some(first_line) = (at.line as usize)
+            .checked_sub(1)
+            .filter(|i| *i < lines.len())
+        else {
+            break;
+        };
+        if let Some((wrong, right)) = misspelled_key(&message) {
+            let line = &lines[first_line];
+            let col = (at.col as usize).saturating_sub(1);
+            if line
+                .get(col..)
+                .is_some_and(|rest| rest.starts_with(wrong.as_str()))
+            {
+                lines[first_line] =
+                    format!("{}{right}{}", &line[..col], &line[col + wrong.len()..]);
+                match reparse(&lines, loc) {
+                    Some((next, m)) => {
+                        out.push((next, m.clone()));
+                        (message, loc) = (m, Some(next));
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+        }
+        // The key's line and the more indented lines of its value.
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let key_indent = indent(&lines[first_line]);
+        let mut end = first_line + 1;
+        while end < lines.len()
+            && (lines[end].trim().is_empty() || indent(&lines[end]) > key_indent)
+        {
+            end += 1;
+        }
+        for l in &mut lines[first_line..end] {
+            *l = "#".to_string();
+        }
+        match reparse(&lines, loc) {
+            Some((next, m)) => {
+                out.push((next, m.clone()));
+                (message, loc) = (m, Some(next));
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Parses the edited lines again: the next error, unless there is none or it is the same.
+fn reparse(lines: &[String], previous: Option<Loc>) -> Option<(Loc, String)> {
+    let e = serde_saphyr::from_str_with_options::<Inventory>(&lines.join("\n"), parse_options())
+        .err()?;
+    let next = e
+        .location()
+        .map(|l| Loc {
+            line: u32::try_from(l.line()).unwrap_or(u32::MAX),
+            col: u32::try_from(l.column()).unwrap_or(u32::MAX),
+        })
+        .filter(|l| l.is_known() && Some(*l) != previous)?;
+    Some((next, one_paragraph(&e.to_string())))
 }
 
 /// The parser settings: YAML 1.2 booleans only, duplicate keys rejected (the default), no
@@ -454,5 +624,33 @@ mod tests {
         let pw = i.service_accounts.engine.password.as_ref().unwrap();
         assert_eq!(pw.value, SecretRef::Literal);
         assert!(!format!("{:?}", loaded.inventory).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_relative_secret_file_is_read_from_the_inventory_folder() {
+        let lab = load(Path::new("inventories/lab.yaml")).unwrap();
+        let sso = lab.inventory.biztalk.sso.as_ref().unwrap();
+        assert_eq!(
+            sso.backup_password.value,
+            SecretRef::File(PathBuf::from("inventories/lab-sso-backup.pw"))
+        );
+        assert!(sso.backup_password.value.resolve().is_ok());
+        // absolute and home paths stay as written; a file beside a bare name stays relative
+        let text = std::fs::read_to_string("inventories/lab.yaml")
+            .unwrap()
+            .replace("{ file: lab-sso-backup.pw }", "{ file: ~/pw }");
+        let other = parse(Path::new("some/dir/x.yaml"), text.clone()).unwrap();
+        let pw = &other
+            .inventory
+            .biztalk
+            .sso
+            .as_ref()
+            .unwrap()
+            .backup_password;
+        assert_eq!(pw.value, SecretRef::File(PathBuf::from("~/pw")));
+        let text = text.replace("{ file: ~/pw }", "{ file: pw }");
+        let bare = parse(Path::new("x.yaml"), text).unwrap();
+        let pw = &bare.inventory.biztalk.sso.as_ref().unwrap().backup_password;
+        assert_eq!(pw.value, SecretRef::File(PathBuf::from("pw")));
     }
 }

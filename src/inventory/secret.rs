@@ -17,7 +17,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub enum SecretRef {
     /// An environment variable of the process running bisrc.
     Env(String),
-    /// A file on the workstation; `~` expands to the home directory; one trailing newline is dropped.
+    /// A file on the workstation; `~` expands to the home directory; a relative path is taken
+    /// from the inventory's folder; one trailing newline is dropped.
     File(PathBuf),
     /// A literal value was written in the inventory. The text itself is not kept; validation
     /// rejects this with an error.
@@ -38,6 +39,10 @@ pub enum SecretError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The variable or file holds nothing (an empty secret would be applied as a blank
+    /// password, so it is refused).
+    #[error("{0} is empty")]
+    Empty(String),
     /// The inventory holds a literal value.
     #[error(
         "a literal secret in the inventory cannot be used; write {{env: NAME}} or {{file: PATH}}"
@@ -77,9 +82,13 @@ impl SecretRef {
     /// Reads the secret's value from the environment or a file.
     pub fn resolve(&self) -> Result<SecretValue, SecretError> {
         match self {
-            SecretRef::Env(name) => std::env::var(name)
-                .map(SecretValue)
-                .map_err(|_| SecretError::EnvMissing(name.clone())),
+            SecretRef::Env(name) => match std::env::var(name) {
+                Err(_) => Err(SecretError::EnvMissing(name.clone())),
+                Ok(v) if v.is_empty() => {
+                    Err(SecretError::Empty(format!("environment variable {name}")))
+                }
+                Ok(v) => Ok(SecretValue(v)),
+            },
             SecretRef::File(path) => {
                 let expanded = super::expand_tilde(path);
                 let mut text =
@@ -92,6 +101,12 @@ impl SecretRef {
                     if text.ends_with('\r') {
                         text.pop();
                     }
+                }
+                if text.is_empty() {
+                    return Err(SecretError::Empty(format!(
+                        "secret file {}",
+                        expanded.display()
+                    )));
                 }
                 Ok(SecretValue(text))
             }
@@ -200,5 +215,39 @@ impl JsonSchema for SecretRef {
                 }
             ]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_environment_variable_is_refused_by_name() {
+        let name = "BISRC_TEST_EMPTY_SECRET_6187";
+        std::env::set_var(name, "");
+        let err = SecretRef::Env(name.into()).resolve().unwrap_err();
+        std::env::remove_var(name);
+        assert!(matches!(err, SecretError::Empty(_)), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!("environment variable {name} is empty")
+        );
+    }
+
+    #[test]
+    fn an_empty_file_or_a_lone_newline_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for (file, text) in [("empty.pw", ""), ("newline.pw", "\n"), ("crlf.pw", "\r\n")] {
+            let path = dir.path().join(file);
+            std::fs::write(&path, text).unwrap();
+            let err = SecretRef::File(path.clone()).resolve().unwrap_err();
+            assert!(matches!(err, SecretError::Empty(_)), "{file}: {err}");
+            assert!(err.to_string().contains(file), "{err}");
+        }
+        let path = dir.path().join("ok.pw");
+        std::fs::write(&path, "s3cret!\n").unwrap();
+        let v = SecretRef::File(path).resolve().unwrap();
+        assert_eq!(v.expose(), "s3cret!");
     }
 }

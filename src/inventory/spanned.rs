@@ -112,8 +112,34 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
 
 impl<T: Serialize> Serialize for Spanned<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        collect_text(self);
         self.value.serialize(serializer)
     }
+}
+
+thread_local! {
+    /// Set while [`spanned_texts`] runs: the text values met so far, with their locations.
+    static TEXTS: std::cell::RefCell<Option<Vec<(Loc, String)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn collect_text<T: Serialize>(s: &Spanned<T>) {
+    let Some(mut found) = TEXTS.with(|t| t.borrow_mut().take()) else {
+        return;
+    };
+    // Serializing the value alone (collection paused) tells whether it is a text.
+    if let Ok(serde_json::Value::String(text)) = serde_json::to_value(&s.value) {
+        found.push((s.loc, text));
+    }
+    TEXTS.with(|t| *t.borrow_mut() = Some(found));
+}
+
+/// Every spanned text value inside `value` (typically the whole inventory) with its
+/// location, so one rule can check every string that may reach a script.
+pub fn spanned_texts<T: Serialize>(value: &T) -> Vec<(Loc, String)> {
+    TEXTS.with(|t| *t.borrow_mut() = Some(Vec::new()));
+    let _ = serde_json::to_value(value);
+    TEXTS.with(|t| t.borrow_mut().take()).unwrap_or_default()
 }
 
 impl<T: JsonSchema> JsonSchema for Spanned<T> {

@@ -10,6 +10,7 @@
 
 mod context;
 mod helpers;
+pub mod outdir;
 pub mod quote;
 
 use std::collections::BTreeMap;
@@ -323,6 +324,21 @@ fn overlay_dir(dir: &Path, sources: &mut BTreeMap<String, String>) -> Result<(),
             names: unknown.join(", "),
         })
     }
+}
+
+/// A stand-alone environment-lock script, `templates/lock/NAME.ps1.hbs`, with `vars` (`info`,
+/// `id`). Only the embedded templates are used: the lock must mean the same thing to every
+/// apply, whatever template overlay an inventory brings.
+pub fn lock_script(name: &str, vars: &serde_json::Value) -> Result<String, RenderError> {
+    static EMBEDDED: std::sync::OnceLock<Result<Renderer, String>> = std::sync::OnceLock::new();
+    let r = EMBEDDED
+        .get_or_init(|| Renderer::new(None).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| RenderError::Syntax {
+            name: "lock".into(),
+            reason: e.clone(),
+        })?;
+    r.render(&format!("lock/{name}.ps1"), "environment lock", vars)
 }
 
 /// CRLF line endings (Windows files), from any mix of LF and CRLF.

@@ -710,7 +710,10 @@ fn the_lock_scripts_are_served_outside_the_payload() {
             crate::transport::windows::encode_powershell(s)
         )
     };
-    let acquire = enc("$bytes = [System.Text.Encoding]::UTF8.GetBytes('{\"id\":\"X\"}')\r\nWrite-Output 'BISRC-LOCK-OK'\r\n");
+    let script = |name: &str, vars: serde_json::Value| {
+        enc(&crate::render::lock_script(name, &vars).unwrap())
+    };
+    let acquire = script("acquire", serde_json::json!({ "info": "{\"id\":\"X\"}" }));
     let out = serve(dir.path(), &inv, "LABSQL1", &acquire, b"");
     assert_eq!(
         (out.stdout.as_slice(), out.exit_status),
@@ -721,7 +724,7 @@ fn the_lock_scripts_are_served_outside_the_payload() {
         (out.stdout.as_slice(), out.exit_status),
         (&b"BISRC-LOCK-HELD {\"id\":\"X\"}\n"[..], 3)
     );
-    let release = enc("if ((ConvertFrom-Json -InputObject $text).id -ne 'X') { exit 3 }\r\nWrite-Output 'BISRC-LOCK-RELEASED'\r\n");
+    let release = script("release", serde_json::json!({ "id": "X" }));
     let out = serve(dir.path(), &inv, "LABSQL1", &release, b"");
     assert_eq!(
         (out.stdout.as_slice(), out.exit_status),

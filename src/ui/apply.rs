@@ -83,6 +83,9 @@ fn show(ev: &Event, color: bool) -> Option<String> {
             ok(*done),
             *duration_ms as f64 / 1000.0
         ),
+        Event::LockTakenOver { holder, reason } => {
+            format!("warning: took over the environment lock {holder}: {reason}")
+        }
         Event::Interrupted => {
             "interrupted: no new step starts; waiting for running steps to finish".into()
         }
@@ -227,4 +230,61 @@ impl Ui {
         }
         let _ = writeln!(o, "Journal: {}", r.journal);
     }
+}
+
+/// The first Ctrl-C during apply steps: what it waits for.
+pub fn interrupt_waiting(p: &crate::engine::apply::Progress) -> String {
+    let mut s = String::from("\nInterrupted: no new step starts.");
+    if p.running.is_empty() {
+        s.push_str(" No step is running.");
+    } else {
+        s.push_str(&format!(
+            " Waiting for {} running step{} to finish:",
+            p.running.len(),
+            if p.running.len() == 1 { "" } else { "s" }
+        ));
+        for (address, host) in &p.running {
+            s.push_str(&format!("\n  {address} on {host}"));
+        }
+    }
+    s.push_str("\nPress Ctrl-C again to stop at once (running steps are left unfinished).");
+    s
+}
+
+/// The last Ctrl-C: what was left, what became of the lock, how to resume.
+pub fn interrupt_stopped(
+    p: &crate::engine::apply::Progress,
+    lock: Option<&(String, Result<crate::engine::lock::Released, String>)>,
+    resume: &str,
+) -> String {
+    let mut s = String::from("\nStopped.");
+    if p.total == 0 {
+        s.push_str(" No step had started: nothing was changed.");
+    } else {
+        s.push_str(&format!(
+            " {} of {} steps finished; {} not started.",
+            p.finished,
+            p.total,
+            p.not_started()
+        ));
+        if !p.running.is_empty() {
+            s.push_str(" Left unfinished (they may be half done):");
+            for (address, host) in &p.running {
+                s.push_str(&format!("\n  {address} on {host}"));
+            }
+        }
+    }
+    match lock {
+        Some((id, Ok(_))) => s.push_str(&format!("\nThe environment lock {id} was released.")),
+        Some((id, Err(e))) => s.push_str(&format!(
+            "\nThe environment lock {id} could not be released ({e}); it expires on its own, or run `bisrc unlock {id}`."
+        )),
+        None => {}
+    }
+    if p.total > 0 {
+        s.push_str(&format!(
+            "\nTo resume, run `{resume}`: it plans from the nodes' real state and does only what is left."
+        ));
+    }
+    s
 }

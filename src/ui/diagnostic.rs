@@ -298,6 +298,9 @@ impl Ui {
     /// stdout (one JSON document in JSON mode), so they go to stderr: human text, or the JSON
     /// report on one line.
     pub fn gate_warnings(&mut self, path: &Path, text: Option<&str>, diags: &[Diagnostic]) {
+        if self.quiet {
+            return;
+        }
         match self.format {
             super::OutputFormat::Human => self.diagnostics(path, text, diags),
             super::OutputFormat::Json => {
@@ -310,7 +313,7 @@ impl Ui {
 
     /// Writes a status line for people on stderr (nothing in JSON mode).
     pub fn status(&mut self, line: &str) {
-        if self.format == super::OutputFormat::Human {
+        if self.format == super::OutputFormat::Human && !self.quiet {
             let _ = writeln!(self.err(), "{line}");
         }
     }

@@ -51,6 +51,8 @@ pub struct Ui {
     pub format: OutputFormat,
     /// Whether output gets colour (roles in [`style::Style`]).
     pub color: bool,
+    /// `--quiet`: no warnings or status lines.
+    pub quiet: bool,
     out: Writer,
     err: Writer,
 }
@@ -84,6 +86,7 @@ impl Ui {
         Ui {
             format,
             color,
+            quiet: false,
             out: Arc::new(Mutex::new(out)),
             err: Arc::new(Mutex::new(err)),
         }
@@ -106,8 +109,18 @@ impl Ui {
         self.err.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Prints a run-level error (not an input diagnostic) with its chain of causes.
+    /// Prints a run-level error (not an input diagnostic) with its chain of causes; with
+    /// `--format json` as one JSON document on stdout (`{"error": …, "causes": […]}`), so a
+    /// script reading stdout always gets JSON.
     pub fn error(&mut self, err: &anyhow::Error) {
+        if self.format == OutputFormat::Json {
+            let doc = serde_json::json!({
+                "error": err.to_string(),
+                "causes": err.chain().skip(1).map(|c| c.to_string()).collect::<Vec<_>>(),
+            });
+            let _ = writeln!(self.out(), "{doc}");
+            return;
+        }
         let mut stderr = self.err();
         let _ = writeln!(stderr, "error: {err}");
         for cause in err.chain().skip(1) {

@@ -81,13 +81,12 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
         if let Some(d) = &c.script_diff {
             out.push_str(&indent_diff(d, color));
         }
-        if let Some(r) = &c.reason {
-            let label = if c.action == Action::Unknown {
-                "cannot probe"
-            } else {
-                "why"
-            };
-            out.push_str(&format!("      {label}: {r}\n"));
+        // Why a resource is unknown is said once per host, under "Plan incomplete".
+        if let (Some(r), false) = (
+            &c.reason,
+            c.action == Action::Unknown && c.known_after.is_none(),
+        ) {
+            out.push_str(&format!("      why: {r}\n"));
         }
     }
     if plan.has_changes() {
@@ -117,6 +116,35 @@ pub fn render_human(plan: &Plan, color: bool, show_noop: bool) -> String {
     }
     out.push_str(&summary_line(plan));
     out.push('\n');
+    if plan.is_incomplete() {
+        out.push_str(&incomplete_text(plan, color));
+    }
+    out
+}
+
+/// "Plan incomplete" and its reasons, each host once.
+pub fn incomplete_text(plan: &Plan, color: bool) -> String {
+    let mut out = format!(
+        "\n{} {} of {} resources could not be probed; the plan does not know them:\n",
+        paint(color, Style::Failed, "Plan incomplete:"),
+        plan.incomplete().iter().map(|i| i.resources).sum::<usize>(),
+        plan.changes.len()
+    );
+    for i in plan.incomplete() {
+        out.push_str(&match i.resources {
+            0 => format!("  {}:\n", i.host),
+            1 => format!("  {} (1 resource):\n", i.host),
+            n => format!("  {} ({n} resources):\n", i.host),
+        });
+        for (reason, n) in &i.reasons {
+            let count = if i.reasons.len() > 1 && *n > 0 {
+                format!(" ({n})")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("    {reason}{count}\n"));
+        }
+    }
     out
 }
 

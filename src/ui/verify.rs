@@ -39,14 +39,18 @@ pub fn render_human(r: &VerifyReport, color: bool) -> String {
                 .map(|c| format!("{} ({}): {}", c.name, c.resource, c.detail))
                 .collect();
             let ok = m.ok && failed.is_empty();
+            // A move that could not be attempted did not fail: it is shown as skipped, with
+            // the reason below.
+            let (sign, took) = if m.skipped {
+                ("-".to_string(), "skipped".to_string())
+            } else {
+                (mark(ok), format!("{:.1} s", m.duration_ms as f64 / 1000.0))
+            };
             out.push_str(&format!(
-                "  {} {}: {} → {}  {:.1} s{}\n",
-                mark(ok),
+                "  {sign} {}: {} → {}  ({took})\n",
                 m.group,
                 m.from.as_deref().unwrap_or("?"),
                 m.to,
-                m.duration_ms as f64 / 1000.0,
-                if m.skipped { "  (skipped)" } else { "" }
             ));
             if !m.ok {
                 out.push_str(&format!("      {}\n", m.detail));
@@ -63,17 +67,43 @@ pub fn render_human(r: &VerifyReport, color: bool) -> String {
             ));
         }
     }
-    let moves = r.failover.as_ref().map(|f| {
-        let ok = f.moves.iter().filter(|m| m.ok).count();
-        format!(", {ok} of {} moves succeeded", f.moves.len())
-    });
-    out.push_str(&format!(
-        "\nVerify: {} passed, {} failed{}.\n",
-        r.summary.passed,
-        r.summary.failed,
-        moves.unwrap_or_default()
-    ));
+    out.push_str(&summary_line(r));
     out
+}
+
+/// The closing line. Its counts are those of what the report lists: the checks above, then
+/// the moves (attempted and skipped) and the checks run after them (only their failures are
+/// listed, so their count is given separately).
+fn summary_line(r: &VerifyReport) -> String {
+    let passed = r.checks.iter().filter(|c| c.ok).count();
+    let failed = r.checks.len() - passed;
+    let mut line = format!("\nVerify: {passed} passed, {failed} failed");
+    if let Some(f) = &r.failover {
+        let attempted: Vec<_> = f.moves.iter().filter(|m| !m.skipped).collect();
+        let ok = attempted
+            .iter()
+            .filter(|m| m.ok && m.checks.iter().all(|c| c.ok))
+            .count();
+        line.push_str(&format!(
+            "; failover: {ok} of {} moves succeeded",
+            attempted.len()
+        ));
+        let skipped = f.moves.len() - attempted.len();
+        if skipped > 0 {
+            line.push_str(&format!(", {skipped} skipped"));
+        }
+        let after: Vec<_> = f.moves.iter().flat_map(|m| m.checks.iter()).collect();
+        if !after.is_empty() {
+            let bad = after.iter().filter(|c| !c.ok).count();
+            line.push_str(&format!(
+                " ({} checks after the moves: {} passed, {bad} failed)",
+                after.len(),
+                after.len() - bad
+            ));
+        }
+    }
+    line.push_str(".\n");
+    line
 }
 
 impl Ui {

@@ -5,6 +5,15 @@ use crate::inventory::{LoadError, LoadErrorKind, Loc};
 
 use super::{Diagnostic, BZ001, BZ002, BZ003};
 
+/// The diagnostics of a load failure: the first error, then the further schema errors the
+/// loader found past it ([`LoadError::more`]).
+pub fn load_diagnostics(err: &LoadError) -> Vec<Diagnostic> {
+    std::iter::once(err)
+        .chain(err.more.iter())
+        .map(load_diagnostic)
+        .collect()
+}
+
 /// The diagnostic for a load failure.
 pub fn load_diagnostic(err: &LoadError) -> Diagnostic {
     let loc = err.loc.unwrap_or(Loc::UNKNOWN);
@@ -24,17 +33,37 @@ pub fn load_diagnostic(err: &LoadError) -> Diagnostic {
 
 fn syntax_hint(message: &str) -> String {
     let m = message.to_ascii_lowercase();
-    if m.contains("boolean") {
+    if m.contains("found a tab") {
+        "YAML indents with spaces only: replace the tab by spaces".to_string()
+    } else if m.contains("unclosed bracket") {
+        "close the `{` or `[` on the same entry (`{ key: value, key: value }`)".to_string()
+    } else if m.contains("boolean") {
         "write booleans as `true` or `false` (YAML 1.2); `yes`, `no`, `on` and `off` are not booleans"
             .to_string()
     } else if m.contains("duplicate") {
         "each key may appear once in a mapping; remove or rename one of them".to_string()
     } else if m.contains("unknown field") {
-        "check the spelling against docs/inventory.md or `bisrc schema`".to_string()
+        unknown_field_hint(message).unwrap_or_else(|| {
+            "check the spelling against docs/inventory.md or `bisrc schema`".to_string()
+        })
     } else if m.contains("missing field") {
         "add the field; docs/inventory.md lists every key and whether it is required".to_string()
     } else {
         "see docs/inventory.md for the inventory format; `bisrc schema` prints its JSON Schema"
             .to_string()
     }
+}
+
+/// "did you mean `key`?" from the parser's message: "unknown field `X`, expected one of a, b"
+/// (or "expected `a` or `b`").
+fn unknown_field_hint(message: &str) -> Option<String> {
+    let unknown = message.split('`').nth(1)?;
+    let (_, list) = message.split_once("expected ")?;
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    let expected = list
+        .split(", ")
+        .flat_map(|p| p.split(" or "))
+        .map(|k| k.trim().trim_matches('`'))
+        .filter(|k| !k.is_empty());
+    super::did_you_mean(unknown, expected)
 }

@@ -3,7 +3,7 @@
 
 use crate::inventory::{Inventory, TransportKind};
 
-use super::{Diagnostic, BZ005, BZ006, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105};
+use super::{Diagnostic, BZ005, BZ006, BZ007, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105};
 
 pub(super) fn check(inv: &Inventory, out: &mut Vec<Diagnostic>) {
     if *inv.version != 1 {
@@ -92,5 +92,32 @@ fn connection(inv: &Inventory, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+    }
+}
+
+/// Every text of the inventory ends up in a script, an INI file, T-SQL or XML, none of which
+/// can carry a control character safely (a line break ends a PowerShell statement or an INI
+/// value; render refuses them). Refused here, at the value, so `validate` never passes what
+/// `render` then refuses.
+pub(super) fn control_characters(inv: &Inventory, out: &mut Vec<Diagnostic>) {
+    for (loc, text) in crate::inventory::spanned_texts(inv) {
+        let Some(c) = text
+            .chars()
+            .find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+        else {
+            continue;
+        };
+        let name = match c {
+            '\n' => "a line break (\\n)".to_string(),
+            '\r' => "a carriage return (\\r)".to_string(),
+            '\t' => "a tab".to_string(),
+            '\0' => "a NUL character".to_string(),
+            c => format!("the control character U+{:04X}", c as u32),
+        };
+        out.push(
+            BZ007
+                .at(loc, format!("this value holds {name}"))
+                .hint("names, paths and accounts are single-line text: remove it (in a double-quoted YAML string, `\\n` and `\\t` are escapes)"),
+        );
     }
 }

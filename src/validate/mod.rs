@@ -23,7 +23,7 @@ mod storage;
 mod uniqueness;
 
 pub use diagnostic::{Diagnostic, Related, Rule, Severity};
-pub use load::load_diagnostic;
+pub use load::{load_diagnostic, load_diagnostics};
 
 use crate::inventory::Loaded;
 use Severity::{Error, Warning};
@@ -54,6 +54,12 @@ pub const BZ003: Rule = rule(
     "BZ003",
     Error,
     "the input exceeds a bound: size, nesting depth or alias expansion",
+);
+/// A text value holds a control character.
+pub const BZ007: Rule = rule(
+    "BZ007",
+    Error,
+    "a text value holds a control character (a line break, a tab, NUL)",
 );
 // ---- misc ----
 /// Inventory format version.
@@ -400,12 +406,12 @@ pub const BZ108: Rule = rule(
 
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
-    BZ001, BZ002, BZ003, BZ005, BZ006, BZ010, BZ011, BZ012, BZ013, BZ014, BZ015, BZ016, BZ017,
-    BZ018, BZ020, BZ021, BZ022, BZ023, BZ024, BZ025, BZ026, BZ027, BZ028, BZ030, BZ031, BZ040,
-    BZ041, BZ042, BZ043, BZ044, BZ050, BZ051, BZ052, BZ053, BZ054, BZ055, BZ060, BZ061, BZ062,
-    BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078,
-    BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094, BZ095, BZ096,
-    BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
+    BZ001, BZ002, BZ003, BZ005, BZ006, BZ007, BZ010, BZ011, BZ012, BZ013, BZ014, BZ015, BZ016,
+    BZ017, BZ018, BZ020, BZ021, BZ022, BZ023, BZ024, BZ025, BZ026, BZ027, BZ028, BZ030, BZ031,
+    BZ040, BZ041, BZ042, BZ043, BZ044, BZ050, BZ051, BZ052, BZ053, BZ054, BZ055, BZ060, BZ061,
+    BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077,
+    BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094, BZ095,
+    BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
 ];
 
 /// The catalogue entry of `code`.
@@ -419,6 +425,7 @@ pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     let idx = index::Index::build(inv);
     let mut out = Vec::new();
     misc::check(inv, &mut out);
+    misc::control_characters(inv, &mut out);
     references::check(inv, &idx, &mut out);
     uniqueness::check(inv, &idx, &mut out);
     names::check(inv, &mut out);
@@ -444,23 +451,8 @@ pub fn check(loaded: &Loaded) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
     }
 }
 
-/// Levenshtein distance of two short ASCII-insensitive strings (names are at most a few dozen
-/// characters, so the quadratic table is tiny).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
+/// Levenshtein distance, case-insensitive (defined with the loader, which also suggests keys).
+pub(crate) use crate::inventory::edit_distance;
 
 /// "did you mean `X`?" for the closest candidate within a third of the name's length.
 pub(crate) fn did_you_mean<'a>(
@@ -474,6 +466,20 @@ pub(crate) fn did_you_mean<'a>(
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, c.to_string()))
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// The closest file name to `name` (a typo), within a third of its length.
+pub fn did_you_mean_file<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, c.to_string()))
+        .map(|(_, c)| c)
 }
 
 /// A hint for an unresolved reference: "did you mean" or the list of known names.

@@ -217,3 +217,218 @@ fn unknown_changes_on_a_host_still_down_never_ran_and_apply_says_work_remains() 
         .code(0)
         .stdout_has("No changes.");
 }
+
+/// Spawns `bisrc apply --auto-approve` in the lab with stderr piped.
+fn spawn_apply(lab: &Lab) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_bisrc"))
+        .args(["apply", "--auto-approve", "-i", "lab.yaml"])
+        .current_dir(lab.path())
+        .env("HOME", lab.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Reads `child`'s stderr line by line until a line contains `marker`; returns what was read.
+fn read_until(lines: &mut impl Iterator<Item = std::io::Result<String>>, marker: &str) -> String {
+    let mut seen = String::new();
+    for line in lines {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(marker) {
+            return seen;
+        }
+    }
+    panic!("stderr ended without {marker:?}:\n{seen}");
+}
+
+fn signal(child: &std::process::Child, sig: i32) {
+    // SAFETY: sends a signal to our own child process.
+    let r = unsafe { libc::kill(child.id() as i32, sig) };
+    assert_eq!(r, 0);
+}
+
+#[test]
+fn a_killed_applys_lock_is_taken_over_with_a_warning_naming_it() {
+    use std::io::BufRead;
+    let lab = Lab::shipped();
+    lab.fault(Fault::SlowStep {
+        glob: "node.LABSQL1.feature.*".into(),
+        seconds: 8.0,
+    });
+    let mut first = spawn_apply(&lab);
+    let mut lines = std::io::BufReader::new(first.stderr.take().unwrap()).lines();
+    read_until(&mut lines, "→ node.LABSQL1.feature.");
+    let lock = lab.state().join("lock.json");
+    let held: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&lock).expect("the apply holds the lock")).unwrap();
+    assert_eq!(held["pid"], first.id());
+    assert!(
+        held["expires"].is_string(),
+        "the lock carries an expiry: {held}"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(lock.exists(), "a killed apply leaves its lock");
+
+    lab.fault(Fault::Clear);
+    let id = held["id"].as_str().unwrap();
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stderr_has(&format!("warning: took over the environment lock ID {id}"))
+        .stderr_has(&format!("its process {} is no longer running", first.id()));
+    assert!(!lock.exists(), "the new apply released its own lock");
+}
+
+#[test]
+fn an_expired_lock_of_another_workstation_is_taken_over() {
+    let lab = Lab::shipped();
+    std::fs::create_dir_all(lab.state()).unwrap();
+    std::fs::write(
+        lab.state().join("lock.json"),
+        r#"{"id":"dead0000beef","holder":"ops@ws42","pid":4242,"created":"2026-01-01T00:00:00Z","operation":"apply","expires":"2026-01-01T00:15:00Z"}"#,
+    )
+    .unwrap();
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stderr_has("took over the environment lock ID dead0000beef, held by ops@ws42")
+        .stderr_has("expired at 2026-01-01T00:15:00Z");
+}
+
+#[test]
+fn ctrl_c_says_what_it_waits_for_and_a_second_says_what_was_left_and_releases_the_lock() {
+    use std::io::BufRead;
+    let lab = Lab::shipped();
+    lab.fault(Fault::SlowStep {
+        glob: "node.LABSQL1.feature.*".into(),
+        seconds: 8.0,
+    });
+    let mut apply = spawn_apply(&lab);
+    let mut lines = std::io::BufReader::new(apply.stderr.take().unwrap()).lines();
+    let started = read_until(&mut lines, "→ node.LABSQL1.feature.");
+    let running = started
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("→ "))
+        .unwrap()
+        .to_string();
+    signal(&apply, libc::SIGINT);
+    let first = read_until(&mut lines, "Press Ctrl-C again");
+    assert!(
+        first.contains("Interrupted: no new step starts."),
+        "{first}"
+    );
+    assert!(first.contains("to finish:"), "{first}");
+    assert!(first.contains(&format!("  {running}")), "{first}");
+    signal(&apply, libc::SIGINT);
+    let rest: String = lines.map(|l| l.unwrap() + "\n").collect();
+    let status = apply.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(
+        rest.contains("Left unfinished (they may be half done):"),
+        "{rest}"
+    );
+    assert!(rest.contains(&format!("  {running}")), "{rest}");
+    assert!(rest.contains("was released."), "{rest}");
+    assert!(
+        rest.contains("To resume, run `bisrc apply -i lab.yaml`"),
+        "{rest}"
+    );
+    assert!(!lab.state().join("lock.json").exists(), "{rest}");
+}
+
+#[test]
+fn auto_approve_prints_the_plan_it_applies() {
+    let lab = Lab::shipped();
+    let r = lab.run(&["apply", "--auto-approve"]);
+    r.code(0)
+        .stdout_has("bisrc will perform these actions")
+        .stdout_has("  + create   node.LABSQL1.feature.failover-clustering")
+        .stdout_has("Apply complete");
+    let plan_at = r.stdout.find("Plan: ").unwrap();
+    assert!(plan_at < r.stdout.find("Apply complete").unwrap());
+}
+
+/// Answering anything but `yes` at the prompt (a real terminal, through `script`) applies
+/// nothing and exits 1.
+#[test]
+fn answering_no_at_the_prompt_exits_1() {
+    if Command::new("script").arg("--version").output().is_err() {
+        panic!("util-linux `script` is needed for the terminal prompt test");
+    }
+    let lab = Lab::shipped();
+    let cmd = format!("{} apply -i lab.yaml", env!("CARGO_BIN_EXE_bisrc"));
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(lab.path())
+        .env("HOME", lab.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"no\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Apply these changes?"), "{text}");
+    assert!(text.contains("Apply cancelled."), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        !lab.state().join("journal").exists()
+            || std::fs::read_dir(lab.state().join("journal"))
+                .unwrap()
+                .count()
+                == 0
+    );
+}
+
+#[test]
+fn errors_are_json_on_stdout_with_format_json() {
+    let lab = Lab::shipped();
+    std::fs::create_dir_all(lab.state()).unwrap();
+    std::fs::write(
+        lab.state().join("lock.json"),
+        r#"{"id":"abc123def456","holder":"ops@ws42","pid":4242,"created":"2026-01-01T00:00:00Z","operation":"apply"}"#,
+    )
+    .unwrap();
+    let r = lab.run(&["apply", "--auto-approve", "--format", "json"]);
+    r.code(1);
+    let v = r.json();
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("locked by another apply"),
+        "{v}"
+    );
+}
+
+/// An empty secret (a variable set to "", a file holding only a newline) is refused by its
+/// reference's name, before anything runs.
+#[test]
+fn an_empty_secret_is_refused_by_name() {
+    let lab = Lab::shipped();
+    std::fs::write(lab.path().join("lab-sso-backup.pw"), "\n").unwrap();
+    let r = lab.run(&["apply", "--auto-approve"]);
+    r.code(1).stderr_has("lab-sso-backup.pw is empty");
+    assert!(!r.stdout.contains("Apply complete"), "{}", r.stdout);
+
+    let mut lab = Lab::new(&crate::cycle::LAB.replace(
+        "{ file: lab-sso-backup.pw }",
+        "{ env: BISRC_TEST_EMPTY_BACKUP_PW }",
+    ));
+    lab.env
+        .push(("BISRC_TEST_EMPTY_BACKUP_PW".into(), String::new()));
+    let r = lab.run(&["plan"]);
+    r.code(1)
+        .stderr_has("environment variable BISRC_TEST_EMPTY_BACKUP_PW is empty");
+}

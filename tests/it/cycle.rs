@@ -11,6 +11,8 @@ use bisrc::sim::faults::{inject, Fault};
 
 /// The lab inventory as shipped.
 pub const LAB: &str = include_str!("../../inventories/lab.yaml");
+/// The made-up SSO backup password the lab inventory reads from a file beside it.
+pub const LAB_SSO_BACKUP_PW: &str = include_str!("../../inventories/lab-sso-backup.pw");
 
 /// A lab directory: an inventory, its state dir, and a runner for `bisrc`.
 pub struct Lab {
@@ -78,6 +80,8 @@ impl Lab {
     pub fn new(inventory: &str) -> Lab {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("lab.yaml"), inventory).expect("inventory");
+        // The lab's SSO backup password is a file beside the inventory.
+        std::fs::write(dir.path().join("lab-sso-backup.pw"), LAB_SSO_BACKUP_PW).expect("pw");
         Lab {
             dir,
             env: Vec::new(),
@@ -149,7 +153,7 @@ fn fresh_lab_plans_applies_verifies_and_rehearses_failover() {
     let plan = lab.run(&["plan", "--detailed-exitcode", "--format", "json"]);
     plan.code(2);
     let p = plan.json();
-    assert_eq!(p["format_version"], "1.1");
+    assert_eq!(p["format_version"], "1.2");
     let changes = p["changes"].as_array().unwrap();
     assert_eq!(changes.len(), lab_resources());
     // Nothing exists yet: every resource is created, or (settings that always exist, like
@@ -315,13 +319,7 @@ mod over_sshd {
     use crate::sshd::{Options, SshdFleet, USER};
 
     fn chown_user(path: &std::path::Path) {
-        let ok = Command::new("chown")
-            .args(["-R", USER])
-            .arg(path)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "chown {}", path.display());
+        crate::sshd::chown_to_session_user(path);
     }
 
     /// The logon name in NETBIOS form (validation requires `DOMAIN\\user`, as Windows does):
@@ -331,6 +329,8 @@ mod over_sshd {
     fn ensure_netbios_alias() {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
+            // The alias shares the session user's uid: that user must exist first.
+            crate::sshd::setup_once();
             let known = Command::new("id").arg(NETBIOS_USER).output().unwrap();
             if !known.status.success() {
                 let ok = Command::new("useradd")
@@ -500,5 +500,51 @@ mod over_sshd {
             .stdout_has("✗ sql.LABBTSSQL.config on LABSQL1");
         lab.run(&["apply", "--auto-approve"]).code(0);
         lab.run(&["plan", "--detailed-exitcode"]).code(0);
+    }
+
+    /// Every host key refused: nothing can be probed, so the plan is incomplete and fails —
+    /// with --detailed-exitcode too — and says why once per host.
+    #[test]
+    fn a_plan_whose_host_keys_are_all_refused_is_incomplete_and_exits_1() {
+        let fleet = SshdFleet::start(3, Options::default());
+        ensure_netbios_alias();
+        let dir = tempfile::tempdir().unwrap();
+        let empty_known_hosts = dir.path().join("known_hosts");
+        std::fs::write(&empty_known_hosts, "").unwrap();
+        let names = ["LABSQL1", "LABSQL2", "LABBTS1"];
+        let mut inv = LAB.replace(
+            "connection:\n  transport: simulated\n",
+            &format!(
+                "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
+                fleet.client_key.display(),
+                empty_known_hosts.display()
+            ),
+        );
+        for (h, name) in fleet.hosts().iter().zip(names) {
+            let from = format!("address: {}.lab.local", name.to_lowercase());
+            inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
+        }
+        let lab = Lab::new(&inv);
+        for args in [&["plan"][..], &["plan", "--detailed-exitcode"][..]] {
+            let p = lab.run(args);
+            p.code(1)
+                .stdout_has("Plan incomplete: 34 of 34 resources could not be probed");
+            for name in names {
+                p.stdout_has(&format!("\n  {name} ("));
+            }
+            // Each host's refusal is said once, not once per resource.
+            assert_eq!(
+                p.stdout.matches("--accept-new-host-keys").count(),
+                3,
+                "{}",
+                p.stdout
+            );
+        }
+        let j = lab.run(&["plan", "--format", "json"]);
+        j.code(1);
+        assert_eq!(j.json()["summary"]["unknown"], 34);
+        assert!(std::fs::read_to_string(&empty_known_hosts)
+            .unwrap()
+            .is_empty());
     }
 }

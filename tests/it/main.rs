@@ -6,6 +6,7 @@ mod cycle;
 mod harness;
 mod output;
 mod plan;
+mod readme;
 mod render;
 mod sim;
 mod ssh;

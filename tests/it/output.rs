@@ -15,6 +15,11 @@ fn lab() -> (tempfile::TempDir, Setup) {
     let dir = tempfile::tempdir().expect("tempdir");
     let inv = dir.path().join("lab.yaml");
     std::fs::write(&inv, include_str!("../../inventories/lab.yaml")).expect("inventory");
+    std::fs::write(
+        dir.path().join("lab-sso-backup.pw"),
+        crate::cycle::LAB_SSO_BACKUP_PW,
+    )
+    .expect("the lab's SSO backup password file");
     let loaded = bisrc::inventory::load(&inv).expect("the lab inventory loads");
     let s = setup(loaded, &RunSettings::default()).expect("setup");
     (dir, s)

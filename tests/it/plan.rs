@@ -60,24 +60,23 @@ fn fresh_world_sql_steps_behind_an_uninstalled_fci_plan_as_create_not_unknown() 
     };
     let cfg = change("sql.LABBTSSQL.config");
     assert_eq!(cfg["action"], "create");
-    let reason = cfg["reason"].as_str().unwrap();
-    assert!(
-        reason.starts_with("sql.LABBTSSQL is created first; the probe could not run yet: ")
-            && reason.contains("network-related"),
-        "{reason}"
-    );
+    assert_eq!(cfg["reason"], "(known after sql.LABBTSSQL)");
     assert_eq!(
-        change("db.LABBTSSQL.BizTalkMsgBoxDb.settings")["reason"]
-            .as_str()
-            .unwrap()
-            .split(';')
-            .next(),
-        Some("biztalk.primary.group is created first")
+        change("db.LABBTSSQL.BizTalkMsgBoxDb.settings")["reason"],
+        "(known after biztalk.primary.group)"
     );
+    // Said once, not with the probe's error text.
+    let text = lab.run(&["plan"]).code(0).stdout.clone();
+    assert!(
+        text.contains("      why: (known after sql.LABBTSSQL)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("network-related"), "{text}");
     assert_eq!(v["summary"]["unknown"], 0);
     // Once the FCI exists but does not answer, the same probes are unknown, not creates.
     lab.converge();
     lab.fault(Fault::DiskOffline("SQLData".into()));
+    // ...known after the FCI is brought back: the plan is complete.
     let v = lab.run(&["plan", "--format", "json"]).code(0).json();
     let cfg = v["changes"]
         .as_array()
@@ -87,6 +86,7 @@ fn fresh_world_sql_steps_behind_an_uninstalled_fci_plan_as_create_not_unknown() 
         .unwrap()
         .clone();
     assert_eq!(cfg["action"], "unknown");
+    assert_eq!(cfg["known_after"], "sql.LABBTSSQL");
 }
 
 #[test]
@@ -274,7 +274,7 @@ fn plan_shows_the_apply_script_diff_since_the_last_apply() {
     let j = lab.run(&["plan", "--format", "json"]);
     j.code(0);
     let v = j.json();
-    assert_eq!(v["format_version"], "1.1");
+    assert_eq!(v["format_version"], "1.2");
     let c = v["changes"]
         .as_array()
         .unwrap()
@@ -420,4 +420,16 @@ fn groups_the_inventory_does_not_describe_are_unmanaged_not_changes() {
     lab.run(&["plan", "--detailed-exitcode"])
         .code(0)
         .stdout_has("  cluster LABSQLCL group 'Old SQL Role' on LABSQL1\n");
+}
+
+/// `plan -o FILE` names the exact apply command, `-i` included, and that command works.
+#[test]
+fn plan_out_suggests_the_exact_apply_command() {
+    let lab = Lab::shipped();
+    lab.run(&["plan", "-o", "lab.plan.json"])
+        .code(0)
+        .stderr_has("apply it with `bisrc apply -i lab.yaml lab.plan.json`.");
+    lab.run(&["apply", "-i", "lab.yaml", "lab.plan.json"])
+        .code(0)
+        .stdout_has("Apply complete");
 }

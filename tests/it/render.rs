@@ -899,12 +899,26 @@ fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 fn prod_with_sso() -> String {
     let text = inventory_text("contoso-prod");
     let hosts = "      - CONTOSO\\BizTalk Isolated Host Users\n";
-    assert!(text.contains(hosts));
+    let reminder = "    backup_reminder: vault entry BizTalk SSO\n";
+    assert!(text.contains(hosts) && text.contains(reminder));
     text.replacen(
         hosts,
-        "      - CONTOSO\\BizTalk Isolated Host Users\n    b2b_operators: CONTOSO\\BizTalk B2B Operators\n  sso:\n    service_account: { user: CONTOSO\\svc-entsso, password: { env: BTS_SSO_PASSWORD } }\n    backup_file: C:\\BizTalk\\SSO\\secret.bak\n    backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n    backup_reminder: vault entry <BizTalk SSO> & co\n  rule_engine_account: { user: CONTOSO\\svc-bre, password: { env: BTS_BRE_PASSWORD } }\n",
+        "      - CONTOSO\\BizTalk Isolated Host Users\n    b2b_operators: CONTOSO\\BizTalk B2B Operators\n",
         1,
     )
+    .replacen(reminder, "    backup_reminder: vault entry <BizTalk SSO> & co\n", 1)
+}
+
+/// contoso-prod without `biztalk.sso` and `biztalk.rule_engine_account`: the group
+/// configuration joins an existing SSO system.
+fn prod_without_sso() -> String {
+    let text = inventory_text("contoso-prod");
+    let start = text.find("  sso:").expect("contoso-prod has biztalk.sso");
+    let bre = text
+        .find("  rule_engine_account:")
+        .expect("and a rule engine account");
+    let end = bre + text[bre..].find('\n').unwrap() + 1;
+    format!("{}{}", &text[..start], &text[end..])
 }
 
 /// The outline of a configuration XML: one line per element, indented by depth, with the
@@ -1063,7 +1077,7 @@ fn prod_rest(b2b: bool, bre_user: &str) -> String {
 #[test]
 fn biztalk_configuration_has_the_documented_features_ids_and_guids() {
     // Without biztalk.sso: join the SSO system; no rule engine account.
-    let plain = render_named("contoso-prod");
+    let plain = render(&load_text("contoso-prod", &prod_without_sso()));
     let (xml, apply) = configuration_of(&plain);
     assert_eq!(
         config_outline(xml),
@@ -1197,7 +1211,7 @@ fn cli_writes_the_tree_and_manifest_without_secrets() {
             String::from_utf8_lossy(&first.stderr)
         );
         let tree1 = read_tree(&out);
-        // Again into the same directory: replaced whole, byte-identical.
+        // Again into the same directory: the earlier render is replaced, byte-identical.
         let second = run(&out);
         assert!(second.status.success());
         assert_eq!(first.stdout, second.stdout);
@@ -1322,4 +1336,112 @@ fn snapshots_of_every_inventory_and_every_template() {
             }
         }
     });
+}
+
+/// `render -o DIR` never deletes a file bisrc did not write: a foreign folder is refused
+/// (`--force` writes into it and keeps the foreign file), a file the user put beside an
+/// earlier render survives the next render, only files the earlier manifest lists are
+/// replaced or removed, and a render that fails leaves the old output whole.
+#[test]
+fn render_output_keeps_files_bisrc_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lab = repo().join("inventories/lab.yaml");
+    let render = |out: &std::path::Path, extra: &[&str]| {
+        let o = bin()
+            .args(["render", "-i"])
+            .arg(&lab)
+            .arg("-o")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+
+    // A folder of the user's, with no earlier render: refused, untouched.
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "my notes").unwrap();
+    let (code, err) = render(&mine, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("not empty") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
+    // --force writes the render into it and keeps the user's file.
+    let (code, err) = render(&mine, &["--force"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read(mine.join("notes.txt")).unwrap(), b"my notes");
+    assert!(mine.join("manifest.json").is_file());
+
+    // An earlier render: a file added beside it survives; a file the earlier manifest lists
+    // and the new render no longer has is removed; a manifest entry outside the folder is
+    // never followed.
+    let out = tmp.path().join("out");
+    assert_eq!(render(&out, &[]).0, Some(0));
+    let before = read_tree(&out);
+    std::fs::write(out.join("README.local"), "kept").unwrap();
+    std::fs::write(tmp.path().join("outside.txt"), "outside").unwrap();
+    std::fs::create_dir_all(out.join("primary/gone")).unwrap();
+    std::fs::write(out.join("primary/gone/old.ps1"), "old").unwrap();
+    let manifest_path = out.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let files = manifest["files"].as_array_mut().unwrap();
+    for p in ["primary/gone/old.ps1", "../outside.txt"] {
+        files.push(
+            serde_json::json!({ "path": p, "resource": "x", "step": "apply", "sha256": "0" }),
+        );
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (code, err) = render(&out, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read(out.join("README.local")).unwrap(), b"kept");
+    assert!(
+        !out.join("primary/gone").exists(),
+        "the earlier render's file and folder go"
+    );
+    assert!(tmp.path().join("outside.txt").exists());
+    let mut after = read_tree(&out);
+    after.retain(|(p, _)| p != "README.local");
+    assert_eq!(after, before);
+
+    // A file of the user's where the new render puts one: refused without --force.
+    let (first, _) = before
+        .iter()
+        .find(|(p, _)| p.ends_with(".ps1"))
+        .unwrap()
+        .clone();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest["files"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["path"] != first.as_str());
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (code, err) = render(&out, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&first), "{err}");
+
+    // A render that fails (a broken template overlay) leaves the old output whole.
+    let good = tmp.path().join("good");
+    assert_eq!(render(&good, &[]).0, Some(0));
+    let whole = read_tree(&good);
+    let overlay = tmp.path().join("overlay/steps/windows_feature");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(overlay.join("apply.ps1.hbs"), "$a = {{ps params.nope}}\n").unwrap();
+    let templates = tmp.path().join("overlay");
+    let (code, err) = render(&good, &["--templates", templates.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(read_tree(&good), whole);
+    let beside: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(beside.is_empty(), "no temporary folder is left: {beside:?}");
 }

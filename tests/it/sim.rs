@@ -16,6 +16,11 @@ fn lab() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("lab.yaml");
     std::fs::copy("inventories/lab.yaml", &inv).unwrap();
+    std::fs::copy(
+        "inventories/lab-sso-backup.pw",
+        dir.path().join("lab-sso-backup.pw"),
+    )
+    .unwrap();
     (dir, inv)
 }
 

@@ -973,12 +973,7 @@ fn payload_travels_on_stdin_behind_the_bootstrap_command() {
     }
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let chown = std::process::Command::new("chown")
-        .arg(crate::sshd::USER)
-        .arg(&out_dir)
-        .status()
-        .unwrap();
-    assert!(chown.success());
+    crate::sshd::chown_to_session_user(&out_dir);
     let script = fake_node(dir.path(), &out_dir);
     let fleet = SshdFleet::start(
         1,

@@ -254,7 +254,18 @@ fn set_random_password() -> (std::fs::File, String) {
     (lock, password)
 }
 
-fn setup_once() {
+/// Gives `path` (recursively) to the session user [`USER`], creating the fixture users first:
+/// a test may prepare files for the session before it starts its fleet, and on a fresh
+/// machine the user does not exist until the fixture creates it.
+pub fn chown_to_session_user(path: &Path) {
+    setup_once();
+    run(Command::new("chown").args(["-R", USER]).arg(path));
+}
+
+/// Once per test process: checks sshd and root, creates the session user [`USER`] (every
+/// fixture user is created here or by [`ensure_user`] before anything uses it), cleans up
+/// namespaces of dead test processes.
+pub fn setup_once() {
     SETUP.call_once(|| {
         assert!(
             Path::new(SSHD).exists(),

@@ -10,8 +10,9 @@ fn node_down_is_unknown_in_plan_failed_in_verify_and_survived_in_failover() {
     let lab = Lab::shipped();
     lab.converge();
     lab.fault(Fault::NodeDown("LABSQL2".into()));
+    // A host that cannot be probed makes the plan incomplete: an error, not "changes".
     let p = lab.run(&["plan", "--detailed-exitcode", "--format", "json"]);
-    p.code(2);
+    p.code(1);
     let v = p.json();
     let unknown: Vec<&serde_json::Value> = v["changes"]
         .as_array()
@@ -26,10 +27,18 @@ fn node_down_is_unknown_in_plan_failed_in_verify_and_survived_in_failover() {
     assert!(unknown
         .iter()
         .any(|c| c["address"] == "node.LABSQL2.feature.failover-clustering"));
-    lab.run(&["plan"])
-        .code(0)
-        .stdout_has("  ? unknown  node.LABSQL2.firewall")
-        .stdout_has("cannot probe: host LABSQL2 is unreachable");
+    // The reason is said once for the host, not once per resource.
+    let text = lab.run(&["plan"]);
+    text.code(1)
+        .stdout_has("  ? unknown  node.LABSQL2.firewall  (on LABSQL2)\n")
+        .stdout_has("Plan incomplete: 5 of 34 resources could not be probed")
+        .stdout_has("  LABSQL2 (5 resources):\n    unreachable: ");
+    assert_eq!(
+        text.stdout.matches("no route to labsql2").count(),
+        1,
+        "{}",
+        text.stdout
+    );
 
     let vr = lab.run(&["verify"]);
     vr.code(1).stdout_has("✗").stdout_has("LABSQL2");
@@ -48,12 +57,27 @@ fn node_down_is_unknown_in_plan_failed_in_verify_and_survived_in_failover() {
             && c["ok"] == false
             && c["detail"].as_str().unwrap().contains("LABSQL2")));
 
-    lab.run(&["verify", "--failover"])
-        .code(1)
+    let fo = lab.run(&["verify", "--failover"]);
+    fo.code(1)
         .stdout_has("LABSQLCL / SQL Server (MSSQLSERVER) on LABSQL1 (Online)")
         .stdout_has("LABSQLCL / LABDTC on LABSQL1 (Online)")
-        .stdout_has("(skipped)")
-        .stdout_has("not attempted: LABSQL2 is unreachable");
+        // not attempted: skipped with the reason, not failed
+        .stdout_has(
+            "  - LABDTC: LABSQL1 → LABSQL2  (skipped)\n      not attempted: LABSQL2 is unreachable",
+        )
+        .stdout_has("failover: 0 of 0 moves succeeded, 2 skipped.");
+    // The counts are those of the checks listed.
+    let listed = |sign: &str| {
+        fo.stdout
+            .lines()
+            .filter(|l| l.starts_with(&format!("  {sign} ")))
+            .count()
+    };
+    fo.stdout_has(&format!(
+        "Verify: {} passed, {} failed;",
+        listed("✓"),
+        listed("✗")
+    ));
 }
 
 #[test]
