@@ -504,4 +504,31 @@ mod tests {
         let s = crate::render::lock_script("release", &serde_json::json!({ "id": "a'b" })).unwrap();
         assert!(s.contains("$id = 'a''b'\r\n"), "{s}");
     }
+
+    #[test]
+    fn a_file_lock_is_renewed_only_while_it_has_our_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.json");
+        let mut place = Place::File(path.clone());
+        let ours = with_expiry(&info("me@here", std::process::id(), None));
+        assert!(matches!(place.create(&ours).unwrap(), Answer::Done));
+        assert!(matches!(place.create(&ours).unwrap(), Answer::Held(_)));
+        let renewed = LockInfo {
+            expires: Some("2999-01-01T00:00:00Z".into()),
+            ..ours.clone()
+        };
+        assert!(matches!(place.renew(&renewed).unwrap(), Answer::Done));
+        let on_disk: LockInfo =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(on_disk, renewed);
+        // Someone else's lock is never renewed or removed by us.
+        let theirs = LockInfo {
+            id: "other".into(),
+            ..renewed.clone()
+        };
+        assert!(matches!(place.renew(&theirs).unwrap(), Answer::Held(_)));
+        assert!(matches!(place.remove("other").unwrap(), Answer::Held(_)));
+        assert!(matches!(place.remove(&ours.id).unwrap(), Answer::Done));
+        assert!(matches!(place.renew(&ours).unwrap(), Answer::None));
+    }
 }
