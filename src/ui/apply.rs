@@ -85,6 +85,9 @@ fn show(ev: &Event, color: bool) -> Option<String> {
             ok(*done),
             *duration_ms as f64 / 1000.0
         ),
+        Event::LockLost { id, holder } => format!(
+            "error: the environment lock {id} was lost (now held by {holder}); no new step starts"
+        ),
         Event::LockTakenOver { holder, reason } => {
             format!("warning: took over the environment lock {holder}: {reason}")
         }
