@@ -63,6 +63,7 @@ const CASES: &[Case] = &[
     case(LAB, &[("environment: lab", "environment: lab/../x")], "BZ006", 6, 1),
     case(LAB, &[("data: S:\\MSSQL\\Data", "data: \"S:\\\\MSSQL\\nData\"")], "BZ007", 52, 1),
     case(LAB, &[("name: LABSQLCL", "name: \"LAB\\tSQLCL\"")], "BZ007", 38, 1),
+    case(LAB, &[("log: L:\\MSSQL\\Log", "log: 'L:\\MSSQL\\\"Log'")], "BZ008", 53, 1),
     // references
     case(LAB, &[("nodes: [LABSQL1, LABSQL2]", "nodes: [LABSQL1, LABSQL3]")], "BZ010", 40, 1),
     case(LAB, &[("disks: [SQLData, SQLLog]", "disks: [SQLData, SQLLogs]")], "BZ011", 50, 1),
