@@ -97,9 +97,10 @@ fn show(ev: &Event, color: bool) -> Option<String> {
     })
 }
 
-fn consume(rx: Receiver<Event>, human: bool, color: bool) {
+fn consume(rx: Receiver<Event>, human: bool, color: bool, quiet: bool) {
     for ev in rx {
-        if human {
+        // --quiet: progress and warnings go; an error (the lock lost) stays.
+        if human && (!quiet || matches!(ev, Event::LockLost { .. })) {
             if let Some(line) = show(&ev, color) {
                 let _ = writeln!(std::io::stderr().lock(), "{line}");
             }
@@ -112,8 +113,8 @@ impl Ui {
     pub fn progress(&self) -> Progress {
         let (tx, rx) = channel();
         let human = self.format == OutputFormat::Human;
-        let color = self.color;
-        let handle = std::thread::spawn(move || consume(rx, human, color));
+        let (color, quiet) = (self.color, self.quiet);
+        let handle = std::thread::spawn(move || consume(rx, human, color, quiet));
         Progress {
             tx: Some(tx),
             handle: Some(handle),

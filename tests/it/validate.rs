@@ -608,7 +608,8 @@ fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
     out.code(0).stderr_contains("wrote env/bisrc.yaml");
     let written = std::fs::read_to_string(dir.join("bisrc.yaml")).unwrap();
     assert!(written.starts_with("# bisrc inventory (format version 1)"));
-    // it validates, with one warning: it joins an existing SSO system (no `biztalk.sso`)
+    // it validates, with one warning: it joins an existing SSO system (no `biztalk.sso`,
+    // whose backup password a starter cannot know)
     let (v, found) = run_json(&written);
     v.code(0);
     let sso_line = written
@@ -619,6 +620,13 @@ fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
     assert_eq!(found, vec![("BZ106".to_string(), sso_line)]);
     // no leftover temporary file
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+
+    // In the current folder: found without -i, and the message says so.
+    Test::new()
+        .args(["init"])
+        .run()
+        .code(0)
+        .stderr_contains("check it with `bisrc validate`\n");
 
     let t = Test::new().file("bisrc.yaml", "mine\n");
     let out = t.args(["init"]).run();
@@ -696,6 +704,17 @@ fn quiet_silences_warnings_but_not_errors() {
         .args(["-q", "validate", "-i", Test::INVENTORY])
         .run();
     out.code(1).stderr_contains("error[BZ001]");
+    // A verb that acts: no warning, no progress, only its report.
+    let out = Test::new()
+        .inventory_text(&warned)
+        .file(
+            "lab-sso-backup.pw",
+            include_str!("../../inventories/lab-sso-backup.pw"),
+        )
+        .args(["plan", "--quiet", "-i", Test::INVENTORY])
+        .run();
+    out.code(0).stdout_contains("Plan: ");
+    assert_eq!(out.stderr, "", "nothing on stderr with --quiet");
 }
 
 #[test]
