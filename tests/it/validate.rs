@@ -768,3 +768,25 @@ fn a_yaml_syntax_error_points_at_the_offending_character() {
             "inventory.yaml:{line}:5: error[BZ001]: unclosed bracket"
         ));
 }
+
+#[test]
+fn wrong_numbers_and_values_do_not_hide_the_errors_after_them() {
+    let text = LAB
+        .replacen("witness: disk,", "witness: disks,", 1)
+        .replacen("tempdb_files: 4", "tempdb_files: four", 1)
+        .replacen("port: 1433", "port: 99999", 1)
+        .replacen("  mark_name: BTS", "  mark_nam: BTS", 1);
+    let out = Test::new()
+        .inventory_text(&text)
+        .args(["validate", "-i", Test::INVENTORY])
+        .run();
+    out.code(1)
+        .stderr_contains("unknown variant `disks`")
+        .stderr_contains("did you mean `disk`?")
+        .stderr_contains("error[BZ001]: invalid u32")
+        .stderr_contains("write a whole number here")
+        .stderr_contains("error[BZ001]: invalid u16")
+        .stderr_contains("write a whole number from 0 to 65535 here")
+        .stderr_contains("unknown field `mark_nam`")
+        .stderr_contains("invalid (4 errors, 0 warnings)");
+}
