@@ -15,7 +15,7 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR is respected with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Silence warnings (inventory warnings and status lines); errors are still shown.
+    /// Silence warnings, progress and status lines; errors are still shown.
     #[arg(short, long, global = true)]
     pub quiet: bool,
 }

@@ -23,7 +23,7 @@ pub struct Args {
 
 /// The starter inventory.
 pub const STARTER: &str = r#"# bisrc inventory (format version 1). Reference: docs/inventory.md; rules: docs/rules.md.
-# Check it with `bisrc validate -i bisrc.yaml`. Editors: `bisrc schema > bisrc.schema.json`
+# Check it with `bisrc validate` (bisrc finds ./bisrc.yaml without -i). Editors: `bisrc schema > bisrc.schema.json`
 # and keep the next line to get completion and checks in VS Code (YAML extension).
 # yaml-language-server: $schema=./bisrc.schema.json
 version: 1
@@ -128,9 +128,14 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
             }
         })
         .with_context(|| format!("cannot write {}", target.display()))?;
+    // In the current folder bisrc finds it without -i.
+    let check = if args.dir == std::path::Path::new(".") {
+        "bisrc validate".to_string()
+    } else {
+        format!("bisrc validate -i {}", target.display())
+    };
     ui.status(&format!(
-        "wrote {}; check it with `bisrc validate -i {}`",
-        target.display(),
+        "wrote {}; check it with `{check}`",
         target.display()
     ));
     Ok(Outcome::Success)

@@ -100,6 +100,14 @@ pub enum Event {
     },
     /// Ctrl-C: no new steps start; running ones finish.
     Interrupted,
+    /// Our environment lock is gone or held by another (it could not be renewed in time
+    /// and was taken over): no new step starts.
+    LockLost {
+        /// Our lock ID.
+        id: String,
+        /// Who holds it now (its JSON), or that nobody does.
+        holder: String,
+    },
     /// The environment lock of a holder that is gone was taken over.
     LockTakenOver {
         /// The old holder (`ID …, held by user@host (pid …) …`).

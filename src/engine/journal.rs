@@ -83,8 +83,16 @@ impl Journal {
                 "lock_taken_over",
                 None,
                 None,
-                Some(holder),
-                Some(reason),
+                None,
+                Some(&format!("from {holder}: {reason}")),
+                None,
+            ),
+            Event::LockLost { id, holder } => self.record(
+                "lock_lost",
+                None,
+                None,
+                None,
+                Some(&format!("lock {id} is now held by {holder}")),
                 None,
             ),
             Event::RunFinished { summary } => {

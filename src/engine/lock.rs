@@ -383,7 +383,8 @@ pub fn acquire<'c, 'a>(ctx: &'c Context<'a>, operation: &str) -> anyhow::Result<
         info: info.clone(),
     };
     let kept = info.clone();
-    let keeper = std::thread::spawn(move || keep(place, kept, rx));
+    let (events, cancel) = (ctx.events.clone(), ctx.cancel.clone());
+    let keeper = std::thread::spawn(move || keep(place, kept, rx, RENEW_EVERY, &events, &cancel));
     if let Ok(mut slot) = ctx.lock_releaser.lock() {
         *slot = Some(releaser.clone());
     }
@@ -396,14 +397,38 @@ pub fn acquire<'c, 'a>(ctx: &'c Context<'a>, operation: &str) -> anyhow::Result<
     })
 }
 
-/// The keeper thread: renews the lock every [`RENEW_EVERY`] until asked to release it.
-fn keep(mut place: Place, info: LockInfo, rx: mpsc::Receiver<KeeperMsg>) {
+/// The keeper thread: renews the lock `every` ([`RENEW_EVERY`]) until asked to release it. A lock
+/// found gone or held by another (taken over after this process could not renew it for a
+/// whole [`TTL`]) is reported, and no new step starts: the environment is no longer ours.
+fn keep(
+    mut place: Place,
+    info: LockInfo,
+    rx: mpsc::Receiver<KeeperMsg>,
+    every: Duration,
+    events: &Sender<super::Event>,
+    cancel: &std::sync::atomic::AtomicBool,
+) {
+    let mut lost = false;
     loop {
-        match rx.recv_timeout(RENEW_EVERY) {
-            Err(RecvTimeoutError::Timeout) => {
-                // A failed renewal is retried next time; the expiry leaves room for several.
-                let _ = place.renew(&with_expiry(&info));
+        match rx.recv_timeout(every) {
+            Err(RecvTimeoutError::Timeout) if !lost => {
+                // A renewal that fails to reach the node is retried next time; the expiry
+                // leaves room for many.
+                let holder = match place.renew(&with_expiry(&info)) {
+                    Ok(Answer::Held(other)) => Some(other),
+                    Ok(Answer::None) => Some("nobody (it was removed)".to_string()),
+                    _ => None,
+                };
+                if let Some(holder) = holder {
+                    lost = true;
+                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let _ = events.send(super::Event::LockLost {
+                        id: info.id.clone(),
+                        holder,
+                    });
+                }
             }
+            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 let _ = place.remove(&info.id);
                 return;
@@ -503,5 +528,90 @@ mod tests {
         assert!(s.contains("BISRC-LOCK-OK"));
         let s = crate::render::lock_script("release", &serde_json::json!({ "id": "a'b" })).unwrap();
         assert!(s.contains("$id = 'a''b'\r\n"), "{s}");
+    }
+
+    #[test]
+    fn a_file_lock_is_renewed_only_while_it_has_our_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.json");
+        let mut place = Place::File(path.clone());
+        let ours = with_expiry(&info("me@here", std::process::id(), None));
+        assert!(matches!(place.create(&ours).unwrap(), Answer::Done));
+        assert!(matches!(place.create(&ours).unwrap(), Answer::Held(_)));
+        let renewed = LockInfo {
+            expires: Some("2999-01-01T00:00:00Z".into()),
+            ..ours.clone()
+        };
+        assert!(matches!(place.renew(&renewed).unwrap(), Answer::Done));
+        let on_disk: LockInfo =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(on_disk, renewed);
+        // Someone else's lock is never renewed or removed by us.
+        let theirs = LockInfo {
+            id: "other".into(),
+            ..renewed.clone()
+        };
+        assert!(matches!(place.renew(&theirs).unwrap(), Answer::Held(_)));
+        assert!(matches!(place.remove("other").unwrap(), Answer::Held(_)));
+        assert!(matches!(place.remove(&ours.id).unwrap(), Answer::Done));
+        assert!(matches!(place.renew(&ours).unwrap(), Answer::None));
+    }
+
+    #[test]
+    fn the_keeper_renews_and_stops_new_steps_when_the_lock_is_taken_from_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.json");
+        let ours = info("me@here", std::process::id(), Some("2000-01-01T00:00:00Z"));
+        assert!(matches!(
+            Place::File(path.clone()).create(&ours).unwrap(),
+            Answer::Done
+        ));
+        let (_tx, rx) = mpsc::channel();
+        let (events, seen) = mpsc::channel();
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = cancel.clone();
+        let place = Place::File(path.clone());
+        let kept = ours.clone();
+        std::thread::spawn(move || keep(place, kept, rx, Duration::from_millis(1), &events, &flag));
+        // Renewed: the expiry moves ahead of the stale one written above.
+        loop {
+            let now: LockInfo =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            if now.expires != ours.expires {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        // Taken by another: reported once, and no new step starts.
+        let theirs = LockInfo {
+            id: "other".into(),
+            ..ours.clone()
+        };
+        let theirs_json = serde_json::to_string(&theirs).unwrap();
+        let tmp = path.with_extension("tmp");
+        let event = loop {
+            // (a renewal in flight may land just after our write: write again until seen)
+            if std::fs::read_to_string(&path).unwrap() != theirs_json {
+                std::fs::write(&tmp, &theirs_json).unwrap();
+                std::fs::rename(&tmp, &path).unwrap();
+            }
+            if let Ok(e) = seen.try_recv() {
+                break e;
+            }
+            std::thread::yield_now();
+        };
+        match event {
+            crate::engine::Event::LockLost { id, holder } => {
+                assert_eq!(id, "abc");
+                assert!(holder.contains("\"other\""), "{holder}");
+            }
+            other => panic!("unexpected event {other:?}"),
+        }
+        assert!(cancel.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            theirs_json,
+            "their lock is left alone"
+        );
     }
 }

@@ -151,47 +151,44 @@ impl Plan {
     /// reason once and the number of resources it left unknown.
     pub fn incomplete(&self) -> Vec<Incomplete> {
         let mut by_host: std::collections::BTreeMap<String, Incomplete> = Default::default();
-        // Unreachable hosts first, each with its reason once, even when only a cluster
-        // group's resources needed it.
-        for (host, reason) in &self.unreachable {
-            by_host.insert(
-                host.clone(),
-                Incomplete {
-                    host: host.clone(),
-                    resources: 0,
-                    reasons: vec![(format!("unreachable: {reason}"), 0)],
-                },
-            );
-        }
+        let unreachable = |host: &str| {
+            self.unreachable
+                .get(host)
+                .map(|why| format!("unreachable: {why}"))
+        };
         for c in self
             .changes
             .iter()
             .filter(|c| c.action == Action::Unknown && c.known_after.is_none())
         {
             let host = c.probed_on.clone().unwrap_or_else(|| c.runs_on.clone());
+            // A host's unreachability is said once for the host, not per resource.
+            let reason = c
+                .probed_on
+                .is_none()
+                .then(|| unreachable(&host))
+                .flatten()
+                .or_else(|| c.reason.clone())
+                .unwrap_or_else(|| "no reason given".into());
             let entry = by_host.entry(host.clone()).or_insert_with(|| Incomplete {
-                host: host.clone(),
+                host,
                 resources: 0,
                 reasons: Vec::new(),
             });
             entry.resources += 1;
-            let mut reason = c.reason.clone().unwrap_or_else(|| "no reason given".into());
-            if c.probed_on.is_none() && self.unreachable.contains_key(&host) {
-                // said once for the host
-                reason = format!("unreachable: {}", self.unreachable[&host]);
-            }
             match entry.reasons.iter_mut().find(|(r, _)| *r == reason) {
                 Some((_, n)) => *n += 1,
                 None => entry.reasons.push((reason, 1)),
             }
         }
-        for i in by_host.values_mut() {
-            i.reasons.retain(|(_, n)| *n > 0);
-            if i.reasons.is_empty() {
-                // a host no resource of its own needed: its reason still explains a group's
-                i.reasons
-                    .push((format!("unreachable: {}", self.unreachable[&i.host]), 0));
-            }
+        // An unreachable host none of whose own resources was selected still explains the
+        // cluster groups that could not find an owner.
+        for host in self.unreachable.keys() {
+            by_host.entry(host.clone()).or_insert_with(|| Incomplete {
+                host: host.clone(),
+                resources: 0,
+                reasons: vec![(unreachable(host).unwrap_or_default(), 0)],
+            });
         }
         by_host.into_values().collect()
     }
@@ -274,7 +271,9 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
             .find(|d| changing.contains(d.as_str()))
             .cloned();
         let change = match observed {
-            Err(reason) if run.host.is_some() && created_dep.is_some() => Change {
+            // The probe's own error (nothing answers yet) says nothing new: the state is
+            // known once the dependency exists.
+            Err(_) if run.host.is_some() && created_dep.is_some() => Change {
                 address: r.address.clone(),
                 kind: r.kind,
                 action: Action::Create,
@@ -289,34 +288,26 @@ pub fn plan(ctx: &Context, selection: &Selection) -> anyhow::Result<Plan> {
                         desired: v.clone(),
                     })
                     .collect(),
-                // The probe's own error (nothing answers yet) says nothing new: the state is
-                // known once the dependency exists.
-                reason: {
-                    let _ = reason;
-                    Some(format!(
-                        "(known after {})",
-                        created_dep.as_deref().unwrap_or_default()
-                    ))
-                },
+                reason: Some(format!(
+                    "(known after {})",
+                    created_dep.as_deref().unwrap_or_default()
+                )),
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
                 script_diff: None,
                 known_after: created_dep,
             },
-            Err(reason) if run.host.is_some() && changed_dep.is_some() => Change {
+            Err(_) if run.host.is_some() && changed_dep.is_some() => Change {
                 address: r.address.clone(),
                 kind: r.kind,
                 action: Action::Unknown,
                 runs_on: runs_on(&r.target),
                 probed_on: run.host,
                 attributes: Vec::new(),
-                reason: {
-                    let _ = reason;
-                    Some(format!(
-                        "(known after {})",
-                        changed_dep.as_deref().unwrap_or_default()
-                    ))
-                },
+                reason: Some(format!(
+                    "(known after {})",
+                    changed_dep.as_deref().unwrap_or_default()
+                )),
                 depends_on: r.depends_on.clone(),
                 fingerprint: None,
                 script_diff: None,

@@ -322,9 +322,33 @@ fn misspelled_key(message: &str) -> Option<(String, String)> {
         .map(|(_, k)| (unknown.to_string(), k.to_string()))
 }
 
+/// A valid value to read in place of a wrong scalar, for the messages that allow one: any
+/// number for "invalid u32" (and the other integer types), the closest (else the first)
+/// expected value for "unknown variant `x`, expected one of a, b".
+fn stand_in_for(message: &str) -> Option<String> {
+    let m = message.trim();
+    if let Some(ty) = m.strip_prefix("invalid ") {
+        let int = [
+            "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize",
+        ];
+        return int.contains(&ty).then(|| "1".to_string());
+    }
+    if m.starts_with("unknown variant") {
+        if let Some((_, closest)) = misspelled_key(m) {
+            return Some(closest);
+        }
+        let (_, list) = m.split_once("expected ")?;
+        let list = list.strip_prefix("one of ").unwrap_or(list);
+        let first = list.split([',', ' ']).next()?.trim_matches('`');
+        return (!first.is_empty()).then(|| first.to_string());
+    }
+    None
+}
+
 /// The schema errors after the first one. The parser stops at the first error; when that
 /// error is a misspelled key, the key is read as the one it is closest to (the "did you
-/// mean"); when it is another unknown or a duplicate key, the key's lines are dropped
+/// mean"); when it is a wrong number or enum value, a valid stand-in is read in its place;
+/// when it is another unknown or a duplicate key, the key's lines are dropped
 /// (replaced by comments, so line numbers stay): either way nothing the model would have used
 /// is lost, and parsing again finds the next error. Other errors (a wrong type, a missing key) end the search: guessing past them
 /// would invent errors. At most 20 more.
@@ -333,6 +357,32 @@ fn further_errors(text: &str, first: &str, loc: Option<Loc>) -> Vec<(Loc, String
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let (mut message, mut loc) = (first.to_string(), loc);
     while out.len() < 20 {
+        // A wrong scalar (a number that is not one, an unknown enum value) is read as a valid
+        // stand-in, so the errors after it can be found; the stand-in is never reported.
+        if let Some((at, stand_in)) = loc.zip(stand_in_for(&message)) {
+            let idx = (at.line as usize)
+                .checked_sub(1)
+                .filter(|i| *i < lines.len());
+            let col = (at.col as usize).saturating_sub(1);
+            let Some(idx) = idx.filter(|i| lines[*i].is_char_boundary(col.min(lines[*i].len())))
+            else {
+                break;
+            };
+            let line = &lines[idx];
+            let rest = &line[col.min(line.len())..];
+            let end = rest.find([',', '}', ']']).unwrap_or(rest.len());
+            let end = rest[..end].find(" #").unwrap_or(end);
+            let token_end = col + rest[..end].trim_end().len();
+            lines[idx] = format!("{}{stand_in}{}", &line[..col], &line[token_end..]);
+            match reparse(&lines, loc) {
+                Some((next, m)) => {
+                    out.push((next, m.clone()));
+                    (message, loc) = (m, Some(next));
+                    continue;
+                }
+                None => break,
+            }
+        }
         let droppable = message.starts_with("unknown field") || message.contains("duplicate");
         let Some(at) = loc.filter(|_| droppable) else {
             break;

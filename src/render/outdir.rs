@@ -70,6 +70,14 @@ pub fn write_tree(
     manifest: &str,
     force: bool,
 ) -> Result<(), OutDirError> {
+    // `.` or `dir/..` have no file name of their own: use the folder's real path.
+    let real;
+    let out = if out.file_name().is_none() && out.is_dir() {
+        real = out.canonicalize().map_err(io("cannot resolve", out))?;
+        real.as_path()
+    } else {
+        out
+    };
     let name = out
         .file_name()
         .ok_or_else(|| OutDirError::NotADir(out.display().to_string()))?

@@ -83,6 +83,9 @@ fn show(ev: &Event, color: bool) -> Option<String> {
             ok(*done),
             *duration_ms as f64 / 1000.0
         ),
+        Event::LockLost { id, holder } => format!(
+            "error: the environment lock {id} was lost (now held by {holder}); no new step starts"
+        ),
         Event::LockTakenOver { holder, reason } => {
             format!("warning: took over the environment lock {holder}: {reason}")
         }
@@ -92,9 +95,10 @@ fn show(ev: &Event, color: bool) -> Option<String> {
     })
 }
 
-fn consume(rx: Receiver<Event>, human: bool, color: bool, err: Writer) {
+fn consume(rx: Receiver<Event>, human: bool, color: bool, quiet: bool, err: Writer) {
     for ev in rx {
-        if human {
+        // --quiet: progress and warnings go; an error (the lock lost) stays.
+        if human && (!quiet || matches!(ev, Event::LockLost { .. })) {
             if let Some(line) = show(&ev, color) {
                 let _ = writeln!(err.lock().unwrap_or_else(|e| e.into_inner()), "{line}");
             }
@@ -107,9 +111,9 @@ impl Ui {
     pub fn progress(&self) -> Progress {
         let (tx, rx) = channel();
         let human = self.format == OutputFormat::Human;
-        let color = self.color;
+        let (color, quiet) = (self.color, self.quiet);
         let err = self.err.clone();
-        let handle = std::thread::spawn(move || consume(rx, human, color, err));
+        let handle = std::thread::spawn(move || consume(rx, human, color, quiet, err));
         Progress {
             tx: Some(tx),
             handle: Some(handle),

@@ -42,6 +42,21 @@ fn syntax_hint(message: &str) -> String {
             .to_string()
     } else if m.contains("duplicate") {
         "each key may appear once in a mapping; remove or rename one of them".to_string()
+    } else if let Some(ty) = m
+        .trim()
+        .strip_prefix("invalid ")
+        .filter(|t| ["u8", "u16", "u32", "u64", "i32", "i64"].contains(t))
+    {
+        let range = match ty {
+            "u8" => " from 0 to 255",
+            "u16" => " from 0 to 65535",
+            _ => "",
+        };
+        format!("write a whole number{range} here")
+    } else if m.contains("unknown variant") {
+        unknown_field_hint(message).unwrap_or_else(|| {
+            "use one of the values the message lists (docs/inventory.md)".to_string()
+        })
     } else if m.contains("unknown field") {
         unknown_field_hint(message).unwrap_or_else(|| {
             "check the spelling against docs/inventory.md or `bisrc schema`".to_string()

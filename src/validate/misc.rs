@@ -3,7 +3,7 @@
 
 use crate::inventory::{Inventory, TransportKind};
 
-use super::{Diagnostic, BZ005, BZ006, BZ007, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105};
+use super::{Diagnostic, BZ005, BZ006, BZ007, BZ008, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105};
 
 pub(super) fn check(inv: &Inventory, out: &mut Vec<Diagnostic>) {
     if *inv.version != 1 {
@@ -100,7 +100,29 @@ fn connection(inv: &Inventory, out: &mut Vec<Diagnostic>) {
 /// value; render refuses them). Refused here, at the value, so `validate` never passes what
 /// `render` then refuses.
 pub(super) fn control_characters(inv: &Inventory, out: &mut Vec<Diagnostic>) {
+    // Free text that goes only to XML (escaped there), and workstation paths that never
+    // reach a node: a double quote is fine in them.
+    let free: Vec<crate::inventory::Loc> = [
+        inv.biztalk
+            .sso
+            .as_ref()
+            .and_then(|s| s.backup_reminder.as_ref()),
+        inv.templates.as_ref(),
+        inv.connection.identity_file.as_ref(),
+        inv.connection.known_hosts.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|s| s.loc)
+    .collect();
     for (loc, text) in crate::inventory::spanned_texts(inv) {
+        if text.contains('"') && !free.contains(&loc) {
+            out.push(
+                BZ008
+                    .at(loc, "this value holds a double quote")
+                    .hint("Windows names, accounts and paths cannot hold `\"`, and the SQL Server setup file cannot quote it: remove it"),
+            );
+        }
         let Some(c) = text
             .chars()
             .find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))

@@ -61,6 +61,12 @@ pub const BZ007: Rule = rule(
     Error,
     "a text value holds a control character (a line break, a tab, NUL)",
 );
+/// A name, account or path holds a double quote.
+pub const BZ008: Rule = rule(
+    "BZ008",
+    Error,
+    "a name, account or path holds a double quote",
+);
 // ---- misc ----
 /// Inventory format version.
 pub const BZ005: Rule = rule("BZ005", Error, "`version` must be 1");
@@ -406,12 +412,12 @@ pub const BZ108: Rule = rule(
 
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
-    BZ001, BZ002, BZ003, BZ005, BZ006, BZ007, BZ010, BZ011, BZ012, BZ013, BZ014, BZ015, BZ016,
-    BZ017, BZ018, BZ020, BZ021, BZ022, BZ023, BZ024, BZ025, BZ026, BZ027, BZ028, BZ030, BZ031,
-    BZ040, BZ041, BZ042, BZ043, BZ044, BZ050, BZ051, BZ052, BZ053, BZ054, BZ055, BZ060, BZ061,
-    BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077,
-    BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094, BZ095,
-    BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
+    BZ001, BZ002, BZ003, BZ005, BZ006, BZ007, BZ008, BZ010, BZ011, BZ012, BZ013, BZ014, BZ015,
+    BZ016, BZ017, BZ018, BZ020, BZ021, BZ022, BZ023, BZ024, BZ025, BZ026, BZ027, BZ028, BZ030,
+    BZ031, BZ040, BZ041, BZ042, BZ043, BZ044, BZ050, BZ051, BZ052, BZ053, BZ054, BZ055, BZ060,
+    BZ061, BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076,
+    BZ077, BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094,
+    BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
 ];
 
 /// The catalogue entry of `code`.

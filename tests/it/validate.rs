@@ -63,6 +63,7 @@ const CASES: &[Case] = &[
     case(LAB, &[("environment: lab", "environment: lab/../x")], "BZ006", 6, 1),
     case(LAB, &[("data: S:\\MSSQL\\Data", "data: \"S:\\\\MSSQL\\nData\"")], "BZ007", 52, 1),
     case(LAB, &[("name: LABSQLCL", "name: \"LAB\\tSQLCL\"")], "BZ007", 38, 1),
+    case(LAB, &[("log: L:\\MSSQL\\Log", "log: 'L:\\MSSQL\\\"Log'")], "BZ008", 53, 1),
     // references
     case(LAB, &[("nodes: [LABSQL1, LABSQL2]", "nodes: [LABSQL1, LABSQL3]")], "BZ010", 40, 1),
     case(LAB, &[("disks: [SQLData, SQLLog]", "disks: [SQLData, SQLLogs]")], "BZ011", 50, 1),
@@ -611,7 +612,8 @@ fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
     out.code(0).stderr_contains("wrote env/bisrc.yaml");
     let written = std::fs::read_to_string(dir.join("bisrc.yaml")).unwrap();
     assert!(written.starts_with("# bisrc inventory (format version 1)"));
-    // it validates, with one warning: it joins an existing SSO system (no `biztalk.sso`)
+    // it validates, with one warning: it joins an existing SSO system (no `biztalk.sso`,
+    // whose backup password a starter cannot know)
     let (v, found) = run_json(&written);
     v.code(0);
     let sso_line = written
@@ -622,6 +624,13 @@ fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
     assert_eq!(found, vec![("BZ106".to_string(), sso_line)]);
     // no leftover temporary file
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+
+    // In the current folder: found without -i, and the message says so.
+    Test::new()
+        .args(["init"])
+        .run()
+        .code(0)
+        .stderr_contains("check it with `bisrc validate`\n");
 
     let t = Test::new().file("bisrc.yaml", "mine\n");
     let out = t.args(["init"]).run();
@@ -699,6 +708,17 @@ fn quiet_silences_warnings_but_not_errors() {
         .args(["-q", "validate", "-i", Test::INVENTORY])
         .run();
     out.code(1).stderr_contains("error[BZ001]");
+    // A verb that acts: no warning, no progress, only its report.
+    let out = Test::new()
+        .inventory_text(&warned)
+        .file(
+            "lab-sso-backup.pw",
+            include_str!("../../inventories/lab-sso-backup.pw"),
+        )
+        .args(["plan", "--quiet", "-i", Test::INVENTORY])
+        .run();
+    out.code(0).stdout_contains("Plan: ");
+    assert_eq!(out.stderr, "", "nothing on stderr with --quiet");
 }
 
 #[test]
@@ -751,4 +771,26 @@ fn a_yaml_syntax_error_points_at_the_offending_character() {
         .stderr_contains(&format!(
             "inventory.yaml:{line}:5: error[BZ001]: unclosed bracket"
         ));
+}
+
+#[test]
+fn wrong_numbers_and_values_do_not_hide_the_errors_after_them() {
+    let text = LAB
+        .replacen("witness: disk,", "witness: disks,", 1)
+        .replacen("tempdb_files: 4", "tempdb_files: four", 1)
+        .replacen("port: 1433", "port: 99999", 1)
+        .replacen("  mark_name: BTS", "  mark_nam: BTS", 1);
+    let out = Test::new()
+        .inventory_text(&text)
+        .args(["validate", "-i", Test::INVENTORY])
+        .run();
+    out.code(1)
+        .stderr_contains("unknown variant `disks`")
+        .stderr_contains("did you mean `disk`?")
+        .stderr_contains("error[BZ001]: invalid u32")
+        .stderr_contains("write a whole number here")
+        .stderr_contains("error[BZ001]: invalid u16")
+        .stderr_contains("write a whole number from 0 to 65535 here")
+        .stderr_contains("unknown field `mark_nam`")
+        .stderr_contains("invalid (4 errors, 0 warnings)");
 }
