@@ -264,6 +264,9 @@ kinds! {
     /// part of the built topology: `verify --failover` makes these to rehearse failovers
     /// (`failover.CLUSTER.GROUP`).
     GroupOwner => group_owner,
+    /// The BizTalk runtime of a BizTalk server: host instances and the local ENTSSO
+    /// (`biztalk.SITE.hosts.SERVER`).
+    HostInstances => host_instances,
 }
 
 impl ResourceKind {

@@ -64,6 +64,8 @@ impl Simulated for GroupOwner {
         if s.desired.state != "Offline" {
             start_group(w, &cname, &gname)?;
         }
+        // What the move did to the BizTalk servers while the group was away.
+        crate::sim::biztalk_runtime::group_moved(w, &cname, &gname);
         Ok(())
     }
 
