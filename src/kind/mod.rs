@@ -327,7 +327,13 @@ mod tests {
             assert_eq!(back, sample);
             assert!(!kind.observed_fields().is_empty(), "{kind:?}");
             assert!(
-                !sample.exists() || matches!(kind, ResourceKind::DtcNetwork | ResourceKind::Quorum)
+                !sample.exists()
+                    || matches!(
+                        kind,
+                        ResourceKind::DtcNetwork
+                            | ResourceKind::Quorum
+                            | ResourceKind::HostInstances
+                    )
             );
             assert!(!kind.checks().is_empty(), "{kind:?} names no checks");
         }
