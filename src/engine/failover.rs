@@ -105,6 +105,8 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
 
     // The BizTalk servers watched around each move.
     let runtimes = host_watch::runtime_resources(ctx);
+    let mut hosts_now: Option<Vec<Option<crate::kind::host_instances::HostInstancesObserved>>> =
+        None;
     let mut current = owners(ctx)?;
     let mut moves = Vec::new();
     for (cluster, group, candidates, site) in roles {
@@ -143,15 +145,21 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
                 {
                     continue;
                 }
-                let before = host_watch::snapshot(ctx, &runtimes)?;
+                // The last watch's end is this move's start, unless a server did not answer.
+                let before = match hosts_now.take() {
+                    Some(b) if b.iter().all(Option::is_some) => b,
+                    _ => host_watch::snapshot(ctx, &runtimes)?,
+                };
                 let mut m = move_group(
                     ctx, cluster, group, candidates, site, from, &dest, &check_res,
                 )?;
-                if !m.skipped {
-                    let (timelines, checks) =
-                        host_watch::watch(ctx, &runtimes, &before, restart_stopped_hosts)?;
-                    m.hosts = timelines;
-                    m.checks.extend(checks);
+                if m.skipped {
+                    hosts_now = Some(before);
+                } else {
+                    let w = host_watch::watch(ctx, &runtimes, &before, restart_stopped_hosts)?;
+                    m.hosts = w.timelines;
+                    m.checks.extend(w.checks);
+                    hosts_now = Some(w.now);
                 }
                 let failed_there = !m.ok;
                 moves.push(m);

@@ -84,6 +84,17 @@ pub fn snapshot(
         .collect())
 }
 
+/// What watching the BizTalk servers through one move found.
+pub struct Watched {
+    /// One per host instance and ENTSSO of every watched server.
+    pub timelines: Vec<HostTimeline>,
+    /// `host-instances-recovered` and `entsso-running` per watched server.
+    pub checks: Vec<CheckResult>,
+    /// Every server's state at the end, aligned with the resources: the next move's
+    /// "before" (so a rehearsal probes each server once per move, not twice).
+    pub now: Vec<Option<HostInstancesObserved>>,
+}
+
 /// After a move that started when `before` was taken: watches every configured server,
 /// restarts what stayed stopped when `restart`, and returns the timelines and the checks.
 pub fn watch(
@@ -91,12 +102,19 @@ pub fn watch(
     res: &[&Resource],
     before: &[Option<HostInstancesObserved>],
     restart: bool,
-) -> anyhow::Result<(Vec<HostTimeline>, Vec<CheckResult>)> {
+) -> anyhow::Result<Watched> {
     // Only servers BizTalk runs on and that answered before the move.
-    let watched: Vec<(&Resource, &HostInstancesObserved)> = res
+    let watched_at: Vec<usize> = (0..res.len())
+        .filter(|&i| {
+            before
+                .get(i)
+                .and_then(Option::as_ref)
+                .is_some_and(|b| b.exists)
+        })
+        .collect();
+    let watched: Vec<(&Resource, &HostInstancesObserved)> = watched_at
         .iter()
-        .zip(before)
-        .filter_map(|(r, b)| b.as_ref().filter(|b| b.exists).map(|b| (*r, b)))
+        .map(|&i| (res[i], before[i].as_ref().expect("filtered above")))
         .collect();
     let watching: Vec<Resource> = watched
         .iter()
@@ -136,6 +154,7 @@ pub fn watch(
                     a.instances = o.instances;
                     a.stopped_automatic = o.stopped_automatic;
                     a.entsso = o.entsso;
+                    a.clock_s = o.clock_s;
                     restarted[i] = true;
                 }
             }
@@ -231,7 +250,18 @@ pub fn watch(
             ));
         }
     }
-    Ok((timelines, checks))
+    let mut now: Vec<Option<HostInstancesObserved>> = before.to_vec();
+    for (&i, a) in watched_at.iter().zip(after) {
+        now[i] = a.map(|mut a| {
+            a.timeline.clear();
+            a
+        });
+    }
+    Ok(Watched {
+        timelines,
+        checks,
+        now,
+    })
 }
 
 /// The timeline of `subject` from its events and its states before and after.
