@@ -3,8 +3,8 @@
 //! and its local Enterprise SSO service (`ENTSSO`), probed in the server's batched probe.
 //!
 //! bisrc does not create hosts or host instances (BizTalk configuration does), so the kind
-//! always "exists" and its only desired attribute is that no automatic host instance is
-//! stopped: apply starts those (and restarts an offline ENTSSO), which is also what
+//! always "exists" and its only desired attribute is that no automatic host instance (nor
+//! ENTSSO) is stopped: apply starts those (restarting an offline ENTSSO), which is also what
 //! `verify --failover --restart-stopped-hosts` runs. A probe given a [`Watch`] also reports
 //! what happened since a moment (the events of biztalk-ha.md §3: 5410 host instance
 //! shutting down, 7036 service running, 10590 SSO going offline): the failover timeline.
@@ -83,10 +83,10 @@ pub struct Watch {
     pub wait_s: u64,
 }
 
-/// Desired state: no automatic host instance is stopped.
+/// Desired state: nothing that should run is stopped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Desired {
-    /// Names of the automatic host instances that are not running: none.
+    /// Hosts of the automatic host instances (and `ENTSSO`) that are not running: none.
     pub stopped_automatic: Vec<String>,
 }
 
@@ -130,7 +130,8 @@ pub struct HostInstancesObserved {
     pub clock_s: u64,
     /// The host instances on this server.
     pub instances: Vec<HostInstance>,
-    /// Names of the automatic host instances that are not running.
+    /// Hosts of the automatic host instances that are not running, and `ENTSSO` when it is
+    /// installed and not running (host instances depend on it).
     pub stopped_automatic: Vec<String>,
     /// The local ENTSSO service: `Running`, `Offline` (Event 10590 since it started),
     /// `Stopped`; none when not installed.

@@ -4,8 +4,8 @@
 
 use super::{Simulated, Spec};
 use crate::kind::host_instances::{
-    HostInstances, HostInstancesObserved, AUTOMATIC, CHECK_CLUSTERED_WITH_SSO, CHECK_ENTSSO,
-    CHECK_RUNNING, RUNNING,
+    HostInstance, HostInstances, HostInstancesObserved, AUTOMATIC, CHECK_CLUSTERED_WITH_SSO,
+    CHECK_ENTSSO, CHECK_RUNNING, RUNNING,
 };
 use crate::sim::biztalk_runtime::{events_since, instances, start_stopped};
 use crate::sim::world::{GroupKind, World};
@@ -19,21 +19,29 @@ fn entsso_clustered(w: &World, server: &str) -> bool {
         .any(|cl| cl.is_member(server) && cl.groups.iter().any(|g| g.kind == GroupKind::Sso))
 }
 
+/// Hosts of the automatic host instances that are not running.
+fn stopped_hosts(list: &[HostInstance]) -> Vec<String> {
+    list.iter()
+        .filter(|i| i.start_mode == AUTOMATIC && i.state != RUNNING)
+        .map(|i| i.host.clone())
+        .collect()
+}
+
 impl Simulated for HostInstances {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<HostInstancesObserved, String> {
         let host = c.this_host(w)?;
         let list = instances(w, &c.node);
-        let stopped_automatic = list
-            .iter()
-            .filter(|i| i.start_mode == AUTOMATIC && i.state != RUNNING)
-            .map(|i| i.host.clone())
-            .collect();
+        let entsso = host.biztalk.as_ref().map(|rt| rt.entsso.clone());
+        let mut stopped_automatic: Vec<String> = stopped_hosts(&list);
+        if entsso.as_deref().is_some_and(|e| e != RUNNING) {
+            stopped_automatic.push("ENTSSO".into());
+        }
         Ok(HostInstancesObserved {
             exists: host.biztalk.is_some(),
             clock_s: w.clock_s,
             instances: list,
             stopped_automatic,
-            entsso: host.biztalk.as_ref().map(|rt| rt.entsso.clone()),
+            entsso,
             entsso_clustered: entsso_clustered(w, &c.node),
             timeline: s
                 .params
@@ -62,7 +70,8 @@ impl Simulated for HostInstances {
                 check(CHECK_CLUSTERED_WITH_SSO, true, none),
             ]);
         }
-        let running = o.stopped_automatic.is_empty();
+        let stopped = stopped_hosts(&o.instances);
+        let running = stopped.is_empty();
         let entsso = o.entsso.as_deref().unwrap_or("not installed");
         let unclustered: Vec<&str> = o
             .instances
@@ -83,7 +92,7 @@ impl Simulated for HostInstances {
                 } else {
                     format!(
                         "automatic host instance(s) {} stopped on {server}; start them (`bisrc apply --target '{}'` or Start-Service 'BTSSvc$HOST' on {server}) and read Events 5410/6913 in its Application log",
-                        o.stopped_automatic.join(", "),
+                        stopped.join(", "),
                         c.address
                     )
                 },
