@@ -468,7 +468,33 @@ mod over_sshd {
         lab.run(&["verify"]).code(0);
         lab.run(&["verify", "--failover"])
             .code(0)
-            .stdout_has("4 of 4 moves succeeded");
+            .stdout_has("4 of 4 moves succeeded")
+            // LABBTS1 is its own sshd host: its host instance's timeline came over ssh.
+            .stdout_has("LABBTS1 BizTalkServerApplication: Running → Stopped → Running, back after 60 s by itself");
+
+        // Host instances that do not recover, and SSODB away past SSO's limit, over ssh.
+        let loaded = bisrc::inventory::load(&inv_path).unwrap();
+        for fault in [
+            bisrc::sim::faults::Fault::HostStuck {
+                server: "LABBTS1".into(),
+                host: "BizTalkServerApplication".into(),
+            },
+            bisrc::sim::faults::Fault::SsodbAway { seconds: 360 },
+        ] {
+            bisrc::sim::faults::inject(&world, &loaded.inventory, &fault).unwrap();
+        }
+        chown_user(&world);
+        lab.run(&["verify", "--failover"])
+            .code(1)
+            .stdout_has("✗ host-instances-recovered (biztalk.primary.hosts.LABBTS1): host instance(s) BizTalkServerApplication on LABBTS1 did not run again by itself")
+            .stdout_has("✗ entsso-running (biztalk.primary.hosts.LABBTS1): ENTSSO is Offline on LABBTS1 after the move");
+        // The checks before the rehearsal still see them stopped (exit 1); the first move's
+        // watch starts them and every move succeeds.
+        lab.run(&["verify", "--failover", "--restart-stopped-hosts"])
+            .code(1)
+            .stdout_has("failover: 4 of 4 moves succeeded")
+            .stdout_has("LABBTS1 BizTalkServerApplication: Stopped → Stopped → Running, stayed stopped; started by bisrc (--restart-stopped-hosts)");
+        lab.run(&["verify"]).code(0);
 
         // Drift behind bisrc's back, then a failing step and a resume, all over ssh.
         let loaded = bisrc::inventory::load(&inv_path).unwrap();
