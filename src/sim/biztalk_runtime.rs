@@ -2,14 +2,14 @@
 //! created where BizTalk configuration ran, and what a SQL Server outage does to them.
 //!
 //! Every behaviour here is Microsoft's documented one (biztalk-ha.md §3, docs/windows-
-//! behaviour.md WB-HOST-*), with simulated time: the world keeps a clock (`World::clock_s`)
+//! behaviour.md WB-HOST-01..05), with simulated time: the world keeps a clock (`World::clock_s`)
 //! that only moves when something takes time (a failover of an FCI group), and each server
 //! keeps an event log like the Windows Application and System logs the real probe reads.
 //!
-//! - WB-HOST-1: an in-process host instance that loses its MessageBox or Management database
+//! - WB-HOST-01: an in-process host instance that loses its MessageBox or Management database
 //!   logs Event 5410 and shuts down, auto-restarting every minute until SQL answers again
 //!   (<https://learn.microsoft.com/biztalk/core/behavior-of-biztalk-server-host-instances-during-sql-server-failover>).
-//! - WB-HOST-2: ENTSSO polls SSODB about every 30 s and takes itself offline (Event 10590)
+//! - WB-HOST-03: ENTSSO polls SSODB about every 30 s and takes itself offline (Event 10590)
 //!   when SSODB stays away about 5 minutes (same page;
 //!   <https://learn.microsoft.com/biztalk/core/single-sign-on-event-10590>). The simulator
 //!   keeps it offline until the service is restarted ([inference], see the WB entry).

@@ -12,7 +12,9 @@ use crate::sim::world::{GroupKind, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
-/// Whether `server` is a node of a cluster with a clustered ENTSSO (an SSO role).
+/// Whether `server` is a node of a cluster with a clustered ENTSSO (an SSO role): then every
+/// host instance on it must be clustered (WB-HOST-04,
+/// <https://learn.microsoft.com/biztalk/core/how-to-cluster-the-master-secret-server1>).
 fn entsso_clustered(w: &World, server: &str) -> bool {
     w.clusters
         .values()
