@@ -109,6 +109,22 @@ pub enum FaultCommand {
         /// Group name, e.g. 'Old SQL Role'.
         name: String,
     },
+    /// A host instance on a BizTalk server does not restart by itself after its database
+    /// comes back (its next automatic restart fails), e.g. `host-stuck LABBTS1
+    /// BizTalkServerApplication`.
+    HostStuck {
+        /// BizTalk server name.
+        server: String,
+        /// Host name of the instance.
+        host: String,
+    },
+    /// The next failover of the SQL instance holding SSODB keeps it away SECONDS (default
+    /// 360, past ENTSSO's 5-minute limit): ENTSSO goes offline (Event 10590).
+    SsodbAway {
+        /// Seconds SSODB stays away.
+        #[arg(default_value_t = 360)]
+        seconds: u64,
+    },
     /// Clear every fault: nodes up, services running, cluster disks online, no step faults.
     Clear,
 }
@@ -162,6 +178,8 @@ fn to_fault(f: FaultCommand) -> Fault {
             value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
         },
         FaultCommand::AddGroup { cluster, name } => Fault::AddGroup { cluster, name },
+        FaultCommand::HostStuck { server, host } => Fault::HostStuck { server, host },
+        FaultCommand::SsodbAway { seconds } => Fault::SsodbAway { seconds },
         FaultCommand::Clear => Fault::Clear,
     }
 }

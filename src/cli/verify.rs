@@ -17,6 +17,9 @@ pub struct Args {
     /// Move every clustered role to each possible owner and back, checking after each move.
     #[arg(long)]
     failover: bool,
+    /// With --failover: start host instances (and ENTSSO) that stay stopped after a move.
+    #[arg(long, requires = "failover")]
+    restart_stopped_hosts: bool,
     /// Write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -28,7 +31,10 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let Some(report) = with_engine(&args.run, ui, |ctx, _, _| {
         let mut report = crate::engine::verify::verify(ctx, &selection)?;
         if args.failover {
-            report.failover = Some(crate::engine::failover::rehearse(ctx)?);
+            report.failover = Some(crate::engine::failover::rehearse(
+                ctx,
+                args.restart_stopped_hosts,
+            )?);
             report.resummarize();
         }
         Ok(report)

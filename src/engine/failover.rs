@@ -2,7 +2,9 @@
 //! DTC and SSO roles) to each of its possible owners and back, as `group_owner` steps
 //! (`Move-ClusterGroup`) run on the group's current owner, re-running the cluster and SQL
 //! checks after each move and timing it. A move to an unreachable node is reported failed
-//! without being tried. It produces a [`FailoverReport`] ending with where every role runs.
+//! without being tried. Around each move the BizTalk servers are watched (`host_watch.rs`):
+//! every host instance's and ENTSSO's timeline, and whether they run again. It produces a
+//! [`FailoverReport`] ending with where every role runs.
 
 use std::time::Instant;
 
@@ -11,6 +13,7 @@ use crate::topology::{Resource, Target};
 
 use super::context::Context;
 use super::event::Event;
+use super::host_watch;
 use super::plan::{groups_of, GroupOwnership};
 use super::probe::{choose_host, run_batched};
 use super::verify::{checks_of, FailoverReport, Move};
@@ -65,8 +68,9 @@ fn owners(ctx: &Context) -> anyhow::Result<Vec<GroupOwnership>> {
     Ok(out)
 }
 
-/// Runs the rehearsal.
-pub fn rehearse(ctx: &Context) -> anyhow::Result<FailoverReport> {
+/// Runs the rehearsal; `restart_stopped_hosts` starts host instances that stay stopped
+/// after a move (and says so in the move's timeline).
+pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<FailoverReport> {
     // Roles to move: one per (cluster, group), with their possible owners.
     let mut roles: Vec<(&str, &str, &[String], &str)> = Vec::new();
     // Every owner-bound resource names its group; the core group and the pool of unowned
@@ -99,6 +103,10 @@ pub fn rehearse(ctx: &Context) -> anyhow::Result<FailoverReport> {
         })
         .collect();
 
+    // The BizTalk servers watched around each move.
+    let runtimes = host_watch::runtime_resources(ctx);
+    let mut hosts_now: Option<Vec<Option<crate::kind::host_instances::HostInstancesObserved>>> =
+        None;
     let mut current = owners(ctx)?;
     let mut moves = Vec::new();
     for (cluster, group, candidates, site) in roles {
@@ -120,6 +128,7 @@ pub fn rehearse(ctx: &Context) -> anyhow::Result<FailoverReport> {
                 duration_ms: 0,
                 detail: format!("{group} does not exist in {cluster}; run `bisrc apply` first"),
                 checks: Vec::new(),
+                hosts: Vec::new(),
             });
             continue;
         };
@@ -136,9 +145,22 @@ pub fn rehearse(ctx: &Context) -> anyhow::Result<FailoverReport> {
                 {
                     continue;
                 }
-                let m = move_group(
+                // The last watch's end is this move's start, unless a server did not answer.
+                let before = match hosts_now.take() {
+                    Some(b) if b.iter().all(Option::is_some) => b,
+                    _ => host_watch::snapshot(ctx, &runtimes)?,
+                };
+                let mut m = move_group(
                     ctx, cluster, group, candidates, site, from, &dest, &check_res,
                 )?;
+                if m.skipped {
+                    hosts_now = Some(before);
+                } else {
+                    let w = host_watch::watch(ctx, &runtimes, &before, restart_stopped_hosts)?;
+                    m.hosts = w.timelines;
+                    m.checks.extend(w.checks);
+                    hosts_now = Some(w.now);
+                }
                 let failed_there = !m.ok;
                 moves.push(m);
                 current = owners(ctx)?;
@@ -176,6 +198,7 @@ fn move_group(
         duration_ms: 0,
         detail: String::new(),
         checks: Vec::new(),
+        hosts: Vec::new(),
     };
     if let Err(reason) = ctx.pool.connect(to) {
         m.skipped = true;

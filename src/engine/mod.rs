@@ -16,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod failover;
 pub mod host;
+pub mod host_watch;
 pub mod ids;
 pub mod journal;
 pub mod lock;

@@ -60,8 +60,11 @@ pub struct Move {
     pub duration_ms: u64,
     /// What happened.
     pub detail: String,
-    /// Cluster and SQL checks after the move.
+    /// Cluster and SQL checks after the move (and the BizTalk servers' recovery).
     pub checks: Vec<CheckResult>,
+    /// Each host instance and ENTSSO of the BizTalk servers through the move.
+    #[serde(default)]
+    pub hosts: Vec<super::host_watch::HostTimeline>,
 }
 
 /// The failover rehearsal (`verify --failover`, run by `failover.rs`).

@@ -264,6 +264,9 @@ kinds! {
     /// part of the built topology: `verify --failover` makes these to rehearse failovers
     /// (`failover.CLUSTER.GROUP`).
     GroupOwner => group_owner,
+    /// The BizTalk runtime of a BizTalk server: host instances and the local ENTSSO
+    /// (`biztalk.SITE.hosts.SERVER`).
+    HostInstances => host_instances,
 }
 
 impl ResourceKind {
@@ -324,7 +327,13 @@ mod tests {
             assert_eq!(back, sample);
             assert!(!kind.observed_fields().is_empty(), "{kind:?}");
             assert!(
-                !sample.exists() || matches!(kind, ResourceKind::DtcNetwork | ResourceKind::Quorum)
+                !sample.exists()
+                    || matches!(
+                        kind,
+                        ResourceKind::DtcNetwork
+                            | ResourceKind::Quorum
+                            | ResourceKind::HostInstances
+                    )
             );
             assert!(!kind.checks().is_empty(), "{kind:?} names no checks");
         }

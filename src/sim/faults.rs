@@ -74,6 +74,19 @@ pub enum Fault {
         /// Group name.
         name: String,
     },
+    /// A host instance (by host name) on a BizTalk server does not restart by itself after
+    /// its database comes back.
+    HostStuck {
+        /// BizTalk server.
+        server: String,
+        /// Host name.
+        host: String,
+    },
+    /// The next failover of the instance holding SSODB keeps it away this long.
+    SsodbAway {
+        /// Seconds.
+        seconds: u64,
+    },
     /// Clears every fault: step faults removed, nodes up, services started, disks online.
     Clear,
 }
@@ -193,11 +206,27 @@ fn apply_fault(
             value,
         } => drift(w, inv, topo.expect("built for set"), address, key, value),
         Fault::AddGroup { cluster, name } => add_group(w, cluster, name),
+        Fault::HostStuck { server, host } => {
+            let n = host_key(w, server)?;
+            super::biztalk_runtime::make_stuck(w, &n, host)?;
+            Ok(format!(
+                "host instance {host} on {n} will not restart by itself after its database comes back"
+            ))
+        }
+        Fault::SsodbAway { seconds } => {
+            w.faults.ssodb_away_s = Some(*seconds);
+            Ok(format!(
+                "the next failover of the SQL instance holding SSODB keeps it away {seconds} s"
+            ))
+        }
         Fault::Clear => {
             w.faults = Default::default();
             for h in w.hosts.values_mut() {
                 h.up = true;
                 h.stopped_services.clear();
+                if let Some(rt) = h.biztalk.as_mut() {
+                    rt.instances.iter_mut().for_each(|i| i.stuck = false);
+                }
             }
             for d in w.disks.values_mut() {
                 if d.cluster.is_some() {

@@ -164,7 +164,10 @@ fn fresh_world_probes_parse_and_converged_world_matches_desired() {
             let o = probe_of(dir.path(), &inv, r);
             assert_eq!(
                 Observed::from_probe(r.kind, o).unwrap().exists(),
-                matches!(r.kind, ResourceKind::DtcNetwork | ResourceKind::Quorum),
+                matches!(
+                    r.kind,
+                    ResourceKind::DtcNetwork | ResourceKind::Quorum | ResourceKind::HostInstances
+                ),
                 "{}",
                 r.address
             );

@@ -38,6 +38,10 @@ pub struct World {
     pub instances: BTreeMap<String, InstanceState>,
     /// Injected step faults.
     pub faults: StepFaults,
+    /// Simulated time, seconds: moves only when something takes time (an FCI failover; see
+    /// `sim/biztalk_runtime.rs`).
+    #[serde(default)]
+    pub clock_s: u64,
 }
 
 /// One Windows server.
@@ -64,6 +68,9 @@ pub struct HostState {
     /// Files bisrc's stand-alone scripts keep on the node (the environment lock), by path.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// The BizTalk runtime, where BizTalk configuration ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biztalk: Option<super::biztalk_runtime::RuntimeState>,
 }
 
 impl HostState {
@@ -356,6 +363,10 @@ pub struct StepFaults {
     pub fail: Vec<FailStep>,
     /// Steps of matching addresses sleep first.
     pub slow: Vec<SlowStep>,
+    /// `ssodb-away SECONDS`: the next failover of the instance holding SSODB keeps it away
+    /// this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssodb_away_s: Option<u64>,
 }
 
 /// `fail-step GLOB [--times N]`.

@@ -65,6 +65,11 @@ pub fn to_junit(report: &VerifyReport) -> anyhow::Result<String> {
             let mut tc =
                 TestCase::new(format!("{:02} move {} to {}", i + 1, m.group, m.to), status);
             tc.set_classname(format!("{}.{}", m.cluster, m.group));
+            // The BizTalk side of the move, one line per host instance and ENTSSO.
+            if !m.hosts.is_empty() {
+                let lines: Vec<String> = m.hosts.iter().map(super::verify::timeline_line).collect();
+                tc.set_system_out(lines.join("\n"));
+            }
             s.add_test_case(tc);
         }
         r.add_test_suite(s);

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use super::style::mark;
 use super::OutputFormat;
+use crate::engine::host_watch::{HostTimeline, Recovery};
 use crate::engine::VerifyReport;
 
 use super::Ui;
@@ -58,6 +59,9 @@ pub fn render_human(r: &VerifyReport, color: bool) -> String {
             for f in failed {
                 out.push_str(&format!("      ✗ {f}\n"));
             }
+            for t in &m.hosts {
+                out.push_str(&format!("      {}\n", timeline_line(t)));
+            }
         }
         out.push_str("Roles now:\n");
         for g in &fo.final_owners {
@@ -69,6 +73,36 @@ pub fn render_human(r: &VerifyReport, color: bool) -> String {
     }
     out.push_str(&summary_line(r));
     out
+}
+
+/// One host instance (or ENTSSO) through a move, as an operator reads it:
+/// `LABBTS1 BizTalkServerApplication: Running → Stopped → Running, back after 60 s by itself
+/// [+1 s 5410 Stopped, +61 s 7036 Running]`.
+pub fn timeline_line(t: &HostTimeline) -> String {
+    let how = match t.recovery {
+        Recovery::Unaffected => "unaffected".to_string(),
+        Recovery::ByItself => match t.back_after_s {
+            Some(s) => format!("back after {s} s by itself"),
+            None => "back by itself".to_string(),
+        },
+        Recovery::RestartedByBisrc => {
+            "stayed stopped; started by bisrc (--restart-stopped-hosts)".into()
+        }
+        Recovery::NotRecovered => "NOT running again".into(),
+    };
+    let mut line = format!(
+        "{} {}: {} → {} → {}, {how}",
+        t.server, t.subject, t.before, t.during, t.after
+    );
+    if !t.events.is_empty() {
+        let evs: Vec<String> = t
+            .events
+            .iter()
+            .map(|e| format!("+{} s {} {}", e.t_s, e.event_id, e.state))
+            .collect();
+        line.push_str(&format!(" [{}]", evs.join(", ")));
+    }
+    line
 }
 
 /// The closing line. Its counts are those of what the report lists: the checks above, then

@@ -4,6 +4,7 @@
 mod apply;
 mod cycle;
 mod harness;
+mod hosts;
 mod output;
 mod plan;
 mod readme;

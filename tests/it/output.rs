@@ -127,7 +127,7 @@ fn plan_apply_verify_and_failover_read_as_snapshotted() {
     let (mut ui, out, err) = human(false);
     let r = with_progress(&s, &ui, |ctx| {
         let mut r = verify::verify(ctx, &Selection::default()).expect("verify");
-        r.failover = Some(failover::rehearse(ctx).expect("failover"));
+        r.failover = Some(failover::rehearse(ctx, false).expect("failover"));
         r.resummarize();
         r
     });

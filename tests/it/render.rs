@@ -1445,3 +1445,42 @@ fn render_output_keeps_files_bisrc_did_not_write() {
         .collect();
     assert!(beside.is_empty(), "no temporary folder is left: {beside:?}");
 }
+
+/// The watching probe `verify --failover` sends a BizTalk server after a move (the
+/// `host_instances` probe with `params.watch`) is well-formed PowerShell, calls only known
+/// cmdlet parameters, prints exactly the observed fields, and carries the watch's numbers.
+#[test]
+fn the_failover_watch_probe_of_host_instances_is_well_formed() {
+    let r = Renderer::new(None).unwrap();
+    let inv = load_text("lab", &inventory_text("lab"));
+    let topo = Topology::build(&inv, None).unwrap();
+    let mut res = topo.get("biztalk.primary.hosts.LABBTS1").unwrap().clone();
+    res.params.insert(
+        "watch".into(),
+        serde_json::json!({"since_s": 1764680000u64, "wait_s": 360}),
+    );
+    let text = r
+        .step(&inv, &topo, &res, bisrc::step::StepAction::Probe)
+        .unwrap();
+    assert!(
+        ps_errors("watch", &text).is_empty(),
+        "{:?}",
+        ps_errors("watch", &text)
+    );
+    let bad = check_cmdlets("watch", &text, &reference("cmdlets.json"));
+    assert!(bad.is_empty(), "{bad:?}");
+    let mut want = ResourceKind::HostInstances.observed_fields();
+    want.sort();
+    assert_eq!(probe_keys(&text), want);
+    assert!(text.contains("FromUnixTimeSeconds(1764680000)"), "{text}");
+    assert!(text.contains("-lt 360)"), "{text}");
+    // Without a watch the probe neither waits nor reads the event logs.
+    let plain = topo.get("biztalk.primary.hosts.LABBTS1").unwrap();
+    let text = r
+        .step(&inv, &topo, plain, bisrc::step::StepAction::Probe)
+        .unwrap();
+    assert!(
+        !text.contains("Start-Sleep")
+            && !text.contains("Get-WinEvent -FilterHashtable @{ LogName = 'System'")
+    );
+}

@@ -223,7 +223,10 @@ fn bam_star_schema_without_analysis_gets_no_settings_step() {
 /// and the `finally` deleted its input file while it was still reading it.
 #[test]
 fn biztalk_configuration_is_waited_for_and_its_exit_code_read() {
-    for (path, text) in files(|r| r.starts_with("biztalk."), "apply.ps1") {
+    for (path, text) in files(
+        |r| r.starts_with("biztalk.") && r.ends_with(".group"),
+        "apply.ps1",
+    ) {
         assert!(!text.contains("& $tool"), "{path}: started without waiting");
         assert!(
             text.contains("Start-Process -FilePath $tool -ArgumentList $arguments -Wait -PassThru"),

@@ -58,11 +58,16 @@ impl Simulated for GroupOwner {
             ));
         }
         let gname = g.name.clone();
+        let moved = !g.owner.eq_ignore_ascii_case(&target);
         if let Some(g) = w.cluster_mut(&cname).and_then(|cl| cl.group_mut(&gname)) {
             g.owner = target;
         }
         if s.desired.state != "Offline" {
             start_group(w, &cname, &gname)?;
+        }
+        if moved {
+            // What the move did to the BizTalk servers while the group was away.
+            crate::sim::biztalk_runtime::group_moved(w, &cname, &gname);
         }
         Ok(())
     }

@@ -20,6 +20,7 @@ mod database_settings;
 mod dtc_network;
 mod firewall;
 mod group_owner;
+mod host_instances;
 mod log_shipping;
 mod quorum;
 mod sql_config;
@@ -125,5 +126,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::BackupJob => handler::<k::backup_job::BackupJob>(),
         K::AgentJob => handler::<k::agent_job::AgentJob>(),
         K::LogShipping => handler::<k::log_shipping::LogShipping>(),
+        K::HostInstances => handler::<k::host_instances::HostInstances>(),
     }
 }

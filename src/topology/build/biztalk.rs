@@ -5,7 +5,8 @@ use super::{fci_owner, server_name, Builder};
 use crate::inventory::DatabaseRole;
 use crate::kind::biztalk_group::NamePairs;
 use crate::kind::{
-    agent_job, backup_job, biztalk_group, database_settings, log_shipping, ResourceKind,
+    agent_job, backup_job, biztalk_group, database_settings, host_instances, log_shipping,
+    ResourceKind,
 };
 
 impl Builder<'_> {
@@ -169,6 +170,24 @@ impl Builder<'_> {
                     mark_name: b.mark_name.value.clone(),
                     days_to_keep: b.days_to_keep.value,
                     compression: b.compression.as_ref().is_some_and(|h| h.value),
+                },
+            );
+        }
+        // The runtime of every BizTalk server of the site: host instances and ENTSSO.
+        for server in &site.biztalk_servers {
+            self.resource::<host_instances::HostInstances>(
+                format!("biztalk.{}.hosts.{}", site.name, server.name),
+                site,
+                Target::Node {
+                    host: server.name.value.clone(),
+                },
+                vec![group_addr.clone()],
+                host_instances::Params {
+                    server: server.name.value.clone(),
+                    watch: None,
+                },
+                host_instances::Desired {
+                    stopped_automatic: Vec::new(),
                 },
             );
         }
