@@ -13,7 +13,8 @@ pub const CHECK_PASSED: &str = "cluster-validation-passed";
 impl Kind for ClusterValidation {
     const KIND: ResourceKind = ResourceKind::ClusterValidation;
     const CHECKS: &'static [&'static str] = &[CHECK_PASSED];
-    const REMOVAL: Removal = Removal::WithParent(ResourceKind::Cluster);
+    const REMOVAL: Removal =
+        Removal::Kept("a report file on the nodes, which bisrc leaves");
     type Params = Params;
     type Desired = Desired;
     type Observed = ClusterValidationObserved;
