@@ -160,7 +160,7 @@ pub(super) fn start_group(w: &mut World, cluster: &str, group: &str) -> Result<(
 }
 
 /// `Remove-ClusterGroup -RemoveResources` on the role `name` of kind `gkind` in this node's
-/// cluster (WB-D2): the cluster needs quorum to change its configuration; the role's
+/// cluster (WB-DEL-03): the cluster needs quorum to change its configuration; the role's
 /// resources go with it, so its disks leave the cluster (they keep their volumes). Nothing to
 /// do when the role does not exist.
 pub(super) fn remove_role(

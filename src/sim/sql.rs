@@ -89,7 +89,7 @@ pub(super) fn missing_job(job: &str) -> String {
     )
 }
 
-/// SQL Server setup `/ACTION=RemoveNode` for the instance `server` on `node` (WB-D4): the
+/// SQL Server setup `/ACTION=RemoveNode` for the instance `server` on `node` (WB-DEL-04): the
 /// node must be an active cluster member; it stops being a possible owner (the group moves
 /// off it first); on the last node the instance is uninstalled and its group removed, its
 /// disks going back to Available Storage. Nothing to do on a node without the instance.

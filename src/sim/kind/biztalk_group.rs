@@ -154,7 +154,7 @@ impl Simulated for BiztalkGroup {
     }
 
     /// Drops the group's databases and the SQL Agent jobs configuration made for them, on
-    /// every instance holding one (WB-D6): each instance must answer first.
+    /// every instance holding one (WB-DEL-06): each instance must answer first.
     fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let p = &s.params;
         for (_, server) in p.servers.iter() {

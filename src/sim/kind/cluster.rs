@@ -211,7 +211,7 @@ impl Simulated for Cluster {
         Ok(v)
     }
 
-    /// `Remove-Cluster -Force -CleanupAD` (WB-D1): run on an active member; every member must
+    /// `Remove-Cluster -Force -CleanupAD` (WB-DEL-01): run on an active member; every member must
     /// answer to be cleaned up (a node that is down keeps its cluster configuration); the
     /// removal script itself refuses a cluster that still holds roles bisrc does not remove.
     /// The cluster's disks leave it with their volumes intact.

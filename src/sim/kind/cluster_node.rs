@@ -95,7 +95,7 @@ impl Simulated for ClusterNode {
         ])
     }
 
-    /// `Remove-ClusterNode -Force` (WB-D2): the cluster needs quorum; the last node cannot be
+    /// `Remove-ClusterNode -Force` (WB-DEL-02): the cluster needs quorum; the last node cannot be
     /// evicted (the cluster is removed instead); the roles the node owns move to another
     /// active member first, and the node stops being a possible owner of any.
     fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {

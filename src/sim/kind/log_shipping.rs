@@ -102,7 +102,7 @@ impl Simulated for LogShipping {
     }
 
     /// Deletes the BTS Log Shipping jobs and the list of shipped databases on the destination
-    /// (WB-D7): the destination instance must answer.
+    /// (WB-DEL-07): the destination instance must answer.
     fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let dest = &s.params.destination_server;
         reach(w, dest)?;

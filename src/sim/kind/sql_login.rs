@@ -60,7 +60,7 @@ impl Simulated for SqlLogin {
         )])
     }
 
-    /// `DROP LOGIN` (WB-D5): the instance must answer.
+    /// `DROP LOGIN` (WB-DEL-05): the instance must answer.
     fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let server = &s.params.server;
         reach(w, server)?;
