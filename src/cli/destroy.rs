@@ -45,7 +45,13 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let auto = args.auto_approve;
     let out = args.out.clone();
     let force_name = args.force_name.clone();
+    let mut resume = format!("bisrc destroy -i {}", args.run.inv.inventory.display());
+    if let Some(site) = &args.run.site {
+        resume.push_str(&format!(" --site {site}"));
+    }
     let result = with_engine(&args.run, ui, |ctx, setup, ui| {
+        // Ctrl-C as in apply: before any step, stop at once; during steps, let them finish.
+        super::apply::on_ctrl_c(ctx, resume);
         // May this environment be destroyed at all? Asked before anything is probed.
         if ctx.inventory.environment_kind != EnvironmentKind::Test {
             let name = ctx.inventory.environment.as_str();

@@ -213,7 +213,8 @@ impl Simulated for Cluster {
 
     /// `Remove-Cluster -Force -CleanupAD` (WB-DEL-01): run on an active member; every member must
     /// answer to be cleaned up (a node that is down keeps its cluster configuration); the
-    /// removal script itself refuses a cluster that still holds roles bisrc does not remove.
+    /// removal script itself refuses a cluster that still holds a role (other than the core
+    /// group and Available Storage): bisrc removes the roles it describes first.
     /// The cluster's disks leave it with their volumes intact.
     fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let name = s.desired.name.clone();
@@ -231,7 +232,7 @@ impl Simulated for Cluster {
             .collect();
         if !foreign.is_empty() {
             return Err(format!(
-                "the cluster still holds roles bisrc does not remove: {}; remove them by hand, then run destroy again",
+                "the cluster still holds roles: {}; Remove-Cluster would take them with it. bisrc removes the roles the inventory describes before the cluster: remove the others by hand, then run destroy again",
                 foreign.join(", ")
             ));
         }
