@@ -139,6 +139,9 @@ impl Ui {
             "Destroy complete"
         } else if r.interrupted {
             "Destroy interrupted"
+        } else if s.failed == 0 {
+            // Nothing failed, but some steps could not run (a host is unreachable).
+            "Destroy incomplete"
         } else {
             "Destroy failed"
         };
@@ -164,9 +167,18 @@ impl Ui {
             }
         }
         if !r.ok() {
+            let _ = writeln!(o);
+            if s.never_ran > 0 {
+                let _ = writeln!(
+                    o,
+                    "Work remains: {} step{} never ran.",
+                    s.never_ran,
+                    if s.never_ran == 1 { "" } else { "s" }
+                );
+            }
             let _ = writeln!(
                 o,
-                "\nFix the cause and run `bisrc destroy` again: it resumes from the observed state."
+                "Fix the cause and run `bisrc destroy` again: it resumes from the observed state."
             );
         }
         let _ = writeln!(o, "Journal: {}", r.journal);

@@ -212,3 +212,20 @@ fn a_role_bisrc_does_not_manage_keeps_the_cluster() {
     let unmanaged = plan["unmanaged"].to_string();
     assert!(unmanaged.contains("File Server"), "{unmanaged}");
 }
+
+#[test]
+fn an_unreachable_node_leaves_work_that_a_second_destroy_finishes() {
+    let lab = Lab::new(&test_kind(LAB));
+    lab.converge();
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    // What does not need LABSQL2 goes; the FCI, the DTC role and the cluster wait for it.
+    lab.run(&["destroy", "--auto-approve"])
+        .code(1)
+        .stdout_has("Destroy incomplete: 5 removed, 0 failed, 5 never ran")
+        .stdout_has("host LABSQL2 is unreachable")
+        .stdout_has("Work remains: 5 steps never ran.");
+    lab.fault(Fault::Clear);
+    lab.run(&["destroy", "--auto-approve"])
+        .code(0)
+        .stdout_has("Destroy complete: 5 removed, 0 failed");
+}
