@@ -229,3 +229,53 @@ fn an_unreachable_node_leaves_work_that_a_second_destroy_finishes() {
         .code(0)
         .stdout_has("Destroy complete: 5 removed, 0 failed");
 }
+
+/// Runs `bisrc destroy -i lab.yaml` on a terminal (through util-linux `script`), typing
+/// `input`; returns the exit code and what the terminal showed.
+fn destroy_on_a_terminal(lab: &Lab, input: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let cmd = format!("{} destroy -i lab.yaml", env!("CARGO_BIN_EXE_bisrc"));
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(lab.path())
+        .env("HOME", lab.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` is needed for the terminal prompt test");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn on_a_terminal_production_needs_its_name_then_yes() {
+    let lab = Lab::shipped();
+    lab.converge();
+    let (code, text) = destroy_on_a_terminal(&lab, "prod\n");
+    assert!(
+        text.contains("Type its name to destroy it anyway"),
+        "{text}"
+    );
+    assert!(
+        text.contains("does not match lab; nothing was destroyed"),
+        "{text}"
+    );
+    assert_eq!(code, Some(1), "{text}");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+    let (code, text) = destroy_on_a_terminal(&lab, "lab\nyes\n");
+    assert!(text.contains("Destroy these resources?"), "{text}");
+    assert!(text.contains("Destroy complete: 10 removed"), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+}
