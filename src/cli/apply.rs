@@ -72,7 +72,7 @@ fn resume_command(args: &Args) -> String {
 /// has changed: stop at once, releasing the lock. Once steps run, the first Ctrl-C starts no
 /// new step and says which running steps it waits for; the second stops at once, says what
 /// was left unfinished, releases the lock and says how to resume.
-fn on_ctrl_c(ctx: &crate::engine::Context<'_>, resume: String) {
+pub(super) fn on_ctrl_c(ctx: &crate::engine::Context<'_>, resume: String) {
     let cancel = ctx.cancel.clone();
     let progress = ctx.apply_progress.clone();
     let releaser = ctx.lock_releaser.clone();

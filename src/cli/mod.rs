@@ -5,6 +5,7 @@
 mod apply;
 mod args;
 mod completions;
+mod destroy;
 mod dr;
 mod graph;
 mod init;
@@ -72,6 +73,9 @@ enum Command {
     Apply(apply::Args),
     /// Prove the result: cluster, SQL and BizTalk checks; optionally rehearse failovers.
     Verify(verify::Args),
+    /// Remove what the inventory describes, in reverse dependency order (test environments;
+    /// another needs its name typed back).
+    Destroy(destroy::Args),
     /// Break a stale environment lock.
     Unlock(unlock::Args),
     /// Print the JSON Schema of the inventory.
@@ -114,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a, &mut ui),
         Command::Apply(a) => apply::run(a, &mut ui),
         Command::Verify(a) => verify::run(a, &mut ui),
+        Command::Destroy(a) => destroy::run(a, &mut ui),
         Command::Unlock(a) => unlock::run(a, &mut ui),
         Command::Schema(a) => schema::run(a, &mut ui),
         Command::Completions(a) => completions::run(a, &mut ui),

@@ -11,6 +11,7 @@ pub mod adapters;
 pub mod applied;
 pub mod apply;
 pub mod context;
+pub mod destroy;
 pub mod diff;
 pub mod error;
 pub mod event;

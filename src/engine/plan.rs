@@ -1,7 +1,7 @@
 //! Plan: probe every selected resource (batched per host), diff observed against desired,
 //! and return a [`Plan`] — a plain value that the UI renders (human or JSON) and that plan
 //! files store. It takes a context and a selection; it never changes anything on a node.
-//! bisrc never deletes: a plan has no destroy action; what exists but is not in the
+//! A plan has no destroy action (removal is `bisrc destroy`, `destroy.rs`); what exists but is not in the
 //! inventory is listed as unmanaged.
 
 use serde::{Deserialize, Serialize};

@@ -23,6 +23,10 @@ pub struct Inventory {
     pub version: Spanned<u32>,
     /// Name of the environment (used for the lock and the state directory).
     pub environment: SpStr,
+    /// `test` marks a disposable environment that `bisrc destroy` may tear down when asked;
+    /// `production` (the default) is destroyed only with its name typed back.
+    #[serde(default, skip_serializing_if = "EnvironmentKind::is_production")]
+    pub environment_kind: EnvironmentKind,
     /// The BizTalk group served by this database tier.
     pub biztalk: Biztalk,
     /// The Active Directory domain of every node.
@@ -148,6 +152,33 @@ pub struct Connection {
     /// Seconds between SSH keepalives (default 15).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive_s: Option<Spanned<u64>>,
+}
+
+/// Whether an environment is disposable (`environment_kind`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvironmentKind {
+    /// A disposable environment (a CI or lab cluster): `bisrc destroy` tears it down after the
+    /// usual confirmation.
+    Test,
+    /// Everything else: `bisrc destroy` refuses it unless the environment's name is typed back.
+    #[default]
+    Production,
+}
+
+impl EnvironmentKind {
+    /// Whether this is the default, `production`.
+    pub fn is_production(&self) -> bool {
+        *self == EnvironmentKind::Production
+    }
+
+    /// `test` or `production`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvironmentKind::Test => "test",
+            EnvironmentKind::Production => "production",
+        }
+    }
 }
 
 /// The transport used to reach nodes.

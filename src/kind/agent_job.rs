@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct AgentJob;
@@ -17,6 +17,7 @@ pub const DTA_PURGE_PREFIX: &str = "DTA Purge and Archive";
 impl Kind for AgentJob {
     const KIND: ResourceKind = ResourceKind::AgentJob;
     const CHECKS: &'static [&'static str] = &[CHECK_STATE];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::BiztalkGroup);
     const EXTRA_FILES: &'static [ExtraFile] =
         &[ExtraFile::tsql("sql/agent_job.sql", "agent_job.sql")];
     type Params = Params;

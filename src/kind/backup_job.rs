@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct BackupJob;
@@ -29,6 +29,7 @@ pub const SETTINGS: [&str; 7] = [
 impl Kind for BackupJob {
     const KIND: ResourceKind = ResourceKind::BackupJob;
     const CHECKS: &'static [&'static str] = &[CHECK_ENABLED, CHECK_SETTINGS, CHECK_FRESH];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::BiztalkGroup);
     const EXTRA_FILES: &'static [ExtraFile] =
         &[
             ExtraFile::tsql("sql/backup_job.sql", "backup_job.sql"),

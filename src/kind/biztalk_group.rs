@@ -87,6 +87,11 @@ impl Kind for BiztalkGroup {
             "password": env.has_secret("password"),
         });
         v["b2b_operators"] = json!(text(&p.b2b_operators));
+        // Every instance holding one of the group's databases (the removal script visits each).
+        let mut servers: Vec<&str> = p.servers.iter().map(|(_, s)| s).collect();
+        servers.sort_unstable();
+        servers.dedup();
+        v["servers"] = json!(servers);
         v["bam_analysis"] =
             json!(!v["db"]["bam_analysis"].is_null() && !v["db"]["bam_star_schema"].is_null());
         v

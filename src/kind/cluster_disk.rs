@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct ClusterDisk;
@@ -14,6 +14,7 @@ pub const CHECK_ONLINE: &str = "cluster-disk-online";
 impl Kind for ClusterDisk {
     const KIND: ResourceKind = ResourceKind::ClusterDisk;
     const CHECKS: &'static [&'static str] = &[CHECK_ONLINE];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::Cluster);
     type Params = Params;
     type Desired = Desired;
     type Observed = ClusterDiskObserved;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtrasEnv, Kind, ResourceKind};
+use super::{ExtrasEnv, Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct ClusterNetwork;
@@ -14,6 +14,7 @@ pub const CHECK_ROLE: &str = "cluster-network-role";
 impl Kind for ClusterNetwork {
     const KIND: ResourceKind = ResourceKind::ClusterNetwork;
     const CHECKS: &'static [&'static str] = &[CHECK_ROLE];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::Cluster);
     type Params = Params;
     type Desired = Desired;
     type Observed = ClusterNetworkObserved;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct ClusterValidation;
@@ -13,6 +13,8 @@ pub const CHECK_PASSED: &str = "cluster-validation-passed";
 impl Kind for ClusterValidation {
     const KIND: ResourceKind = ResourceKind::ClusterValidation;
     const CHECKS: &'static [&'static str] = &[CHECK_PASSED];
+    const REMOVAL: Removal =
+        Removal::Kept("a report file on the nodes, which bisrc leaves");
     type Params = Params;
     type Desired = Desired;
     type Observed = ClusterValidationObserved;

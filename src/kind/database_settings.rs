@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct DatabaseSettings;
@@ -22,6 +22,7 @@ impl Kind for DatabaseSettings {
         CHECK_AUTO_STATISTICS_OFF,
         CHECK_PUBLISHING,
     ];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::BiztalkGroup);
     const EXTRA_FILES: &'static [ExtraFile] = &[ExtraFile::tsql(
         "sql/database_settings.sql",
         "database_settings.sql",

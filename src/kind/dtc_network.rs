@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct DtcNetwork;
@@ -13,6 +13,7 @@ pub const CHECK_NETWORK_ACCESS: &str = "dtc-network-access";
 impl Kind for DtcNetwork {
     const KIND: ResourceKind = ResourceKind::DtcNetwork;
     const CHECKS: &'static [&'static str] = &[CHECK_NETWORK_ACCESS];
+    const REMOVAL: Removal = Removal::Kept("a setting of the Windows server, which bisrc does not remove");
     type Params = Params;
     type Desired = Desired;
     type Observed = DtcNetworkObserved;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct Firewall;
@@ -13,6 +13,7 @@ pub const CHECK_PORTS_OPEN: &str = "firewall-ports-open";
 impl Kind for Firewall {
     const KIND: ResourceKind = ResourceKind::Firewall;
     const CHECKS: &'static [&'static str] = &[CHECK_PORTS_OPEN];
+    const REMOVAL: Removal = Removal::Kept("rules of the Windows server, which bisrc does not remove");
     type Params = Params;
     type Desired = Desired;
     type Observed = FirewallObserved;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct GroupOwner;
@@ -14,6 +14,7 @@ pub const CHECK_OWNER: &str = "group-owner";
 impl Kind for GroupOwner {
     const KIND: ResourceKind = ResourceKind::GroupOwner;
     const CHECKS: &'static [&'static str] = &[CHECK_OWNER];
+    const REMOVAL: Removal = Removal::Kept("where a cluster group runs; the group goes with its role");
     type Params = Params;
     type Desired = Desired;
     type Observed = GroupOwnerObserved;

@@ -42,6 +42,10 @@ pub trait Kind {
     /// Whether the observed resource exists at all (if not, plan says `create`).
     fn exists(observed: &Self::Observed) -> bool;
 
+    /// How `bisrc destroy` removes a resource of the kind: by its own removal script
+    /// (`templates/steps/<kind>/destroy.ps1.hbs`), or with the resource it is a setting of.
+    const REMOVAL: Removal = Removal::Script;
+
     /// Why bisrc will not change desired attribute `key` in place and what to do by hand;
     /// `None` for the generic explanation.
     fn manual_path(_key: &str) -> Option<String> {
@@ -52,6 +56,21 @@ pub trait Kind {
     fn extras(_params: &Self::Params, _desired: &Self::Desired, _env: &ExtrasEnv) -> Value {
         Value::Object(Map::new())
     }
+}
+
+/// How `bisrc destroy` removes a resource of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Its own removal script, `templates/steps/<kind>/destroy.ps1.hbs`, run after everything
+    /// that depends on it was removed; a probe afterwards must show it gone.
+    Script,
+    /// A setting or part of a resource of this kind among its dependencies: removing that
+    /// one removes it (cluster networks and the quorum with the cluster, instance settings
+    /// with the FCI, database settings and jobs with the BizTalk group). No step of its own.
+    WithParent(ResourceKind),
+    /// Left in place, for this reason: a setting of the Windows server itself, which bisrc
+    /// does not remove.
+    Kept(&'static str),
 }
 
 /// A file rendered for a resource besides its step scripts (a setup INI, T-SQL, XML).
@@ -149,6 +168,11 @@ macro_rules! kinds {
             /// The names of the checks the kind's verify step reports.
             pub fn checks(self) -> &'static [&'static str] {
                 match self { $( ResourceKind::$variant => <$module::$variant as Kind>::CHECKS, )* }
+            }
+
+            /// How `bisrc destroy` removes a resource of the kind.
+            pub fn removal(self) -> Removal {
+                match self { $( ResourceKind::$variant => <$module::$variant as Kind>::REMOVAL, )* }
             }
 
             /// The files rendered for the kind besides its step scripts.

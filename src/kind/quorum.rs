@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtrasEnv, Kind, ResourceKind};
+use super::{ExtrasEnv, Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct Quorum;
@@ -14,6 +14,7 @@ pub const CHECK_WITNESS: &str = "quorum-witness";
 impl Kind for Quorum {
     const KIND: ResourceKind = ResourceKind::Quorum;
     const CHECKS: &'static [&'static str] = &[CHECK_WITNESS];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::Cluster);
     type Params = Params;
     type Desired = Desired;
     type Observed = QuorumObserved;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{ExtraFile, ExtrasEnv, Kind, ResourceKind};
+use super::{ExtraFile, ExtrasEnv, Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct SqlConfig;
@@ -18,6 +18,7 @@ pub const CHECK_MAXDOP: &str = "sql-maxdop";
 impl Kind for SqlConfig {
     const KIND: ResourceKind = ResourceKind::SqlConfig;
     const CHECKS: &'static [&'static str] = &[CHECK_REACHABLE, CHECK_MEMORY, CHECK_MAXDOP];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::SqlFci);
     const EXTRA_FILES: &'static [ExtraFile] =
         &[ExtraFile::tsql("sql/sql_config.sql", "sql_config.sql")];
     type Params = Params;

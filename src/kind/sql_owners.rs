@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct SqlOwners;
@@ -13,6 +13,7 @@ pub const CHECK_PREFERRED_OWNERS: &str = "sql-preferred-owners";
 impl Kind for SqlOwners {
     const KIND: ResourceKind = ResourceKind::SqlOwners;
     const CHECKS: &'static [&'static str] = &[CHECK_PREFERRED_OWNERS];
+    const REMOVAL: Removal = Removal::WithParent(ResourceKind::SqlFci);
     type Params = Params;
     type Desired = Desired;
     type Observed = SqlOwnersObserved;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, Removal, ResourceKind};
 
 /// The kind.
 pub struct WindowsFeature;
@@ -13,6 +13,7 @@ pub const CHECK_INSTALLED: &str = "feature-installed";
 impl Kind for WindowsFeature {
     const KIND: ResourceKind = ResourceKind::WindowsFeature;
     const CHECKS: &'static [&'static str] = &[CHECK_INSTALLED];
+    const REMOVAL: Removal = Removal::Kept("a prerequisite installed on the Windows server, which bisrc does not remove");
     type Params = Params;
     type Desired = Desired;
     type Observed = WindowsFeatureObserved;

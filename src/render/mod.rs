@@ -212,7 +212,8 @@ impl Renderer {
         Ok(format!("{}{}", crlf(&header.to_line()), body))
     }
 
-    /// Every artifact of `bisrc render`: the three scripts of every resource, the setup INI
+    /// Every artifact of `bisrc render`: the three scripts of every resource (and its removal
+    /// script, `destroy.ps1`, when its kind has one), the setup INI
     /// files, T-SQL, the BizTalk configuration XML and the DR `SampleUpdateInfo.xml`.
     pub fn artifacts(
         &self,
@@ -244,7 +245,10 @@ impl Renderer {
                     });
                 }
             }
-            for action in [StepAction::Probe, StepAction::Apply, StepAction::Verify] {
+            let removal =
+                (r.kind.removal() == crate::kind::Removal::Script).then_some(StepAction::Destroy);
+            let actions = [StepAction::Probe, StepAction::Apply, StepAction::Verify];
+            for action in actions.into_iter().chain(removal) {
                 out.push(Artifact {
                     path: format!("{dir}/{}.ps1", action.as_str()),
                     resource: r.address.clone(),

@@ -365,7 +365,7 @@ fn run_step(
     };
     match header.action {
         StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
-        StepAction::Apply => {
+        StepAction::Apply | StepAction::Destroy => {
             for key in &header.secrets {
                 if !payload.secrets.contains_key(key) {
                     return Err(format!(
@@ -375,7 +375,12 @@ fn run_step(
             }
             faults::take_failure(w, &header.resource)?;
             let before = w.clone();
-            if let Err(e) = apply(w, &c) {
+            let step = if header.action == StepAction::Destroy {
+                kind::table(c.kind).destroy
+            } else {
+                kind::table(c.kind).apply
+            };
+            if let Err(e) = step(w, &c) {
                 // A failed step leaves what it did not get to unchanged.
                 *w = before;
                 return Err(e);

@@ -158,3 +158,42 @@ pub(super) fn start_group(w: &mut World, cluster: &str, group: &str) -> Result<(
     }
     Ok(())
 }
+
+/// `Remove-ClusterGroup -RemoveResources` on the role `name` of kind `gkind` in this node's
+/// cluster (WB-DEL-03): the cluster needs quorum to change its configuration; the role's
+/// resources go with it, so its disks leave the cluster (they keep their volumes). Nothing to
+/// do when the role does not exist.
+pub(super) fn remove_role(
+    w: &mut World,
+    c: &Ctx,
+    gkind: GroupKind,
+    name: &str,
+) -> Result<(), String> {
+    let Some((cl, _)) = role_group(w, c, name).filter(|(_, g)| g.kind == gkind) else {
+        return Ok(());
+    };
+    if !has_quorum(w, cl) {
+        return Err(format!(
+            "Remove-ClusterGroup : The cluster '{}' does not have quorum; its configuration cannot change now.",
+            cl.name
+        ));
+    }
+    let cname = cl.name.clone();
+    let cl = w.cluster_mut(&cname).expect("found above");
+    let Some(i) = cl
+        .groups
+        .iter()
+        .position(|g| g.name.eq_ignore_ascii_case(name))
+    else {
+        return Ok(());
+    };
+    let group = cl.groups.remove(i);
+    for d in &group.disks {
+        if let Some(disk) = w.cluster_disk_mut(&cname, d) {
+            disk.cluster = None;
+            disk.resource_name = None;
+            disk.state = None;
+        }
+    }
+    Ok(())
+}

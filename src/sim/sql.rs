@@ -88,3 +88,64 @@ pub(super) fn missing_job(job: &str) -> String {
         "Invoke-Sqlcmd : The specified @job_name ('{job}') does not exist. (Msg 14262) Run the BizTalk group configuration first."
     )
 }
+
+/// SQL Server setup `/ACTION=RemoveNode` for the instance `server` on `node` (WB-DEL-04): the
+/// node must be an active cluster member; it stops being a possible owner (the group moves
+/// off it first); on the last node the instance is uninstalled and its group removed, its
+/// disks going back to Available Storage. Nothing to do on a node without the instance.
+pub(super) fn remove_node(w: &mut World, server: &str, node: &str) -> Result<(), String> {
+    let Some(i) = w.instance(server) else {
+        return Ok(());
+    };
+    if !i
+        .installed_nodes
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(node))
+    {
+        return Ok(());
+    }
+    if !super::cluster::active(w, node) {
+        return Err(setup_error(format!(
+            "rule 'Cluster_IsOnlineIfClustered' failed: the cluster service is not running on {node}"
+        )));
+    }
+    let (cluster, group) = (i.cluster.clone(), i.group.clone());
+    let i = w.instance_mut(server).expect("found above");
+    i.installed_nodes.retain(|n| !n.eq_ignore_ascii_case(node));
+    let remaining = i.installed_nodes.clone();
+    if remaining.is_empty() {
+        w.instances.remove(&super::world::vnn(server));
+        if let Some(cl) = w.cluster_mut(&cluster) {
+            if let Some(pos) = cl
+                .groups
+                .iter()
+                .position(|g| g.name.eq_ignore_ascii_case(&group))
+            {
+                let g = cl.groups.remove(pos);
+                if let Some(storage) = cl.group_mut(AVAILABLE_STORAGE) {
+                    storage.disks.extend(g.disks);
+                }
+            }
+        }
+        return Ok(());
+    }
+    let next = remaining
+        .iter()
+        .find(|n| super::cluster::active(w, n))
+        .cloned();
+    if let Some(g) = w.cluster_mut(&cluster).and_then(|cl| cl.group_mut(&group)) {
+        g.possible_owners.retain(|n| !n.eq_ignore_ascii_case(node));
+        g.preferred_owners.retain(|n| !n.eq_ignore_ascii_case(node));
+        if g.owner.eq_ignore_ascii_case(node) {
+            match next {
+                Some(n) => g.owner = n,
+                None => {
+                    return Err(setup_error(format!(
+                        "the instance runs on {node} and no other possible owner is up to take it"
+                    )))
+                }
+            }
+        }
+    }
+    Ok(())
+}

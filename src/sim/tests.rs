@@ -734,3 +734,103 @@ fn the_lock_scripts_are_served_outside_the_payload() {
         (&b"BISRC-LOCK-RELEASED\n"[..], 0)
     );
 }
+
+/// Runs the removal step of `address` on `node`.
+fn destroy_on(
+    dir: &Path,
+    inv: &Inventory,
+    topo: &Topology,
+    address: &str,
+    node: &str,
+) -> StepOutcome {
+    let r = res(topo, address);
+    let out = serve(
+        dir,
+        inv,
+        node,
+        &cmd(),
+        &payload(
+            vec![script(r, StepAction::Destroy)],
+            &r.secret_keys(),
+            false,
+        ),
+    );
+    parse_results(&String::from_utf8(out.stdout).unwrap())
+        .unwrap()
+        .remove(0)
+}
+
+#[test]
+fn removals_refuse_what_windows_refuses_and_leave_the_rest() {
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    // WB-DEL-01: the cluster goes only once its roles are gone.
+    let o = destroy_on(d, &inv, &topo, "cluster.LABSQLCL", "LABSQL1");
+    assert!(
+        !o.ok && o.error.contains("still holds roles"),
+        "{}",
+        o.error
+    );
+    let first = destroy_on(d, &inv, &topo, "sql.LABBTSSQL.node.LABSQL2", "LABSQL2");
+    assert!(first.ok, "{}", first.error);
+    let w = status(d, &inv).unwrap().world;
+    let i = w.instance("LABBTSSQL").unwrap();
+    // WB-DEL-04: RemoveNode on one node leaves the instance on the other.
+    assert_eq!(i.installed_nodes, vec!["LABSQL1".to_string()]);
+    let g = w.cluster("LABSQLCL").unwrap().group(&i.group).unwrap();
+    assert_eq!(g.owner, "LABSQL1");
+    assert!(!g.possible_owners.iter().any(|n| n == "LABSQL2"));
+    // WB-DEL-05 before the instance goes; then the last RemoveNode takes the instance.
+    let login = topo
+        .resources
+        .iter()
+        .find(|r| r.kind == ResourceKind::SqlLogin)
+        .unwrap();
+    let o = destroy_on(d, &inv, &topo, &login.address, "LABSQL1");
+    assert!(o.ok, "{}", o.error);
+    let group = topo
+        .resources
+        .iter()
+        .find(|r| r.kind == ResourceKind::BiztalkGroup)
+        .unwrap();
+    assert!(destroy_on(d, &inv, &topo, &group.address, "LABBTS1").ok);
+    assert!(destroy_on(d, &inv, &topo, "sql.LABBTSSQL", "LABSQL1").ok);
+    let w = status(d, &inv).unwrap().world;
+    assert!(w.instance("LABBTSSQL").is_none());
+    // A login cannot be dropped on an instance that is gone (the client cannot connect).
+    let other = topo
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::SqlLogin)
+        .nth(1)
+        .unwrap();
+    let o = destroy_on(d, &inv, &topo, &other.address, "LABSQL1");
+    assert!(!o.ok && o.error.contains("network-related"), "{}", o.error);
+    assert!(destroy_on(d, &inv, &topo, "cluster.LABSQLCL.dtc", "LABSQL1").ok);
+    // WB-DEL-01: a member that is down would keep its configuration: refused.
+    crate::sim::faults::inject(
+        d,
+        &inv,
+        &crate::sim::faults::Fault::NodeDown("LABSQL2".into()),
+    )
+    .unwrap();
+    let o = destroy_on(d, &inv, &topo, "cluster.LABSQLCL", "LABSQL1");
+    assert!(!o.ok && o.error.contains("LABSQL2"), "{}", o.error);
+    crate::sim::faults::inject(d, &inv, &crate::sim::faults::Fault::Clear).unwrap();
+    // WB-DEL-02: a node is evicted once nothing of the instance lives on it.
+    assert!(destroy_on(d, &inv, &topo, "cluster.LABSQLCL.node.LABSQL2", "LABSQL2").ok);
+    let o = destroy_on(d, &inv, &topo, "cluster.LABSQLCL.node.LABSQL2", "LABSQL1");
+    assert!(
+        o.ok,
+        "evicting a node that is gone is nothing to do: {}",
+        o.error
+    );
+    assert!(destroy_on(d, &inv, &topo, "cluster.LABSQLCL", "LABSQL1").ok);
+    let w = status(d, &inv).unwrap().world;
+    assert!(w.cluster("LABSQLCL").is_none());
+    assert!(w
+        .disks
+        .values()
+        .all(|disk| disk.cluster.is_none() && disk.file_system.is_some()));
+}

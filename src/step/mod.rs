@@ -38,15 +38,18 @@ pub enum StepAction {
     Apply,
     /// Check the result. Prints `{"checks": [{"name", "ok", "detail"}]}`.
     Verify,
+    /// Remove the resource (`bisrc destroy`). Prints `{"changed": bool, "reboot_required": bool}`.
+    Destroy,
 }
 
 impl StepAction {
-    /// `probe`, `apply` or `verify`.
+    /// `probe`, `apply`, `verify` or `destroy`.
     pub fn as_str(self) -> &'static str {
         match self {
             StepAction::Probe => "probe",
             StepAction::Apply => "apply",
             StepAction::Verify => "verify",
+            StepAction::Destroy => "destroy",
         }
     }
 }

@@ -125,6 +125,26 @@ impl Topology {
         out
     }
 
+    /// What `bisrc destroy --target` removes: the resources whose address matches a glob (all
+    /// when none), plus everything that depends on one of them (a cluster cannot go while an
+    /// instance lives on it). In dependency order (removal runs it backwards).
+    pub fn select_for_removal(&self, targets: &[String]) -> Result<Vec<&Resource>, TopologyError> {
+        let targets = globs(targets)?;
+        let mut hit: BTreeSet<&str> = BTreeSet::new();
+        Ok(self
+            .resources
+            .iter()
+            .filter(|r| {
+                let wanted = targets.as_ref().is_none_or(|g| g.is_match(&r.address))
+                    || r.depends_on.iter().any(|d| hit.contains(d.as_str()));
+                if wanted {
+                    hit.insert(&r.address);
+                }
+                wanted
+            })
+            .collect())
+    }
+
     /// The resources selected by `--target` globs (all when empty), plus every dependency of
     /// a selected resource (dependencies follow), minus `--exclude` globs and everything that
     /// depends on an excluded resource (as OpenTofu's `-exclude`: skipping an object skips

@@ -2,6 +2,7 @@
 //! allowed to print.
 
 pub mod apply;
+pub mod destroy;
 pub mod diagnostic;
 pub mod junit;
 pub mod plan;

@@ -532,6 +532,19 @@ mod over_sshd {
             .stdout_has("✗ sql.LABBTSSQL.config on LABSQL1");
         lab.run(&["apply", "--auto-approve"]).code(0);
         lab.run(&["plan", "--detailed-exitcode"]).code(0);
+
+        // Tear it down over ssh: the pool's one connection per host, plus the lock keeper's
+        // own on the lock's node (LABSQL1), as for apply.
+        chown_user(&world);
+        let before = accepted();
+        lab.run(&["destroy", "--auto-approve", "--force-name", "lab"])
+            .code(0)
+            .stdout_has("Destroy complete: 10 removed, 0 failed");
+        let per_host: Vec<usize> = accepted().iter().zip(&before).map(|(a, b)| a - b).collect();
+        assert_eq!(per_host, [2, 1, 1], "destroy connections per host");
+        lab.run(&["destroy", "--auto-approve", "--force-name", "lab"])
+            .code(0)
+            .stdout_has("Nothing to destroy");
     }
 
     /// Every host key refused: nothing can be probed, so the plan is incomplete and fails —

@@ -3,6 +3,7 @@
 
 mod apply;
 mod cycle;
+mod destroy;
 mod harness;
 mod hosts;
 mod output;

@@ -184,3 +184,31 @@ fn durations_are_redacted_and_nothing_else() {
         "✓ probe batch on A (N.N s) N.N s v1.2 s"
     );
 }
+
+#[test]
+fn destroy_reads_as_snapshotted() {
+    let (_dir, s) = lab();
+    let (mut ui, _, _) = human(false);
+    let p = show_plan(&s, &mut ui);
+    let (ui, _, _) = human(false);
+    let applied = with_progress(&s, &ui, |ctx| apply::apply(ctx, &p).expect("apply"));
+    assert!(applied.ok(), "{applied:?}");
+
+    // The destroy plan: removal order, what goes with its parent, what stays.
+    let (mut ui, out, _) = human(false);
+    let d = with_progress(&s, &ui, |ctx| {
+        bisrc::engine::destroy::plan(ctx, &[]).expect("destroy plan")
+    });
+    ui.destroy_plan(&d);
+    insta::assert_snapshot!("destroy_plan_stdout", out.text());
+
+    // The removal: progress on stderr, the report on stdout.
+    let (mut ui, out, err) = human(false);
+    let r = with_progress(&s, &ui, |ctx| {
+        bisrc::engine::destroy::destroy(ctx, &d).expect("destroy")
+    });
+    assert!(r.ok(), "{r:?}");
+    ui.destroy_report(&d, Some(&r));
+    insta::assert_snapshot!("destroy_stdout", redact_journal(&out.text()));
+    insta::assert_snapshot!("destroy_stderr", redact_secs(&err.text()));
+}

@@ -162,4 +162,27 @@ impl Simulated for BiztalkGroup {
             &c.apply_hint(),
         )])
     }
+
+    /// Drops the group's databases and the SQL Agent jobs configuration made for them, on
+    /// every instance holding one (WB-DEL-06): each instance must answer first.
+    fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let p = &s.params;
+        for (_, server) in p.servers.iter() {
+            reach(w, server)?;
+        }
+        let master = p.roles.key_of("messagebox");
+        for (db, role) in p.roles.iter() {
+            let Some(server) = p.servers.get(db) else {
+                continue;
+            };
+            let Some(i) = w.instance_mut(server) else {
+                continue;
+            };
+            i.databases.remove(db);
+            for (job, _) in jobs_for(db, role, master == Some(db)) {
+                i.jobs.remove(&job);
+            }
+        }
+        Ok(())
+    }
 }

@@ -210,4 +210,48 @@ impl Simulated for Cluster {
         ));
         Ok(v)
     }
+
+    /// `Remove-Cluster -Force -CleanupAD` (WB-DEL-01): run on an active member; every member must
+    /// answer to be cleaned up (a node that is down keeps its cluster configuration); the
+    /// removal script itself refuses a cluster that still holds a role (other than the core
+    /// group and Available Storage): bisrc removes the roles it describes first.
+    /// The cluster's disks leave it with their volumes intact.
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let name = s.desired.name.clone();
+        let Some(cl) = w.cluster(&name).filter(|cl| cl.is_member(&c.node)) else {
+            return Ok(());
+        };
+        if !active(w, &c.node) {
+            return Err("Remove-Cluster : The cluster service is not running on this node.".into());
+        }
+        let foreign: Vec<&str> = cl
+            .groups
+            .iter()
+            .filter(|g| !matches!(g.kind, GroupKind::Core | GroupKind::Storage))
+            .map(|g| g.name.as_str())
+            .collect();
+        if !foreign.is_empty() {
+            return Err(format!(
+                "the cluster still holds roles: {}; Remove-Cluster would take them with it. bisrc removes the roles the inventory describes before the cluster: remove the others by hand, then run destroy again",
+                foreign.join(", ")
+            ));
+        }
+        if let Some(down) = cl.members.iter().find(|m| !active(w, m)) {
+            return Err(format!(
+                "Remove-Cluster : The node '{down}' could not be reached; it would keep its cluster configuration. Bring it up and run again (or evict it and run Clear-ClusterNode on it later)."
+            ));
+        }
+        for d in w.disks.values_mut() {
+            if d.cluster
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(&name))
+            {
+                d.cluster = None;
+                d.resource_name = None;
+                d.state = None;
+            }
+        }
+        w.clusters.remove(&name.to_ascii_uppercase());
+        Ok(())
+    }
 }

@@ -94,4 +94,54 @@ impl Simulated for ClusterNode {
             ),
         ])
     }
+
+    /// `Remove-ClusterNode -Force` (WB-DEL-02): the cluster needs quorum; the last node cannot be
+    /// evicted (the cluster is removed instead); the roles the node owns move to another
+    /// active member first, and the node stops being a possible owner of any.
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let name = c.cluster_name(Some(&s.params.cluster))?;
+        let node = s.params.node.clone();
+        let Some(cl) = w.cluster(&name).filter(|cl| cl.is_member(&node)) else {
+            return Ok(());
+        };
+        if !has_quorum(w, cl) {
+            return Err(format!(
+                "Remove-ClusterNode : The cluster '{name}' does not have quorum; a node cannot be evicted now."
+            ));
+        }
+        let others: Vec<String> = cl
+            .members
+            .iter()
+            .filter(|m| !m.eq_ignore_ascii_case(&node) && active(w, m))
+            .cloned()
+            .collect();
+        if cl.members.len() == 1 {
+            return Err(format!(
+                "Remove-ClusterNode : '{node}' is the last node of cluster '{name}'; remove the cluster instead (Remove-Cluster)."
+            ));
+        }
+        let cl = w.cluster_mut(&name).expect("found above");
+        for g in cl.groups.iter_mut() {
+            if g.owner.eq_ignore_ascii_case(&node) {
+                let to = others
+                    .iter()
+                    .find(|o| g.possible_owners.iter().any(|p| p.eq_ignore_ascii_case(o)))
+                    .or(others.first());
+                match to {
+                    Some(t) => g.owner = t.clone(),
+                    None => {
+                        return Err(format!(
+                            "Remove-ClusterNode : no other node is up to take the role '{}' from '{node}'.",
+                            g.name
+                        ))
+                    }
+                }
+            }
+            g.possible_owners.retain(|p| !p.eq_ignore_ascii_case(&node));
+            g.preferred_owners
+                .retain(|p| !p.eq_ignore_ascii_case(&node));
+        }
+        cl.members.retain(|m| !m.eq_ignore_ascii_case(&node));
+        Ok(())
+    }
 }

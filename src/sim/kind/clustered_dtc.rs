@@ -79,4 +79,9 @@ impl Simulated for ClusteredDtc {
             ),
         ])
     }
+
+    /// `Remove-ClusterGroup -RemoveResources -Force` (WB-DEL-03).
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        crate::sim::roles::remove_role(w, c, GroupKind::Dtc, &s.desired.name)
+    }
 }

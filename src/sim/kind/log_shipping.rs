@@ -100,4 +100,16 @@ impl Simulated for LogShipping {
             ),
         ])
     }
+
+    /// Deletes the BTS Log Shipping jobs and the list of shipped databases on the destination
+    /// (WB-DEL-07): the destination instance must answer.
+    fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let dest = &s.params.destination_server;
+        reach(w, dest)?;
+        let i = w.instance_mut(dest).expect("reached");
+        i.log_shipping = None;
+        i.jobs
+            .retain(|name, _| !name.starts_with("BTS Log Shipping - "));
+        Ok(())
+    }
 }

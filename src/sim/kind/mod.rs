@@ -72,6 +72,14 @@ pub(in crate::sim) trait Simulated: Kind + Sized {
     /// The kind's named checks (`Kind::CHECKS`), from the probe's answer `o` and the world.
     fn verify(w: &World, c: &Ctx, s: &Spec<Self>, o: &Self::Observed)
         -> Result<Vec<Check>, String>;
+    /// Removes the resource (`bisrc destroy`), or fails as Windows would when a documented
+    /// precondition does not hold. Kinds removed with their parent have no removal step.
+    fn destroy(_w: &mut World, _c: &Ctx, _s: &Spec<Self>) -> Result<(), String> {
+        Err(format!(
+            "{} has no removal script: it is removed with the resource it belongs to",
+            Self::KIND.as_str()
+        ))
+    }
 }
 
 /// A kind's handler, erased to plain functions so one table can hold every kind.
@@ -82,6 +90,8 @@ pub(in crate::sim) struct Handler {
     pub apply: fn(&mut World, &Ctx) -> Result<(), String>,
     /// Verify: the checks.
     pub verify: fn(&World, &Ctx) -> Result<Vec<Check>, String>,
+    /// Destroy.
+    pub destroy: fn(&mut World, &Ctx) -> Result<(), String>,
 }
 
 fn handler<K: Simulated>() -> Handler {
@@ -96,6 +106,7 @@ fn handler<K: Simulated>() -> Handler {
             let o = K::probe(w, c, &s)?;
             K::verify(w, c, &s, &o)
         },
+        destroy: |w, c| K::destroy(w, c, &Spec::read(c)?),
     }
 }
 

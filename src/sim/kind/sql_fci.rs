@@ -209,4 +209,9 @@ impl Simulated for SqlFci {
             ),
         ])
     }
+
+    /// SQL Server setup `/ACTION=RemoveNode` on this node (WB-DEL-04).
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        crate::sim::sql::remove_node(w, &s.params.network_name, &c.node)
+    }
 }

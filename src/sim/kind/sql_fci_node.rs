@@ -84,4 +84,9 @@ impl Simulated for SqlFciNode {
             &c.apply_hint(),
         )])
     }
+
+    /// SQL Server setup `/ACTION=RemoveNode` on this node (WB-DEL-04).
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        crate::sim::sql::remove_node(w, &s.params.network_name, &c.node)
+    }
 }

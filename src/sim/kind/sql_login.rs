@@ -59,4 +59,14 @@ impl Simulated for SqlLogin {
             &c.apply_hint(),
         )])
     }
+
+    /// `DROP LOGIN` (WB-DEL-05): the instance must answer.
+    fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let server = &s.params.server;
+        reach(w, server)?;
+        let login = &s.params.login;
+        let i = w.instance_mut(server).expect("reached");
+        i.logins.retain(|l, _| !l.eq_ignore_ascii_case(login));
+        Ok(())
+    }
 }

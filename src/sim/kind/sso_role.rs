@@ -57,4 +57,9 @@ impl Simulated for SsoRole {
             },
         )])
     }
+
+    /// `Remove-ClusterGroup -RemoveResources -Force` (WB-DEL-03).
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        crate::sim::roles::remove_role(w, c, GroupKind::Sso, &s.desired.name)
+    }
 }
