@@ -3,6 +3,7 @@
 
 mod apply;
 mod cycle;
+mod dr;
 mod harness;
 mod output;
 mod plan;
