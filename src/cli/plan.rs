@@ -55,7 +55,7 @@ impl SelectArgs {
 
 /// Loads and validates the inventory and builds the run setup; `None` when the inventory
 /// is invalid (diagnostics already shown).
-fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
+fn prepare(run: &RunArgs, promote: bool, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
     let Some(loaded) = super::validate::load_valid(&run.inv.inventory, ui) else {
         return Ok(None);
     };
@@ -65,6 +65,7 @@ fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
         accept_new_host_keys: run.accept_new_host_keys,
         world: run.world.clone(),
         templates: run.templates.clone(),
+        promote,
     };
     Ok(Some(setup::setup(loaded, &settings)?))
 }
@@ -77,7 +78,18 @@ pub(super) fn with_engine<T>(
     ui: &mut Ui,
     work: impl FnOnce(&Context<'_>, &Setup, &mut Ui) -> anyhow::Result<T>,
 ) -> anyhow::Result<Option<T>> {
-    let Some(setup) = prepare(run, ui)? else {
+    with_engine_for(run, false, ui, work)
+}
+
+/// [`with_engine`] for the inventory's resources (`promote` false) or the DR promotion of
+/// `--site` (`bisrc dr promote`).
+pub(super) fn with_engine_for<T>(
+    run: &RunArgs,
+    promote: bool,
+    ui: &mut Ui,
+    work: impl FnOnce(&Context<'_>, &Setup, &mut Ui) -> anyhow::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    let Some(setup) = prepare(run, promote, ui)? else {
         return Ok(None);
     };
     let progress = ui.progress();

@@ -109,6 +109,12 @@ pub enum FaultCommand {
         /// Group name, e.g. 'Old SQL Role'.
         name: String,
     },
+    /// Run the Backup BizTalk Server job on an instance now (a marked backup set), and let
+    /// its log shipping destinations catch up: the simulated world has no scheduler.
+    BackupRun {
+        /// Instance network name, e.g. LABBTSSQL.
+        instance: String,
+    },
     /// Clear every fault: nodes up, services running, cluster disks online, no step faults.
     Clear,
 }
@@ -162,6 +168,7 @@ fn to_fault(f: FaultCommand) -> Fault {
             value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
         },
         FaultCommand::AddGroup { cluster, name } => Fault::AddGroup { cluster, name },
+        FaultCommand::BackupRun { instance } => Fault::BackupRun(instance),
         FaultCommand::Clear => Fault::Clear,
     }
 }

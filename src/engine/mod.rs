@@ -12,6 +12,7 @@ pub mod applied;
 pub mod apply;
 pub mod context;
 pub mod diff;
+pub mod dr;
 pub mod error;
 pub mod event;
 pub mod failover;

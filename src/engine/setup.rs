@@ -31,6 +31,9 @@ pub struct RunSettings {
     pub world: Option<PathBuf>,
     /// `--templates DIR` (overrides the inventory's `templates:`).
     pub templates: Option<PathBuf>,
+    /// Build the DR promotion of `site` (`bisrc dr promote`) instead of the inventory's
+    /// resources.
+    pub promote: bool,
 }
 
 /// Everything a run borrows.
@@ -56,7 +59,11 @@ pub fn world_dir(loaded: &Loaded) -> PathBuf {
 
 /// Builds the setup.
 pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
-    let topology = Topology::build(&loaded.inventory, settings.site.as_deref())?;
+    let topology = match (settings.promote, settings.site.as_deref()) {
+        (true, Some(site)) => Topology::promotion(&loaded.inventory, site)?,
+        (true, None) => anyhow::bail!("a DR promotion needs the site to promote (--site)"),
+        (false, site) => Topology::build(&loaded.inventory, site)?,
+    };
     let inv = &loaded.inventory;
     let renderer = Renderer::for_inventory(&loaded, settings.templates.as_deref())?;
     let port = defaults::port(&inv.connection);

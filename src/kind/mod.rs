@@ -264,6 +264,10 @@ kinds! {
     /// part of the built topology: `verify --failover` makes these to rehearse failovers
     /// (`failover.CLUSTER.GROUP`).
     GroupOwner => group_owner,
+    /// The DR promotion's restore to mark on a DR instance (`dr.INSTANCE.restore`).
+    DrRestore => dr_restore,
+    /// A DR BizTalk server re-pointed at the DR instances (`dr.SITE.repoint.SERVER`).
+    BiztalkRepoint => biztalk_repoint,
 }
 
 impl ResourceKind {

@@ -74,6 +74,9 @@ pub enum Fault {
         /// Group name.
         name: String,
     },
+    /// The Backup BizTalk Server job on this instance runs now: a marked backup set, then
+    /// the log shipping destinations catch up (the world has no scheduler).
+    BackupRun(String),
     /// Clears every fault: step faults removed, nodes up, services started, disks online.
     Clear,
 }
@@ -193,6 +196,7 @@ fn apply_fault(
             value,
         } => drift(w, inv, topo.expect("built for set"), address, key, value),
         Fault::AddGroup { cluster, name } => add_group(w, cluster, name),
+        Fault::BackupRun(server) => backup_run(w, server),
         Fault::Clear => {
             w.faults = Default::default();
             for h in w.hosts.values_mut() {
@@ -358,4 +362,38 @@ pub(super) fn take_failure(w: &mut World, address: &str) -> Result<(), String> {
 
 fn matches(glob: &str, address: &str) -> bool {
     Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(address))
+}
+
+/// Runs the Backup BizTalk Server job on `server`, as its schedule would.
+fn backup_run(w: &mut World, server: &str) -> Result<String, String> {
+    let bad = |m: String| m;
+    if super::sql::reach(w, server).is_err() {
+        return Err(bad(format!("instance {server} does not answer")));
+    }
+    let job = w
+        .instance(server)
+        .and_then(|i| {
+            i.jobs
+                .values()
+                .find(|j| j.enabled && j.backup.is_some())
+                .cloned()
+        })
+        .ok_or_else(|| bad(format!("no enabled Backup BizTalk Server job on {server}")))?;
+    if !super::sql::agent_running(w, server) {
+        return Err(bad(format!("SQL Server Agent does not run for {server}")));
+    }
+    let prefix = job
+        .backup
+        .and_then(|b| b.mark_name)
+        .unwrap_or_else(|| "BTS".into());
+    // Marks are one per second: a run in the same second as the last one waits for the next.
+    let mut now = super::unix_now();
+    if let Some(last) = w.instance(server).and_then(|i| i.backup_history.last()) {
+        now = now.max(last.at + 1);
+    }
+    super::shipping::backup_set(w, server, &prefix, now);
+    Ok(format!(
+        "backup set {} taken on {server}",
+        super::shipping::mark_name(&prefix, now)
+    ))
 }

@@ -66,6 +66,26 @@ impl Topology {
             }
         }
         let (resources, hosts) = build::Builder::new(inv).build(site);
+        Topology::assemble(inv, site, resources, hosts)
+    }
+
+    /// The DR promotion of `site` (`bisrc dr promote`): restore to mark on its DR instances,
+    /// BizTalk re-pointed on its BizTalk servers, the backup job on the new primary.
+    pub fn promotion(inv: &Inventory, site: &str) -> Result<Topology, TopologyError> {
+        let s = inv
+            .site(site)
+            .ok_or_else(|| TopologyError::UnknownSite(site.to_string()))?;
+        let (resources, hosts) = build::Builder::new(inv).promotion(s);
+        Topology::assemble(inv, Some(site), resources, hosts)
+    }
+
+    /// Indexes the resources and checks their order.
+    fn assemble(
+        inv: &Inventory,
+        site: Option<&str>,
+        resources: Vec<Resource>,
+        hosts: Vec<Host>,
+    ) -> Result<Topology, TopologyError> {
         let mut index = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             if index.insert(r.address.clone(), i).is_some() {

@@ -7,6 +7,7 @@
 
 mod biztalk;
 mod cluster;
+mod dr;
 mod sql;
 
 use std::net::Ipv4Addr;
