@@ -1,10 +1,12 @@
 //! `bisrc dr`: disaster-recovery operations. `promote` is an apply of the DR promotion's
 //! resources (shown, confirmed, locked, journaled and resumable like apply), guarded by a
-//! probe of the source instances; `rebuild` is not built yet.
+//! probe of the source instances; `rebuild` applies the lost site's resources with log
+//! shipping reversed.
 
 use super::plan::{with_engine, with_engine_for, RunArgs};
 use super::Outcome;
 use crate::engine::plan::Selection;
+use crate::engine::setup::Scope;
 use crate::ui::Ui;
 
 /// `bisrc dr` subcommands.
@@ -19,9 +21,10 @@ pub enum Command {
     /// window), log shipping stopped, BizTalk pointing at the DR instances, the backup job
     /// running on the new primary.
     Verify(RunArgs),
-    /// Rebuild a lost site from the inventory. NOT BUILT YET: exits 1; meanwhile
-    /// `bisrc apply --site NAME` converges a rebuilt site's nodes.
-    Rebuild(PromoteArgs),
+    /// After a promotion, rebuild the lost site from the inventory: its cluster and
+    /// instances, and log shipping the other way (DR → this site), ready for a planned
+    /// fail-back. Shown, confirmed, locked and journaled like apply.
+    Rebuild(RebuildArgs),
 }
 
 /// Arguments of `bisrc dr promote`.
@@ -38,12 +41,25 @@ pub struct PromoteArgs {
     auto_approve: bool,
 }
 
+/// Arguments of `bisrc dr rebuild`.
+#[derive(Debug, clap::Args)]
+pub struct RebuildArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Show the rebuild's plan only.
+    #[arg(long)]
+    plan: bool,
+    /// Rebuild without asking for confirmation.
+    #[arg(long)]
+    auto_approve: bool,
+}
+
 /// Runs `bisrc dr ...`.
 pub fn run(cmd: Command, ui: &mut Ui) -> anyhow::Result<Outcome> {
     match cmd {
         Command::Promote(a) => promote(a, ui),
         Command::Verify(a) => verify(a, ui),
-        Command::Rebuild(_) => super::not_yet("dr rebuild"),
+        Command::Rebuild(a) => rebuild(a, ui),
     }
 }
 
@@ -130,10 +146,27 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
             checked.join("; ")
         ));
     }
-    // 2. The promotion, as an apply of its resources.
-    let auto = args.auto_approve;
+    // 2. The promotion, as an apply of its resources; then its checks.
+    match apply_then_verify(&args.run, Scope::Promotion, args.auto_approve, ui)? {
+        Some(report) => {
+            show_promotion(&report, ui);
+            Ok(outcome_of(&report))
+        }
+        None => Ok(Outcome::Failure),
+    }
+}
+
+/// A DR operation's resources applied like `bisrc apply` (shown, confirmed, locked,
+/// journaled; a fresh run plans from the observed state, so it resumes), then verified.
+/// `None` when the apply failed, was declined or the inventory is invalid (already shown).
+fn apply_then_verify(
+    run: &RunArgs,
+    scope: Scope,
+    auto: bool,
+    ui: &mut Ui,
+) -> anyhow::Result<Option<crate::engine::verify::VerifyReport>> {
     let selection = Selection::default();
-    let Some((outcome, verified)) = with_engine_for(&args.run, true, ui, |ctx, _, ui| {
+    let Some((outcome, verified)) = with_engine_for(run, scope, ui, |ctx, _, ui| {
         let mut confirm = |plan: &crate::engine::Plan| -> anyhow::Result<bool> {
             if auto {
                 if ui.format == crate::ui::OutputFormat::Human {
@@ -150,7 +183,6 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
             Some(r) => r.ok(),
             None => !outcome.plan.has_changes(),
         };
-        // 3. Prove it: the promotion's checks name the restored mark and the data-loss window.
         let verified = if applied {
             Some(crate::engine::verify::verify(ctx, &selection)?)
         } else {
@@ -159,18 +191,18 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
         Ok((outcome, verified))
     })?
     else {
-        return Ok(Outcome::Failure);
+        return Ok(None);
     };
     ui.apply_report(&outcome.plan, outcome.report.as_ref());
-    let Some(report) = verified else {
-        return Ok(Outcome::Failure);
-    };
-    show_promotion(&report, ui);
-    Ok(if report.ok() {
+    Ok(verified)
+}
+
+fn outcome_of(report: &crate::engine::verify::VerifyReport) -> Outcome {
+    if report.ok() {
         Outcome::Success
     } else {
         Outcome::Failure
-    })
+    }
 }
 
 /// The promotion's verify report, then each restored instance's mark and data-loss window
@@ -193,16 +225,42 @@ fn verify(run: RunArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
     if run.site.is_none() {
         anyhow::bail!("`bisrc dr verify` needs --site NAME: the promoted DR site");
     }
-    let Some(report) = with_engine_for(&run, true, ui, |ctx, _, _| {
+    let Some(report) = with_engine_for(&run, Scope::Promotion, ui, |ctx, _, _| {
         crate::engine::verify::verify(ctx, &Selection::default())
     })?
     else {
         return Ok(Outcome::Failure);
     };
     show_promotion(&report, ui);
-    Ok(if report.ok() {
-        Outcome::Success
-    } else {
-        Outcome::Failure
-    })
+    Ok(outcome_of(&report))
+}
+
+/// Runs `bisrc dr rebuild`: plan (with `--plan`) or apply, then verify, the lost site's
+/// resources with log shipping reversed.
+fn rebuild(args: RebuildArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
+    if args.run.site.is_none() {
+        anyhow::bail!("`bisrc dr rebuild` needs --site NAME: the lost site to rebuild");
+    }
+    let selection = Selection::default();
+    if args.plan {
+        let Some(plan) = with_engine_for(&args.run, Scope::Rebuild, ui, |ctx, _, _| {
+            crate::engine::plan::plan(ctx, &selection)
+        })?
+        else {
+            return Ok(Outcome::Failure);
+        };
+        ui.plan(&plan, false);
+        return Ok(if plan.is_incomplete() {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        });
+    }
+    match apply_then_verify(&args.run, Scope::Rebuild, args.auto_approve, ui)? {
+        Some(report) => {
+            ui.verify_report(&report);
+            Ok(outcome_of(&report))
+        }
+        None => Ok(Outcome::Failure),
+    }
 }

@@ -109,6 +109,12 @@ pub enum FaultCommand {
         /// Group name, e.g. 'Old SQL Role'.
         name: String,
     },
+    /// Replace a site's servers with freshly installed ones (after a disaster), e.g. before
+    /// `bisrc dr rebuild --site primary`.
+    SiteRebuilt {
+        /// Site name.
+        site: String,
+    },
     /// Run the Backup BizTalk Server job on an instance now (a marked backup set), and let
     /// its log shipping destinations catch up: the simulated world has no scheduler.
     BackupRun {
@@ -169,6 +175,7 @@ fn to_fault(f: FaultCommand) -> Fault {
         },
         FaultCommand::AddGroup { cluster, name } => Fault::AddGroup { cluster, name },
         FaultCommand::BackupRun { instance } => Fault::BackupRun(instance),
+        FaultCommand::SiteRebuilt { site } => Fault::SiteRebuilt(site),
         FaultCommand::Clear => Fault::Clear,
     }
 }

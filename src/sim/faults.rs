@@ -74,6 +74,9 @@ pub enum Fault {
         /// Group name.
         name: String,
     },
+    /// The site's servers are replaced by freshly installed ones (after a disaster): its
+    /// hosts, disks, clusters and SQL instances are as `World::fresh` makes them.
+    SiteRebuilt(String),
     /// The Backup BizTalk Server job on this instance runs now: a marked backup set, then
     /// the log shipping destinations catch up (the world has no scheduler).
     BackupRun(String),
@@ -197,6 +200,7 @@ fn apply_fault(
         } => drift(w, inv, topo.expect("built for set"), address, key, value),
         Fault::AddGroup { cluster, name } => add_group(w, cluster, name),
         Fault::BackupRun(server) => backup_run(w, server),
+        Fault::SiteRebuilt(site) => site_rebuilt(w, inv, site),
         Fault::Clear => {
             w.faults = Default::default();
             for h in w.hosts.values_mut() {
@@ -395,5 +399,35 @@ fn backup_run(w: &mut World, server: &str) -> Result<String, String> {
     Ok(format!(
         "backup set {} taken on {server}",
         super::shipping::mark_name(&prefix, now)
+    ))
+}
+
+/// Replaces the site's servers with fresh ones.
+fn site_rebuilt(w: &mut World, inv: &Inventory, site: &str) -> Result<String, String> {
+    let s = inv
+        .site(site)
+        .ok_or_else(|| format!("no site named {site} in the inventory"))?;
+    let name = s.name.value.clone();
+    let fresh = World::fresh(inv);
+    w.hosts.retain(|_, h| h.site != name);
+    w.hosts
+        .extend(fresh.hosts.into_iter().filter(|(_, h)| h.site == name));
+    w.disks.retain(|_, d| d.site != name);
+    w.disks
+        .extend(fresh.disks.into_iter().filter(|(_, d)| d.site == name));
+    let gone: Vec<String> = w
+        .clusters
+        .iter()
+        .filter(|(_, c)| c.site == name)
+        .map(|(k, _)| k.clone())
+        .collect();
+    w.clusters.retain(|_, c| c.site != name);
+    w.instances
+        .retain(|_, i| !gone.iter().any(|c| c.eq_ignore_ascii_case(&i.cluster)));
+    let nodes: Vec<String> = s.nodes.iter().map(|n| n.name.value.clone()).collect();
+    w.validations
+        .retain(|_, v| !v.nodes.iter().any(|n| nodes.contains(n)));
+    Ok(format!(
+        "site {name} is rebuilt: fresh servers, nothing installed"
     ))
 }

@@ -79,6 +79,18 @@ impl Topology {
         Topology::assemble(inv, Some(site), resources, hosts)
     }
 
+    /// The rebuild of a lost `site` after a promotion (`bisrc dr rebuild`): the site's
+    /// resources from the inventory, with every database on the DR instance its instance
+    /// shipped to, and log shipping the other way (DR → rebuilt site), ready for a planned
+    /// fail-back.
+    pub fn rebuild(inv: &Inventory, site: &str) -> Result<Topology, TopologyError> {
+        if inv.site(site).is_none() {
+            return Err(TopologyError::UnknownSite(site.to_string()));
+        }
+        let reversed = build::after_promotion(inv);
+        Topology::build(&reversed, Some(site))
+    }
+
     /// Indexes the resources and checks their order.
     fn assemble(
         inv: &Inventory,

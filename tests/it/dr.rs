@@ -217,3 +217,40 @@ fn promote_never_prints_or_journals_a_secret() {
         assert!(!text.contains(secret), "{}", e.path().display());
     }
 }
+
+#[test]
+fn rebuild_recreates_the_lost_site_and_ships_logs_from_dr_to_it() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0);
+    // New servers at the primary site, nothing installed.
+    lab.fault(Fault::SiteRebuilt("primary".into()));
+    let r = lab.run(&["dr", "rebuild", "--site", "primary", "--auto-approve"]);
+    r.code(0)
+        .stdout_has("+ create   sql.LABBTSSQL ")
+        .stdout_has("+ create   logshipping.LABDRSQL-to-LABBTSSQL")
+        .stdout_has("0 failed");
+    assert!(!r.stdout.contains("biztalk.primary.group"), "{}", r.stdout);
+    lab.run(&["dr", "rebuild", "--site", "primary", "--plan"])
+        .code(0)
+        .stdout_has("No changes.");
+    // Log shipping runs from DR to the rebuilt primary: a backup on the new primary is
+    // shipped and restored there.
+    lab.fault(Fault::BackupRun("LABDRSQL".into()));
+    let w = world(&lab);
+    let ls = &w["instances"]["LABBTSSQL"]["log_shipping"];
+    assert_eq!(ls["source"], "LABDRSQL", "{ls}");
+    assert_eq!(ls["restore_job_enabled"], true);
+    let shipped = ls["history"].as_array().unwrap();
+    let dr_history = w["instances"]["LABDRSQL"]["backup_history"].as_array().unwrap();
+    assert_eq!(shipped, dr_history);
+    assert!(ls["restored"].is_object(), "{ls}");
+    // The rebuilt instance's databases stay restoring (not online) until a fail-back.
+    assert!(w["instances"]["LABBTSSQL"]["databases"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+}

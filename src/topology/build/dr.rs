@@ -7,7 +7,7 @@
 
 use super::super::resource::Target;
 use super::{fci_owner, server_name, Builder};
-use crate::inventory::{DatabaseRole, Site};
+use crate::inventory::{DatabaseRole, Inventory, Site};
 use crate::kind::biztalk_repoint::{self, DbMove};
 use crate::kind::{backup_job, dr_restore};
 
@@ -164,4 +164,24 @@ pub(crate) fn update_info_label(role: DatabaseRole) -> &'static str {
         DatabaseRole::BamAlertsInstance => "BAM Alerts Instance DB",
         _ => "Tracking Analysis Server",
     }
+}
+
+/// The inventory as a promotion leaves the environment: every database on the DR instance
+/// its instance shipped logs to, and each log shipping pair reversed (DR → former source).
+pub(in crate::topology) fn after_promotion(inv: &Inventory) -> Inventory {
+    let mut out = inv.clone();
+    for d in &mut out.databases {
+        if let Some(ls) = inv
+            .backup
+            .log_shipping
+            .iter()
+            .find(|l| l.source.eq_ignore_ascii_case(&d.instance))
+        {
+            d.instance.value = ls.destination.value.clone();
+        }
+    }
+    for ls in &mut out.backup.log_shipping {
+        std::mem::swap(&mut ls.source, &mut ls.destination);
+    }
+    out
 }

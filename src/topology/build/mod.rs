@@ -8,6 +8,8 @@
 mod biztalk;
 mod cluster;
 mod dr;
+
+pub(super) use dr::after_promotion;
 mod sql;
 
 use std::net::Ipv4Addr;
