@@ -245,7 +245,9 @@ fn rebuild_recreates_the_lost_site_and_ships_logs_from_dr_to_it() {
     assert_eq!(ls["source"], "LABDRSQL", "{ls}");
     assert_eq!(ls["restore_job_enabled"], true);
     let shipped = ls["history"].as_array().unwrap();
-    let dr_history = w["instances"]["LABDRSQL"]["backup_history"].as_array().unwrap();
+    let dr_history = w["instances"]["LABDRSQL"]["backup_history"]
+        .as_array()
+        .unwrap();
     assert_eq!(shipped, dr_history);
     assert!(ls["restored"].is_object(), "{ls}");
     // The rebuilt instance's databases stay restoring (not online) until a fail-back.
@@ -253,4 +255,94 @@ fn rebuild_recreates_the_lost_site_and_ships_logs_from_dr_to_it() {
         .as_object()
         .unwrap()
         .is_empty());
+}
+
+/// The text of a well-formed HTML page (every element closed, names matching), or why not.
+fn html_text(html: &str) -> Result<String, String> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(html);
+    let (mut depth, mut text, mut root) = (0i32, String::new(), Vec::new());
+    loop {
+        match r.read_event().map_err(|e| e.to_string())? {
+            Event::Start(e) => {
+                if depth <= 1 {
+                    root.push(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth -= 1,
+            Event::Text(t) => text.push_str(&t.unescape().map_err(|e| e.to_string())?),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err("unclosed elements".into());
+    }
+    if root != ["html", "head", "body"] {
+        return Err(format!("structure {root:?}"));
+    }
+    Ok(text)
+}
+
+#[test]
+fn the_contoso_prod_runbook_names_everything_and_is_valid_html() {
+    let text = std::fs::read_to_string("inventories/contoso-prod.yaml").unwrap();
+    let lab = Lab::new(&text);
+    lab.run(&["render", "-o", "out", "--runbook"]).code(0);
+    let md = std::fs::read_to_string(lab.path().join("out/runbook/DR-runbook.md")).unwrap();
+    let html = std::fs::read_to_string(lab.path().join("out/runbook/DR-runbook.html")).unwrap();
+    let page = html_text(&html).unwrap_or_else(|e| panic!("not well-formed: {e}\n{html}"));
+    // Self-contained: nothing loaded from elsewhere.
+    for external in ["<link", "<script", "src=", "href="] {
+        assert!(!html.contains(external), "{external}");
+    }
+    // Every database, instance, share and job of the inventory, from the inventory itself.
+    let loaded = bisrc::inventory::load(&lab.path().join("lab.yaml")).unwrap();
+    let inv = &loaded.inventory;
+    let mut names: Vec<String> = Vec::new();
+    names.extend(inv.databases.iter().map(|d| d.name.value.clone()));
+    for (_, c, i) in inv.instances() {
+        names.push(i.name.value.clone());
+        names.push(c.name.value.clone());
+        if i.setup_media.starts_with("\\\\") {
+            names.push(i.setup_media.value.clone());
+        }
+    }
+    names.push(inv.backup.destination.value.clone());
+    for (_, c) in inv.clusters() {
+        names.extend(c.quorum.path.as_ref().map(|p| p.value.clone()));
+    }
+    let topo = bisrc::topology::Topology::build(inv, None).unwrap();
+    let mut jobs = 0;
+    for r in &topo.resources {
+        if matches!(
+            r.kind,
+            bisrc::kind::ResourceKind::BackupJob | bisrc::kind::ResourceKind::AgentJob
+        ) {
+            names.push(r.params["job_name"].as_str().unwrap().to_string());
+            jobs += 1;
+        }
+    }
+    assert!(jobs >= 3, "{jobs}");
+    names.extend(
+        [
+            "BTS Log Shipping - Get Backup History",
+            "BTS Log Shipping - Restore Databases",
+            "BTS Log Shipping - Restore To Mark",
+        ]
+        .map(String::from),
+    );
+    for n in &names {
+        assert!(page.contains(n.as_str()), "the HTML runbook lacks {n}");
+        assert!(md.contains(n.as_str()), "the Markdown runbook lacks {n}");
+    }
+    // Each step is marked, with its command filled in.
+    assert!(md.contains("**[AUTOMATED] Promote dr**"));
+    assert!(md.contains("**[MANUAL] Declare the disaster"));
+    assert!(md.contains("bisrc dr promote -i lab.yaml --site dr"));
+    assert!(page.contains("bisrc dr rebuild -i lab.yaml --site primary"));
+    // The SSO backup password is pointed to by its reminder, never written (the inventory's
+    // secrets are env references that are not even set here).
+    assert!(md.contains("password: see vault entry BizTalk SSO"));
 }
