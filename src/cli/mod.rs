@@ -82,7 +82,7 @@ enum Command {
     Schema(schema::Args),
     /// Print shell completions.
     Completions(completions::Args),
-    /// Disaster recovery: promote the DR site, or rebuild a lost site (not built yet).
+    /// Disaster recovery: promote the DR site, check it, or rebuild a lost site.
     #[command(subcommand)]
     Dr(dr::Command),
     /// The simulated world: inject faults, show status.
@@ -177,9 +177,4 @@ fn inventory_after_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStr
 /// The command-line definition, for completions and docs.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
-}
-
-/// The error a verb returns while it is not built yet.
-fn not_yet(verb: &str) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`bisrc {verb}` is not yet implemented")
 }

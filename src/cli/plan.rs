@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{InventoryArgs, Outcome};
 use crate::engine::plan::Selection;
 use crate::engine::planfile::PlanFile;
-use crate::engine::setup::{self, RunSettings, Setup};
+use crate::engine::setup::{self, RunSettings, Scope, Setup};
 use crate::engine::Context;
 use crate::ui::Ui;
 
@@ -55,7 +55,7 @@ impl SelectArgs {
 
 /// Loads and validates the inventory and builds the run setup; `None` when the inventory
 /// is invalid (diagnostics already shown).
-fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
+fn prepare(run: &RunArgs, scope: Scope, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
     let Some(loaded) = super::validate::load_valid(&run.inv.inventory, ui) else {
         return Ok(None);
     };
@@ -65,6 +65,7 @@ fn prepare(run: &RunArgs, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
         accept_new_host_keys: run.accept_new_host_keys,
         world: run.world.clone(),
         templates: run.templates.clone(),
+        scope,
     };
     Ok(Some(setup::setup(loaded, &settings)?))
 }
@@ -77,7 +78,17 @@ pub(super) fn with_engine<T>(
     ui: &mut Ui,
     work: impl FnOnce(&Context<'_>, &Setup, &mut Ui) -> anyhow::Result<T>,
 ) -> anyhow::Result<Option<T>> {
-    let Some(setup) = prepare(run, ui)? else {
+    with_engine_for(run, Scope::Inventory, ui, work)
+}
+
+/// [`with_engine`] for the inventory's resources or a DR operation's (`bisrc dr`).
+pub(super) fn with_engine_for<T>(
+    run: &RunArgs,
+    scope: Scope,
+    ui: &mut Ui,
+    work: impl FnOnce(&Context<'_>, &Setup, &mut Ui) -> anyhow::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    let Some(setup) = prepare(run, scope, ui)? else {
         return Ok(None);
     };
     let progress = ui.progress();

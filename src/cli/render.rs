@@ -32,6 +32,11 @@ pub struct Args {
     /// inventory).
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Also write the disaster-recovery runbook (`runbook/DR-runbook.md` and a
+    /// self-contained `runbook/DR-runbook.html`): every step of promotion and rebuild with
+    /// this inventory's names, marked automated or manual.
+    #[arg(long)]
+    runbook: bool,
 }
 
 /// The manifest entry of one file.
@@ -51,7 +56,23 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let inv = &loaded.inventory;
     let renderer = Renderer::for_inventory(&loaded, args.templates.as_deref())?;
     let topo = Topology::build(inv, None)?;
-    let artifacts = renderer.artifacts(inv, &topo)?;
+    let mut artifacts = renderer.artifacts(inv, &topo)?;
+    if args.runbook {
+        let shown = args.inv.inventory.display().to_string();
+        let Some((md, html)) = crate::render::runbook::runbook(inv, &shown) else {
+            anyhow::bail!(
+                "no DR procedure to write: the inventory has no backup.log_shipping (a DR site's instances receive it)"
+            );
+        };
+        for (file, content) in [("DR-runbook.md", md), ("DR-runbook.html", html)] {
+            artifacts.push(Artifact {
+                path: format!("runbook/{file}"),
+                resource: "dr.runbook".into(),
+                step: "runbook".into(),
+                content,
+            });
+        }
+    }
     let manifest = manifest(&artifacts, &renderer.fingerprint());
     let files: Vec<(&str, &[u8])> = artifacts
         .iter()

@@ -125,6 +125,18 @@ pub enum FaultCommand {
         #[arg(default_value_t = 360)]
         seconds: u64,
     },
+    /// Replace a site's servers with freshly installed ones (after a disaster), e.g. before
+    /// `bisrc dr rebuild --site primary`.
+    SiteRebuilt {
+        /// Site name.
+        site: String,
+    },
+    /// Run the Backup BizTalk Server job on an instance now (a marked backup set), and let
+    /// its log shipping destinations catch up: the simulated world has no scheduler.
+    BackupRun {
+        /// Instance network name, e.g. LABBTSSQL.
+        instance: String,
+    },
     /// Clear every fault: nodes up, services running, cluster disks online, no step faults.
     Clear,
 }
@@ -180,6 +192,8 @@ fn to_fault(f: FaultCommand) -> Fault {
         FaultCommand::AddGroup { cluster, name } => Fault::AddGroup { cluster, name },
         FaultCommand::HostStuck { server, host } => Fault::HostStuck { server, host },
         FaultCommand::SsodbAway { seconds } => Fault::SsodbAway { seconds },
+        FaultCommand::BackupRun { instance } => Fault::BackupRun(instance),
+        FaultCommand::SiteRebuilt { site } => Fault::SiteRebuilt(site),
         FaultCommand::Clear => Fault::Clear,
     }
 }

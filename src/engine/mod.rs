@@ -13,6 +13,7 @@ pub mod apply;
 pub mod context;
 pub mod destroy;
 pub mod diff;
+pub mod dr;
 pub mod error;
 pub mod event;
 pub mod failover;

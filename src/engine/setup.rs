@@ -31,6 +31,20 @@ pub struct RunSettings {
     pub world: Option<PathBuf>,
     /// `--templates DIR` (overrides the inventory's `templates:`).
     pub templates: Option<PathBuf>,
+    /// Which resources: the inventory's, or a DR operation's on `site`.
+    pub scope: Scope,
+}
+
+/// The resources a run works on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// The inventory's (plan, apply, verify).
+    #[default]
+    Inventory,
+    /// The DR promotion of `--site` (`bisrc dr promote`, `bisrc dr verify`).
+    Promotion,
+    /// The rebuild of the lost `--site` after a promotion (`bisrc dr rebuild`).
+    Rebuild,
 }
 
 /// Everything a run borrows.
@@ -56,7 +70,12 @@ pub fn world_dir(loaded: &Loaded) -> PathBuf {
 
 /// Builds the setup.
 pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
-    let topology = Topology::build(&loaded.inventory, settings.site.as_deref())?;
+    let topology = match (settings.scope, settings.site.as_deref()) {
+        (Scope::Inventory, site) => Topology::build(&loaded.inventory, site)?,
+        (Scope::Promotion, Some(site)) => Topology::promotion(&loaded.inventory, site)?,
+        (Scope::Rebuild, Some(site)) => Topology::rebuild(&loaded.inventory, site)?,
+        (_, None) => anyhow::bail!("a DR operation needs its site (--site)"),
+    };
     let inv = &loaded.inventory;
     let renderer = Renderer::for_inventory(&loaded, settings.templates.as_deref())?;
     let port = defaults::port(&inv.connection);

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, ResourceKind};
+use super::{Kind, ResourceKind, Removal};
 
 /// The kind.
 pub struct HostInstances;
@@ -50,6 +50,7 @@ pub const SSO_OFFLINE_AFTER_S: u64 = 300;
 pub const WATCH_S: u64 = SSO_OFFLINE_AFTER_S + HOST_RESTART_S;
 
 impl Kind for HostInstances {
+    const REMOVAL: Removal = Removal::Kept("observed only: the host instances and ENTSSO belong to the BizTalk installation");
     const KIND: ResourceKind = ResourceKind::HostInstances;
     const CHECKS: &'static [&'static str] =
         &[CHECK_RUNNING, CHECK_ENTSSO, CHECK_CLUSTERED_WITH_SSO];

@@ -13,10 +13,13 @@ pub struct LogShipping;
 pub const CHECK_CONFIGURED: &str = "log-shipping-configured";
 /// Verify: the restore job on the destination is enabled.
 pub const CHECK_RESTORE_ENABLED: &str = "log-shipping-restore-enabled";
+/// Verify: a backup set has been restored; the detail reports the lag (newest mark restored,
+/// its age, the newest backup set not yet restored).
+pub const CHECK_LAG: &str = "log-shipping-lag";
 
 impl Kind for LogShipping {
     const KIND: ResourceKind = ResourceKind::LogShipping;
-    const CHECKS: &'static [&'static str] = &[CHECK_CONFIGURED, CHECK_RESTORE_ENABLED];
+    const CHECKS: &'static [&'static str] = &[CHECK_CONFIGURED, CHECK_RESTORE_ENABLED, CHECK_LAG];
     const EXTRA_FILES: &'static [ExtraFile] =
         &[ExtraFile::tsql("sql/log_shipping.sql", "log_shipping.sql")];
     type Params = Params;
@@ -75,4 +78,10 @@ pub struct LogShippingObserved {
     pub databases: Vec<String>,
     /// The restore job on the destination is enabled.
     pub restore_job_enabled: Option<bool>,
+    /// The newest mark restored (`bts_LogShippingHistory`, `Restored = 1`).
+    pub restored_mark: Option<String>,
+    /// When the source took it (Unix seconds, UTC).
+    pub restored_mark_unix: Option<u64>,
+    /// The newest backup set copied from the source but not restored yet.
+    pub newest_unrestored: Option<String>,
 }

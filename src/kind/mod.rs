@@ -291,6 +291,10 @@ kinds! {
     /// The BizTalk runtime of a BizTalk server: host instances and the local ENTSSO
     /// (`biztalk.SITE.hosts.SERVER`).
     HostInstances => host_instances,
+    /// The DR promotion's restore to mark on a DR instance (`dr.INSTANCE.restore`).
+    DrRestore => dr_restore,
+    /// A DR BizTalk server re-pointed at the DR instances (`dr.SITE.repoint.SERVER`).
+    BiztalkRepoint => biztalk_repoint,
 }
 
 impl ResourceKind {

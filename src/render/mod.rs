@@ -12,6 +12,7 @@ mod context;
 mod helpers;
 pub mod outdir;
 pub mod quote;
+pub mod runbook;
 
 use std::collections::BTreeMap;
 use std::path::Path;

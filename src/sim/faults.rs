@@ -87,6 +87,12 @@ pub enum Fault {
         /// Seconds.
         seconds: u64,
     },
+    /// The site's servers are replaced by freshly installed ones (after a disaster): its
+    /// hosts, disks, clusters and SQL instances are as `World::fresh` makes them.
+    SiteRebuilt(String),
+    /// The Backup BizTalk Server job on this instance runs now: a marked backup set, then
+    /// the log shipping destinations catch up (the world has no scheduler).
+    BackupRun(String),
     /// Clears every fault: step faults removed, nodes up, services started, disks online.
     Clear,
 }
@@ -219,6 +225,8 @@ fn apply_fault(
                 "the next failover of the SQL instance holding SSODB keeps it away {seconds} s"
             ))
         }
+        Fault::BackupRun(server) => backup_run(w, server),
+        Fault::SiteRebuilt(site) => site_rebuilt(w, inv, site),
         Fault::Clear => {
             w.faults = Default::default();
             for h in w.hosts.values_mut() {
@@ -387,4 +395,68 @@ pub(super) fn take_failure(w: &mut World, address: &str) -> Result<(), String> {
 
 fn matches(glob: &str, address: &str) -> bool {
     Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(address))
+}
+
+/// Runs the Backup BizTalk Server job on `server`, as its schedule would.
+fn backup_run(w: &mut World, server: &str) -> Result<String, String> {
+    let bad = |m: String| m;
+    if super::sql::reach(w, server).is_err() {
+        return Err(bad(format!("instance {server} does not answer")));
+    }
+    let job = w
+        .instance(server)
+        .and_then(|i| {
+            i.jobs
+                .values()
+                .find(|j| j.enabled && j.backup.is_some())
+                .cloned()
+        })
+        .ok_or_else(|| bad(format!("no enabled Backup BizTalk Server job on {server}")))?;
+    if !super::sql::agent_running(w, server) {
+        return Err(bad(format!("SQL Server Agent does not run for {server}")));
+    }
+    let prefix = job
+        .backup
+        .and_then(|b| b.mark_name)
+        .unwrap_or_else(|| "BTS".into());
+    // Marks are one per second: a run in the same second as the last one waits for the next.
+    let mut now = super::unix_now();
+    if let Some(last) = w.instance(server).and_then(|i| i.backup_history.last()) {
+        now = now.max(last.at + 1);
+    }
+    super::shipping::backup_set(w, server, &prefix, now);
+    Ok(format!(
+        "backup set {} taken on {server}",
+        super::shipping::mark_name(&prefix, now)
+    ))
+}
+
+/// Replaces the site's servers with fresh ones.
+fn site_rebuilt(w: &mut World, inv: &Inventory, site: &str) -> Result<String, String> {
+    let s = inv
+        .site(site)
+        .ok_or_else(|| format!("no site named {site} in the inventory"))?;
+    let name = s.name.value.clone();
+    let fresh = World::fresh(inv);
+    w.hosts.retain(|_, h| h.site != name);
+    w.hosts
+        .extend(fresh.hosts.into_iter().filter(|(_, h)| h.site == name));
+    w.disks.retain(|_, d| d.site != name);
+    w.disks
+        .extend(fresh.disks.into_iter().filter(|(_, d)| d.site == name));
+    let gone: Vec<String> = w
+        .clusters
+        .iter()
+        .filter(|(_, c)| c.site == name)
+        .map(|(k, _)| k.clone())
+        .collect();
+    w.clusters.retain(|_, c| c.site != name);
+    w.instances
+        .retain(|_, i| !gone.iter().any(|c| c.eq_ignore_ascii_case(&i.cluster)));
+    let nodes: Vec<String> = s.nodes.iter().map(|n| n.name.value.clone()).collect();
+    w.validations
+        .retain(|_, v| !v.nodes.iter().any(|n| nodes.contains(n)));
+    Ok(format!(
+        "site {name} is rebuilt: fresh servers, nothing installed"
+    ))
 }

@@ -19,6 +19,7 @@ pub mod faults;
 mod kind;
 mod lockfile;
 mod roles;
+mod shipping;
 mod sql;
 pub mod world;
 

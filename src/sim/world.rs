@@ -71,6 +71,18 @@ pub struct HostState {
     /// The BizTalk runtime, where BizTalk configuration ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biztalk: Option<super::biztalk_runtime::RuntimeState>,
+    /// BizTalk server: its registry and services (set by a DR promotion's re-pointing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biztalk_registry: Option<BiztalkHost>,
+}
+
+/// A BizTalk server's registry and services as a DR promotion leaves them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BiztalkHost {
+    /// `MgmtDBServer` in `HKLM\SOFTWARE\Microsoft\BizTalk Server\3.0\Administration`.
+    pub mgmt_server: String,
+    /// The management server the services were last started against.
+    pub services_using: Option<String>,
 }
 
 impl HostState {
@@ -292,6 +304,19 @@ pub struct InstanceState {
     pub jobs: BTreeMap<String, JobState>,
     /// BizTalk log shipping configured on this (destination) instance.
     pub log_shipping: Option<LogShippingState>,
+    /// `adm_BackupHistory` of the Backup BizTalk Server job on this (source) instance: one
+    /// mark per backup set, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backup_history: Vec<BackupMark>,
+}
+
+/// One marked backup set (`adm_BackupHistory` / `bts_LogShippingHistory`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BackupMark {
+    /// Mark name (`BTS_2026_12_02_14_00_01`).
+    pub name: String,
+    /// Unix time the source took it.
+    pub at: u64,
 }
 
 /// One database.
@@ -354,6 +379,18 @@ pub struct LogShippingState {
     pub databases: Vec<String>,
     /// The restore job is enabled.
     pub restore_job_enabled: bool,
+    /// Backup history copied from the source (*Get Backup History*), oldest first.
+    #[serde(default)]
+    pub history: Vec<BackupMark>,
+    /// The newest backup set restored (*Restore Databases*).
+    #[serde(default)]
+    pub restored: Option<BackupMark>,
+    /// The shipped databases as of the restored set, still restoring (not online).
+    #[serde(default)]
+    pub restoring: BTreeMap<String, DatabaseState>,
+    /// The source's SQL Agent jobs, which *Restore To Mark* re-creates on the destination.
+    #[serde(default)]
+    pub source_jobs: BTreeMap<String, JobState>,
 }
 
 /// Injected step faults.

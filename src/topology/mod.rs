@@ -66,6 +66,38 @@ impl Topology {
             }
         }
         let (resources, hosts) = build::Builder::new(inv).build(site);
+        Topology::assemble(inv, site, resources, hosts)
+    }
+
+    /// The DR promotion of `site` (`bisrc dr promote`): restore to mark on its DR instances,
+    /// BizTalk re-pointed on its BizTalk servers, the backup job on the new primary.
+    pub fn promotion(inv: &Inventory, site: &str) -> Result<Topology, TopologyError> {
+        let s = inv
+            .site(site)
+            .ok_or_else(|| TopologyError::UnknownSite(site.to_string()))?;
+        let (resources, hosts) = build::Builder::new(inv).promotion(s);
+        Topology::assemble(inv, Some(site), resources, hosts)
+    }
+
+    /// The rebuild of a lost `site` after a promotion (`bisrc dr rebuild`): the site's
+    /// resources from the inventory, with every database on the DR instance its instance
+    /// shipped to, and log shipping the other way (DR → rebuilt site), ready for a planned
+    /// fail-back.
+    pub fn rebuild(inv: &Inventory, site: &str) -> Result<Topology, TopologyError> {
+        if inv.site(site).is_none() {
+            return Err(TopologyError::UnknownSite(site.to_string()));
+        }
+        let reversed = build::after_promotion(inv);
+        Topology::build(&reversed, Some(site))
+    }
+
+    /// Indexes the resources and checks their order.
+    fn assemble(
+        inv: &Inventory,
+        site: Option<&str>,
+        resources: Vec<Resource>,
+        hosts: Vec<Host>,
+    ) -> Result<Topology, TopologyError> {
         let mut index = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             if index.insert(r.address.clone(), i).is_some() {

@@ -4,6 +4,7 @@
 mod apply;
 mod cycle;
 mod destroy;
+mod dr;
 mod harness;
 mod hosts;
 mod output;

@@ -475,6 +475,41 @@ fn every_artifact_of_every_example_is_well_formed() {
     }
 }
 
+#[test]
+fn the_dr_promotion_of_contoso_prod_is_well_formed() {
+    let inv = load_text("contoso-prod", &inventory_text("contoso-prod"));
+    let topo = Topology::promotion(&inv, "dr").unwrap();
+    let addrs: Vec<&str> = topo.resources.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(
+        addrs,
+        [
+            "dr.DRSQL01.restore",
+            "dr.dr.repoint.DRBTSAPP01",
+            "sql.DRSQL01.job.backup-biztalk-server"
+        ]
+    );
+    let artifacts = Renderer::new(None).unwrap().artifacts(&inv, &topo).unwrap();
+    let errs = check_all(&artifacts);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    // The re-pointing writes SampleUpdateInfo.xml with the real names and runs both scripts.
+    let apply = artifacts
+        .iter()
+        .find(|a| a.resource == "dr.dr.repoint.DRBTSAPP01" && a.step == "apply")
+        .unwrap();
+    for needle in [
+        r#"<ManagementDB oldDBName="BizTalkMgmtDb" oldDBServer="BTSSQL01" newDBName="BizTalkMgmtDb" newDBServer="DRSQL01" />"#,
+        r#"<MessageBoxDB oldDBName="BizTalkMsgBoxDb" oldDBServer="BTSSQL01" newDBName="BizTalkMsgBoxDb" newDBServer="DRSQL01" IsMaster="1" />"#,
+        "UpdateDatabase.vbs",
+        "UpdateRegistry.vbs",
+    ] {
+        assert!(
+            apply.content.contains(needle),
+            "{needle}\n{}",
+            apply.content
+        );
+    }
+}
+
 /// The check names a kind's verify template prints are the kind module's check constants
 /// (the simulator answers with the same constants), so no check name is typed out twice.
 #[test]
@@ -505,10 +540,17 @@ fn every_kind_has_three_templates_and_probes_report_exactly_the_observed_fields(
     let mut seen = BTreeSet::new();
     for name in INVENTORIES {
         let inv = load_text(name, &inventory_text(name));
-        let topo = Topology::build(&inv, None).unwrap();
-        for res in &topo.resources {
+        let mut topos = vec![Topology::build(&inv, None).unwrap()];
+        // The DR promotion's kinds live in the promotion topology of a DR site.
+        if inv.site("dr").is_some() {
+            topos.push(Topology::promotion(&inv, "dr").unwrap());
+        }
+        for (topo, res) in topos
+            .iter()
+            .flat_map(|t| t.resources.iter().map(move |r| (t, r)))
+        {
             let text = r
-                .step(&inv, &topo, res, bisrc::step::StepAction::Probe)
+                .step(&inv, topo, res, bisrc::step::StepAction::Probe)
                 .unwrap();
             let keys = probe_keys(&text);
             let mut want = res.kind.observed_fields();

@@ -116,14 +116,19 @@ impl Simulated for BackupJob {
         let newly = want.enabled && !j.enabled;
         j.enabled = want.enabled;
         // The job's first run after enabling takes a full backup (when the agent runs).
+        let mut took_set = false;
         if newly && agent {
             if b.destination.is_none() {
                 j.last_outcome = Some("Failed".into());
             } else {
                 b.last_full_backup = Some(now);
                 j.last_outcome = Some("Succeeded".into());
+                took_set = true;
             }
             j.last_run = Some(now);
+        }
+        if took_set {
+            crate::sim::shipping::backup_set(w, server, &want.mark_name, now);
         }
         Ok(())
     }

@@ -4,9 +4,10 @@
 
 use super::{Simulated, Spec};
 use crate::kind::log_shipping::{
-    LogShipping, LogShippingObserved, CHECK_CONFIGURED, CHECK_RESTORE_ENABLED,
+    LogShipping, LogShippingObserved, CHECK_CONFIGURED, CHECK_LAG, CHECK_RESTORE_ENABLED,
 };
 use crate::sim::checks::diff_check;
+use crate::sim::shipping::{age, catch_up, HISTORY_JOB};
 use crate::sim::sql::{reach, sql_error};
 use crate::sim::world::{LogShippingState, World};
 use crate::sim::{check, Ctx};
@@ -24,6 +25,13 @@ impl Simulated for LogShipping {
                 source: Some(l.source.clone()),
                 databases: l.databases.clone(),
                 restore_job_enabled: dest.jobs.get(RESTORE_JOB).map(|j| j.enabled),
+                restored_mark: l.restored.as_ref().map(|m| m.name.clone()),
+                restored_mark_unix: l.restored.as_ref().map(|m| m.at),
+                newest_unrestored: l
+                    .history
+                    .last()
+                    .filter(|m| l.restored.as_ref().map(|r| r.at) < Some(m.at))
+                    .map(|m| m.name.clone()),
             },
             None => LogShippingObserved::default(),
         })
@@ -57,14 +65,19 @@ impl Simulated for LogShipping {
         let mut databases = want.databases.clone();
         databases.sort();
         let restore = want.restore_job_enabled;
+        let src = src.clone();
         let i = w.instance_mut(dest).expect("reached");
-        i.log_shipping = Some(LogShippingState {
+        let mut state = LogShippingState {
             source: want.source.clone(),
             databases,
             restore_job_enabled: restore,
-        });
+            ..LogShippingState::default()
+        };
+        // Configuring restores the full backup set (and the logs after it but the newest).
+        catch_up(&mut state, &src);
+        i.log_shipping = Some(state);
         for (job, enabled) in [
-            ("BTS Log Shipping - Get Backup History", restore),
+            (HISTORY_JOB, restore),
             (RESTORE_JOB, restore),
             ("BTS Log Shipping - Restore To Mark", false),
         ] {
@@ -74,13 +87,14 @@ impl Simulated for LogShipping {
     }
 
     fn verify(
-        _: &World,
+        w: &World,
         c: &Ctx,
         _: &Spec<Self>,
         o: &LogShippingObserved,
     ) -> Result<Vec<Check>, String> {
         let apply_hint = c.apply_hint();
         let restore = o.restore_job_enabled == Some(true);
+        let _ = w;
         Ok(vec![
             diff_check(
                 CHECK_CONFIGURED,
@@ -98,6 +112,7 @@ impl Simulated for LogShipping {
                     format!("'{RESTORE_JOB}' is not enabled on the destination; {apply_hint}")
                 },
             ),
+            lag(c.now, o),
         ])
     }
 
@@ -111,5 +126,26 @@ impl Simulated for LogShipping {
         i.jobs
             .retain(|name, _| !name.starts_with("BTS Log Shipping - "));
         Ok(())
+    }
+}
+
+/// The shipping lag: the newest mark restored, its age, and the newest backup set copied but
+/// not restored yet (the restore job always leaves the newest one for its next run).
+fn lag(now: u64, o: &LogShippingObserved) -> Check {
+    match (&o.restored_mark, o.restored_mark_unix) {
+        (Some(mark), Some(at)) => check(
+            CHECK_LAG,
+            true,
+            format!(
+                "newest mark restored: {mark} ({} ago); newest backup not yet restored: {}",
+                age(now, at),
+                o.newest_unrestored.as_deref().unwrap_or("none")
+            ),
+        ),
+        _ => check(
+            CHECK_LAG,
+            false,
+            format!("no backup set restored yet: check that the source's Backup BizTalk Server job runs and '{HISTORY_JOB}' copies its history"),
+        ),
     }
 }

@@ -10,6 +10,7 @@
 mod agent_job;
 mod backup_job;
 mod biztalk_group;
+mod biztalk_repoint;
 mod cluster;
 mod cluster_disk;
 mod cluster_network;
@@ -17,6 +18,7 @@ mod cluster_node;
 mod cluster_validation;
 mod clustered_dtc;
 mod database_settings;
+mod dr_restore;
 mod dtc_network;
 mod firewall;
 mod group_owner;
@@ -127,6 +129,8 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::ClusteredDtc => handler::<k::clustered_dtc::ClusteredDtc>(),
         K::SsoRole => handler::<k::sso_role::SsoRole>(),
         K::GroupOwner => handler::<k::group_owner::GroupOwner>(),
+        K::DrRestore => handler::<k::dr_restore::DrRestore>(),
+        K::BiztalkRepoint => handler::<k::biztalk_repoint::BiztalkRepoint>(),
         K::SqlFci => handler::<k::sql_fci::SqlFci>(),
         K::SqlFciNode => handler::<k::sql_fci_node::SqlFciNode>(),
         K::SqlOwners => handler::<k::sql_owners::SqlOwners>(),

@@ -7,6 +7,9 @@
 
 mod biztalk;
 mod cluster;
+mod dr;
+
+pub(super) use dr::after_promotion;
 mod sql;
 
 use std::net::Ipv4Addr;

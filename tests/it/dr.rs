@@ -1,0 +1,446 @@
+//! Disaster recovery on the simulated transport: the two-site lab (`inventories/lab-dr.yaml`)
+//! applied site by site, log shipping verified, the primary site lost by fault injection,
+//! `bisrc dr promote` and `bisrc dr rebuild`.
+
+use bisrc::sim::faults::Fault;
+
+use crate::cycle::Lab;
+
+/// The two-site DR lab as shipped.
+pub const LAB_DR: &str = include_str!("../../inventories/lab-dr.yaml");
+
+/// The DR lab, both sites applied.
+fn applied() -> Lab {
+    let lab = Lab::new(LAB_DR);
+    lab.converge();
+    lab
+}
+
+#[test]
+fn both_sites_apply_site_by_site_and_plan_empty() {
+    let lab = Lab::new(LAB_DR);
+    // The primary site alone: its resources only, no DR instance.
+    let p = lab.run(&["plan", "--site", "primary", "--format", "json"]);
+    p.code(0);
+    let p = p.json();
+    let addrs: Vec<&str> = p["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert!(addrs.contains(&"sql.LABBTSSQL"), "{addrs:?}");
+    assert!(!addrs.iter().any(|a| a.contains("LABDRSQL")), "{addrs:?}");
+    lab.run(&["apply", "--auto-approve", "--site", "primary"])
+        .code(0);
+    lab.run(&["apply", "--auto-approve", "--site", "dr"])
+        .code(0)
+        .stdout_has("logshipping.LABBTSSQL-to-LABDRSQL");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+    lab.run(&["verify", "--site", "dr"])
+        .code(0)
+        .stdout_has("log-shipping-configured");
+}
+
+/// The checks of a JSON verify report, by name.
+fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {report}"))
+}
+
+/// The simulated world as JSON.
+fn world(lab: &Lab) -> serde_json::Value {
+    let text = std::fs::read_to_string(lab.state().join("world/world.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Two runs of the source's backup job: the DR instance restores the first set and keeps
+/// the newest for its next run.
+fn ship_two_sets(lab: &Lab) {
+    lab.fault(Fault::BackupRun("LABBTSSQL".into()));
+    lab.fault(Fault::BackupRun("LABBTSSQL".into()));
+}
+
+#[test]
+fn verify_on_the_dr_site_reports_the_shipping_lag() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    let v = lab.run(&["verify", "--site", "dr", "--format", "json"]);
+    v.code(0);
+    let v = v.json();
+    let lag = check(&v, bisrc::kind::log_shipping::CHECK_LAG);
+    assert_eq!(lag["ok"], true);
+    let history = world(&lab)["instances"]["LABBTSSQL"]["backup_history"].clone();
+    let marks: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    // The full backup from enabling the job, then the two runs: the next-to-last is restored.
+    assert_eq!(marks.len(), 3, "{marks:?}");
+    let detail = lag["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(&format!("newest mark restored: {} (", marks[1])),
+        "{detail}"
+    );
+    assert!(detail.contains(" ago); "), "{detail}");
+    assert!(
+        detail.ends_with(&format!("newest backup not yet restored: {}", marks[2])),
+        "{detail}"
+    );
+}
+
+#[test]
+fn promote_is_refused_while_the_source_answers_and_forced_says_so() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(1)
+        .stdout_has("Checked the source: sql.LABBTSSQL.config on LABSQL1: answered")
+        .stderr_has("refusing to promote site dr: the source still answers as healthy")
+        .stderr_has("--force");
+    // Nothing changed on the DR side.
+    assert!(world(&lab)["instances"]["LABDRSQL"]["databases"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+    let forced = lab.run(&["dr", "promote", "--site", "dr", "--auto-approve", "--force"]);
+    forced
+        .code(0)
+        .stderr_has("--force: promoting site dr although the source answers as healthy (sql.LABBTSSQL.config on LABSQL1: answered)")
+        .stdout_has("Apply complete: 3 succeeded");
+}
+
+#[test]
+fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    // A normal plan of the primary site cannot probe it.
+    lab.run(&["plan", "--site", "primary"]).code(1);
+    let p = lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"]);
+    p.code(0)
+        .stderr_has("The source does not answer (sql.LABBTSSQL.config")
+        .stdout_has("+ create   dr.LABDRSQL.restore")
+        .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
+        .stdout_has("+ create   sql.LABDRSQL.job.backup-biztalk-server")
+        .stdout_has("Apply complete: 3 succeeded, 0 failed")
+        .stdout_has("data-loss window: ");
+    let w = world(&lab);
+    let marks = w["instances"]["LABBTSSQL"]["backup_history"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let newest = marks.last().unwrap()["name"].as_str().unwrap();
+    p.stdout_has(&format!(
+        "dr.LABDRSQL.restore: BizTalkDTADb, BizTalkMgmtDb, BizTalkMsgBoxDb, SSODB online on LABDRSQL; restored to mark {newest}; data-loss window: "
+    ));
+    // Every BizTalk database is online on the DR instance, recording the DR servers.
+    let dr = &w["instances"]["LABDRSQL"];
+    for db in ["BizTalkMgmtDb", "BizTalkMsgBoxDb", "BizTalkDTADb", "SSODB"] {
+        assert!(dr["databases"][db].is_object(), "{db} not online: {dr}");
+        assert_eq!(
+            dr["databases"]["BizTalkMgmtDb"]["biztalk_group"][db],
+            "LABDRSQL"
+        );
+    }
+    // The BizTalk server points at the DR network name and was restarted against it.
+    assert_eq!(
+        w["hosts"]["LABDRBTS1"]["biztalk_registry"]["mgmt_server"],
+        "LABDRSQL"
+    );
+    assert_eq!(
+        w["hosts"]["LABDRBTS1"]["biztalk_registry"]["services_using"],
+        "LABDRSQL"
+    );
+    // The backup job runs on the new primary and took a full backup.
+    let job = &dr["jobs"]["Backup BizTalk Server (BizTalkMgmtDb)"];
+    assert_eq!(job["enabled"], true, "{job}");
+    // verify of the promoted site passes; promote again has nothing to do.
+    let v = lab.run(&["dr", "verify", "--site", "dr", "--format", "json"]);
+    v.code(0);
+    let v = v.json();
+    assert_eq!(v["summary"]["failed"], 0, "{v}");
+    assert_eq!(check(&v, "dr-log-shipping-stopped")["ok"], true);
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0)
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn an_interrupted_promotion_resumes_from_the_observed_state() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    lab.fault(Fault::FailStep {
+        glob: "dr.dr.repoint.*".into(),
+        times: Some(1),
+    });
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(1)
+        .stdout_has("✓ dr.LABDRSQL.restore");
+    // The restore is done and observed as done: only what is left is planned (the backup
+    // job exists, re-created disabled by Restore To Mark, and is enabled).
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0)
+        .stdout_has("Plan: 1 to create, 1 to update")
+        .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
+        .stdout_has("enabled: false → true")
+        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 1 already converged");
+}
+
+#[test]
+fn promote_never_prints_or_journals_a_secret() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    let p = lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"]);
+    p.code(0);
+    let secret = crate::cycle::LAB_SSO_BACKUP_PW.trim();
+    assert!(!secret.is_empty());
+    assert!(!p.stdout.contains(secret) && !p.stderr.contains(secret));
+    for e in std::fs::read_dir(lab.state().join("journal"))
+        .unwrap()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        assert!(!text.contains(secret), "{}", e.path().display());
+    }
+}
+
+#[test]
+fn rebuild_recreates_the_lost_site_and_ships_logs_from_dr_to_it() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0);
+    // New servers at the primary site, nothing installed.
+    lab.fault(Fault::SiteRebuilt("primary".into()));
+    let r = lab.run(&["dr", "rebuild", "--site", "primary", "--auto-approve"]);
+    r.code(0)
+        .stdout_has("+ create   sql.LABBTSSQL ")
+        .stdout_has("+ create   logshipping.LABDRSQL-to-LABBTSSQL")
+        .stdout_has("0 failed");
+    assert!(!r.stdout.contains("biztalk.primary.group"), "{}", r.stdout);
+    lab.run(&["dr", "rebuild", "--site", "primary", "--plan"])
+        .code(0)
+        .stdout_has("No changes.");
+    // Log shipping runs from DR to the rebuilt primary: a backup on the new primary is
+    // shipped and restored there.
+    lab.fault(Fault::BackupRun("LABDRSQL".into()));
+    let w = world(&lab);
+    let ls = &w["instances"]["LABBTSSQL"]["log_shipping"];
+    assert_eq!(ls["source"], "LABDRSQL", "{ls}");
+    assert_eq!(ls["restore_job_enabled"], true);
+    let shipped = ls["history"].as_array().unwrap();
+    let dr_history = w["instances"]["LABDRSQL"]["backup_history"]
+        .as_array()
+        .unwrap();
+    assert_eq!(shipped, dr_history);
+    assert!(ls["restored"].is_object(), "{ls}");
+    // The rebuilt instance's databases stay restoring (not online) until a fail-back.
+    assert!(w["instances"]["LABBTSSQL"]["databases"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+}
+
+/// The text of a well-formed HTML page (every element closed, names matching), or why not.
+fn html_text(html: &str) -> Result<String, String> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(html);
+    let (mut depth, mut text, mut root) = (0i32, String::new(), Vec::new());
+    loop {
+        match r.read_event().map_err(|e| e.to_string())? {
+            Event::Start(e) => {
+                if depth <= 1 {
+                    root.push(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth -= 1,
+            Event::Text(t) => text.push_str(&t.unescape().map_err(|e| e.to_string())?),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err("unclosed elements".into());
+    }
+    if root != ["html", "head", "body"] {
+        return Err(format!("structure {root:?}"));
+    }
+    Ok(text)
+}
+
+#[test]
+fn the_contoso_prod_runbook_names_everything_and_is_valid_html() {
+    let text = std::fs::read_to_string("inventories/contoso-prod.yaml").unwrap();
+    let lab = Lab::new(&text);
+    lab.run(&["render", "-o", "out", "--runbook"]).code(0);
+    let md = std::fs::read_to_string(lab.path().join("out/runbook/DR-runbook.md")).unwrap();
+    let html = std::fs::read_to_string(lab.path().join("out/runbook/DR-runbook.html")).unwrap();
+    let page = html_text(&html).unwrap_or_else(|e| panic!("not well-formed: {e}\n{html}"));
+    // Self-contained: nothing loaded from elsewhere.
+    for external in ["<link", "<script", "src=", "href="] {
+        assert!(!html.contains(external), "{external}");
+    }
+    // Every database, instance, share and job of the inventory, from the inventory itself.
+    let loaded = bisrc::inventory::load(&lab.path().join("lab.yaml")).unwrap();
+    let inv = &loaded.inventory;
+    let mut names: Vec<String> = Vec::new();
+    names.extend(inv.databases.iter().map(|d| d.name.value.clone()));
+    for (_, c, i) in inv.instances() {
+        names.push(i.name.value.clone());
+        names.push(c.name.value.clone());
+        if i.setup_media.starts_with("\\\\") {
+            names.push(i.setup_media.value.clone());
+        }
+    }
+    names.push(inv.backup.destination.value.clone());
+    for (_, c) in inv.clusters() {
+        names.extend(c.quorum.path.as_ref().map(|p| p.value.clone()));
+    }
+    let topo = bisrc::topology::Topology::build(inv, None).unwrap();
+    let mut jobs = 0;
+    for r in &topo.resources {
+        if matches!(
+            r.kind,
+            bisrc::kind::ResourceKind::BackupJob | bisrc::kind::ResourceKind::AgentJob
+        ) {
+            names.push(r.params["job_name"].as_str().unwrap().to_string());
+            jobs += 1;
+        }
+    }
+    assert!(jobs >= 3, "{jobs}");
+    names.extend(
+        [
+            "BTS Log Shipping - Get Backup History",
+            "BTS Log Shipping - Restore Databases",
+            "BTS Log Shipping - Restore To Mark",
+        ]
+        .map(String::from),
+    );
+    for n in &names {
+        assert!(page.contains(n.as_str()), "the HTML runbook lacks {n}");
+        assert!(md.contains(n.as_str()), "the Markdown runbook lacks {n}");
+    }
+    // Each step is marked, with its command filled in.
+    assert!(md.contains("**[AUTOMATED] Promote dr**"));
+    assert!(md.contains("**[MANUAL] Declare the disaster"));
+    assert!(md.contains("bisrc dr promote -i lab.yaml --site dr"));
+    assert!(page.contains("bisrc dr rebuild -i lab.yaml --site primary"));
+    // The SSO backup password is pointed to by its reminder, never written (the inventory's
+    // secrets are env references that are not even set here).
+    assert!(md.contains("password: see vault entry BizTalk SSO"));
+}
+
+/// The promotion over real sshd: each of the six hosts of the DR lab is an sshd on 127.0.0.x
+/// whose ForceCommand serves `bisrc sim-node` as that host.
+#[test]
+fn promotion_over_real_sshd_with_sim_node() {
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::cycle::over_sshd::{ensure_netbios_alias, NETBIOS_USER};
+    use crate::sshd::{chown_to_session_user, Options, SshdFleet};
+
+    let rig = tempfile::Builder::new()
+        .prefix("bisrc-dr-rig-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let world = rig.path().join("world");
+    std::fs::create_dir(&world).unwrap();
+    chown_to_session_user(&world);
+    let inv_path = rig.path().join("lab-dr-ssh.yaml");
+    let map = rig.path().join("nodes.map");
+    let wrapper = rig.path().join("node.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nset -- $SSH_CONNECTION\nname=$(awk -v a=\"$3\" -v p=\"$4\" '$1==a && $2==p {{print $3}}' {map})\n\
+             exec {bin} sim-node --inventory {inv} --world {world} --node \"$name\"\n",
+            map = map.display(),
+            bin = env!("CARGO_BIN_EXE_bisrc"),
+            inv = inv_path.display(),
+            world = world.display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let names = [
+        "LABSQL1",
+        "LABSQL2",
+        "LABBTS1",
+        "LABDRSQL1",
+        "LABDRSQL2",
+        "LABDRBTS1",
+    ];
+    let fleet = SshdFleet::start(
+        names.len(),
+        Options {
+            force_command: Some(wrapper.display().to_string()),
+            ..Default::default()
+        },
+    );
+    ensure_netbios_alias();
+    let mut inv = LAB_DR.replace(
+        "connection:\n  transport: simulated\n",
+        &format!(
+            "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
+            fleet.client_key.display(),
+            fleet.known_hosts.display()
+        ),
+    );
+    let mut map_text = String::new();
+    for (h, name) in fleet.hosts().iter().zip(names) {
+        map_text.push_str(&format!("{} {} {name}\n", h.address, h.port));
+        let from = format!("address: {}.lab.local", name.to_lowercase());
+        assert!(inv.contains(&from), "lab-dr inventory changed: {from}");
+        inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
+    }
+    std::fs::write(&map, map_text).unwrap();
+    std::fs::write(&inv_path, &inv).unwrap();
+    let lab = Lab::new(&inv);
+    // Faults change the world the nodes serve, as the session user owns it.
+    let fault = |f: Fault| {
+        let loaded = bisrc::inventory::load(&inv_path).unwrap();
+        bisrc::sim::faults::inject(&world, &loaded.inventory, &f).unwrap();
+        for e in std::fs::read_dir(&world).unwrap().flatten() {
+            chown_to_session_user(&e.path());
+        }
+    };
+
+    lab.run(&["apply", "--auto-approve"])
+        .code(0)
+        .stdout_has("Apply complete");
+    fault(Fault::BackupRun("LABBTSSQL".into()));
+    fault(Fault::BackupRun("LABBTSSQL".into()));
+    // Healthy source: refused, naming the check.
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(1)
+        .stdout_has("sql.LABBTSSQL.config on LABSQL1: answered")
+        .stderr_has("refusing to promote site dr");
+    fault(Fault::NodeDown("LABSQL1".into()));
+    fault(Fault::NodeDown("LABSQL2".into()));
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0)
+        .stderr_has("The source does not answer")
+        .stdout_has("Apply complete: 3 succeeded, 0 failed")
+        .stdout_has("data-loss window: ");
+    lab.run(&["dr", "verify", "--site", "dr"])
+        .code(0)
+        .stdout_has("Verify: 8 passed, 0 failed.");
+}
