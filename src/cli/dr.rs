@@ -67,8 +67,10 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let Some(site) = args.run.site.clone() else {
         anyhow::bail!("`bisrc dr promote` needs --site NAME: the DR site to promote");
     };
-    // The source instances whose log shipping ends in this site, and their sites.
-    let Some(loaded) = super::validate::load_valid(&args.run.inv.inventory, ui) else {
+    // The source instances whose log shipping ends in this site, and their sites. (Read
+    // quietly: the runs below validate it and show its diagnostics.)
+    let Ok(loaded) = crate::inventory::load(&args.run.inv.inventory) else {
+        let _ = super::validate::load_valid(&args.run.inv.inventory, ui);
         return Ok(Outcome::Failure);
     };
     let inv = &loaded.inventory;
