@@ -132,9 +132,9 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
         .collect();
     let healthy = checks.iter().any(|c| c.answered);
     if healthy && !args.force {
-        ui.report(&format!("Checked the source: {}", checked.join("; ")));
         anyhow::bail!(
-            "refusing to promote site {site}: the source still answers as healthy. Promoting now would leave two live copies of the BizTalk group. Stop BizTalk on the source site, or pass --force to promote anyway"
+            "refusing to promote site {site}: the source still answers as healthy (checked {}). Promoting now would leave two live copies of the BizTalk group. Stop BizTalk on the source site, or pass --force to promote anyway",
+            checked.join("; ")
         );
     }
     if healthy {

@@ -136,8 +136,7 @@ fn promote_is_refused_while_the_source_answers_and_forced_says_so() {
     ship_two_sets(&lab);
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(1)
-        .stdout_has("Checked the source: sql.LABBTSSQL.config on LABSQL1: answered")
-        .stderr_has("refusing to promote site dr: the source still answers as healthy")
+        .stderr_has("refusing to promote site dr: the source still answers as healthy (checked sql.LABBTSSQL.config on LABSQL1: answered)")
         .stderr_has("--force");
     // Nothing changed on the DR side.
     assert!(world(&lab)["instances"]["LABDRSQL"]["databases"]
@@ -464,8 +463,7 @@ fn promotion_over_real_sshd_with_sim_node() {
     // Healthy source: refused, naming the check.
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(1)
-        .stdout_has("sql.LABBTSSQL.config on LABSQL1: answered")
-        .stderr_has("refusing to promote site dr");
+        .stderr_has("refusing to promote site dr: the source still answers as healthy (checked sql.LABBTSSQL.config on LABSQL1: answered)");
     fault(Fault::NodeDown("LABSQL1".into()));
     fault(Fault::NodeDown("LABSQL2".into()));
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
