@@ -67,8 +67,10 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let Some(site) = args.run.site.clone() else {
         anyhow::bail!("`bisrc dr promote` needs --site NAME: the DR site to promote");
     };
-    // The source instances whose log shipping ends in this site, and their sites.
-    let Some(loaded) = super::validate::load_valid(&args.run.inv.inventory, ui) else {
+    // The source instances whose log shipping ends in this site, and their sites. (Read
+    // quietly: the runs below validate it and show its diagnostics.)
+    let Ok(loaded) = crate::inventory::load(&args.run.inv.inventory) else {
+        let _ = super::validate::load_valid(&args.run.inv.inventory, ui);
         return Ok(Outcome::Failure);
     };
     let inv = &loaded.inventory;
@@ -130,9 +132,9 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
         .collect();
     let healthy = checks.iter().any(|c| c.answered);
     if healthy && !args.force {
-        ui.report(&format!("Checked the source: {}", checked.join("; ")));
         anyhow::bail!(
-            "refusing to promote site {site}: the source still answers as healthy. Promoting now would leave two live copies of the BizTalk group. Stop BizTalk on the source site, or pass --force to promote anyway"
+            "refusing to promote site {site}: the source still answers as healthy (checked {}). Promoting now would leave two live copies of the BizTalk group. Stop BizTalk on the source site, or pass --force to promote anyway",
+            checked.join("; ")
         );
     }
     if healthy {

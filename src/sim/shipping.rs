@@ -86,7 +86,7 @@ pub(super) const HISTORY_JOB: &str = "BTS Log Shipping - Get Backup History";
 pub(super) fn catch_up(ls: &mut LogShippingState, src: &super::world::InstanceState) {
     ls.history = src.backup_history.clone();
     let n = ls.history.len();
-    let upto = if n >= 2 { n - 2 } else { 0 };
+    let upto = n.saturating_sub(2);
     if let Some(m) = ls.history.get(upto) {
         if ls.restored.as_ref().map(|r| r.at) != Some(m.at) {
             ls.restored = Some(m.clone());

@@ -356,7 +356,15 @@ mod tests {
             .depends_on
             .contains(&"sql.BTSSQL01.job.backup-biztalk-server".to_string()));
         let dr = topo("contoso-prod", Some("dr"));
-        assert!(dr.resources.iter().all(|r| r.site == "dr"));
+        // The DR site's slice, plus the one cross-site resource log shipping needs: the DR
+        // agent account's sysadmin login on the source management instance (and its hosts).
+        let login = "sql.BTSSQL01.login.CONTOSO\\svc-sqlbtsdragt";
+        assert!(dr
+            .resources
+            .iter()
+            .all(|r| r.site == "dr" || r.address == login));
+        assert_eq!(dr.get(login).unwrap().site, "primary");
+        assert!(dr.host("SQLN01").is_some() && dr.host("BTSAPP01").is_none());
         assert!(dr.get("logshipping.BTSSQL01-to-DRSQL01").is_some());
         assert!(dr.get("biztalk.primary.group").is_none());
         let sql = t.get("sql.BTSSQL01").unwrap();

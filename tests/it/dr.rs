@@ -42,6 +42,39 @@ fn both_sites_apply_site_by_site_and_plan_empty() {
     lab.run(&["verify", "--site", "dr"])
         .code(0)
         .stdout_has("log-shipping-configured");
+    // The DR SQL Agent account's login, sysadmin on the source management instance, is a
+    // resource of the DR site's slice (log shipping cannot be configured without it).
+    let w = world(&lab);
+    let roles = &w["instances"]["LABBTSSQL"]["logins"]["LAB\\gmsa-sqlagtdr$"];
+    assert_eq!(
+        roles,
+        &serde_json::json!(["sysadmin"]),
+        "{}",
+        w["instances"]["LABBTSSQL"]["logins"]
+    );
+}
+
+#[test]
+fn log_shipping_needs_the_dr_agent_login_on_the_source() {
+    let lab = Lab::new(LAB_DR);
+    lab.run(&["apply", "--auto-approve", "--site", "primary"])
+        .code(0);
+    lab.run(&[
+        "apply",
+        "--auto-approve",
+        "--site",
+        "dr",
+        "--exclude",
+        "sql.LABBTSSQL.login.*",
+    ])
+    .code(0);
+    // Log shipping depends on the login: excluding the login leaves it out too.
+    assert!(!world(&lab)["instances"]["LABDRSQL"]["log_shipping"].is_object());
+    // Without the exclusion the login comes first and log shipping follows.
+    let r = lab.run(&["apply", "--auto-approve", "--site", "dr"]);
+    r.code(0)
+        .stdout_has("✓ sql.LABBTSSQL.login.LAB\\gmsa-sqlagtdr$")
+        .stdout_has("✓ logshipping.LABBTSSQL-to-LABDRSQL");
 }
 
 /// The checks of a JSON verify report, by name.
@@ -103,8 +136,7 @@ fn promote_is_refused_while_the_source_answers_and_forced_says_so() {
     ship_two_sets(&lab);
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(1)
-        .stdout_has("Checked the source: sql.LABBTSSQL.config on LABSQL1: answered")
-        .stderr_has("refusing to promote site dr: the source still answers as healthy")
+        .stderr_has("refusing to promote site dr: the source still answers as healthy (checked sql.LABBTSSQL.config on LABSQL1: answered)")
         .stderr_has("--force");
     // Nothing changed on the DR side.
     assert!(world(&lab)["instances"]["LABDRSQL"]["databases"]
@@ -431,8 +463,7 @@ fn promotion_over_real_sshd_with_sim_node() {
     // Healthy source: refused, naming the check.
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(1)
-        .stdout_has("sql.LABBTSSQL.config on LABSQL1: answered")
-        .stderr_has("refusing to promote site dr");
+        .stderr_has("refusing to promote site dr: the source still answers as healthy (checked sql.LABBTSSQL.config on LABSQL1: answered)");
     fault(Fault::NodeDown("LABSQL1".into()));
     fault(Fault::NodeDown("LABSQL2".into()));
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])

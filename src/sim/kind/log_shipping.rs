@@ -57,6 +57,20 @@ impl Simulated for LogShipping {
             .values()
             .filter_map(|j| j.backup.as_ref())
             .any(|b| b.last_full_backup.is_some());
+        // The destination's SQL Agent account must be sysadmin on the source management
+        // instance (WB-DR-04, log-shipping-user-accounts-and-roles).
+        let agent = w
+            .instance(dest)
+            .map(|d| d.agent_account.clone())
+            .unwrap_or_default();
+        let sysadmin = src.logins.iter().any(|(l, roles)| {
+            l.eq_ignore_ascii_case(&agent) && roles.iter().any(|r| r == "sysadmin")
+        });
+        if !sysadmin {
+            return Err(format!(
+                "bts_ConfigureBizTalkLogShipping: Login failed for user '{agent}' on the linked server '{source}': the destination's SQL Server Agent account needs a login with sysadmin on the source management instance"
+            ));
+        }
         if !src.databases.contains_key(&mgmt) || !has_history {
             return Err(format!(
                 "bts_ConfigureBizTalkLogShipping: no backup history in {mgmt}.adm_BackupHistory on '{source}'; configure and enable the Backup BizTalk Server job on the source first"

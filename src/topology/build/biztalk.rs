@@ -6,7 +6,7 @@ use crate::inventory::DatabaseRole;
 use crate::kind::biztalk_group::NamePairs;
 use crate::kind::{
     agent_job, backup_job, biztalk_group, database_settings, host_instances, log_shipping,
-    ResourceKind,
+    sql_login, ResourceKind,
 };
 
 impl Builder<'_> {
@@ -292,7 +292,34 @@ impl Builder<'_> {
                     .map(|d| d.name.value.clone())
                     .collect(),
             );
-            let mut deps = vec![format!("sql.{}.config", dst.name)];
+            // The DR SQL Agent account reads the source's backup history over a linked
+            // server: a login with sysadmin on the source management instance ("Log shipping
+            // user accounts and roles", biztalk-ha.md §5.4). Part of the shipping, so a DR
+            // site built on its own (`--site`) creates it too.
+            let (ssite, scluster, _) = inv.instance(&src.name).expect("matched above");
+            let agent = dst.service_accounts.agent.user.value.clone();
+            let login_addr = format!("sql.{}.login.{agent}", src.name);
+            if !self.resources.iter().any(|r| r.address == login_addr) {
+                self.resource::<sql_login::SqlLogin>(
+                    login_addr.clone(),
+                    ssite,
+                    fci_owner(scluster, src),
+                    vec![format!("sql.{}.config", src.name)],
+                    sql_login::Params {
+                        server: server_name(src),
+                        login: agent,
+                    },
+                    sql_login::Desired {
+                        exists: true,
+                        server_roles: vec!["sysadmin".into()],
+                    },
+                );
+                // A login outside a `--site` slice has no config resource to wait for.
+                let present: Vec<String> =
+                    self.resources.iter().map(|r| r.address.clone()).collect();
+                self.last().depends_on.retain(|d| present.contains(d));
+            }
+            let mut deps = vec![format!("sql.{}.config", dst.name), login_addr];
             for r in &self.resources {
                 if r.address.starts_with(&format!("sql.{}.login.", dst.name))
                     || r.address == format!("sql.{}.job.backup-biztalk-server", src.name)

@@ -91,7 +91,50 @@ impl<'a> Builder<'a> {
         }
         self.biztalk_and_databases(site_filter);
         self.log_shipping(site_filter);
+        self.cross_site_hosts();
         (self.resources, self.hosts)
+    }
+
+    /// The hosts of resources a `--site` slice needs from another site (the log shipping
+    /// login on the source instance), after the slice's own hosts.
+    fn cross_site_hosts(&mut self) {
+        let inv = self.inv;
+        let mut wanted: Vec<String> = Vec::new();
+        for r in &self.resources {
+            match &r.target {
+                Target::Node { host } => wanted.push(host.clone()),
+                Target::Owner { candidates, .. } => wanted.extend(candidates.iter().cloned()),
+            }
+        }
+        for name in wanted {
+            if self
+                .hosts
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case(&name))
+            {
+                continue;
+            }
+            for site in &inv.sites {
+                if let Some(node) = site
+                    .nodes
+                    .iter()
+                    .find(|n| n.name.eq_ignore_ascii_case(&name))
+                {
+                    let cluster = site
+                        .clusters
+                        .iter()
+                        .find(|c| c.nodes.iter().any(|n| n.eq_ignore_ascii_case(&node.name)));
+                    self.hosts.push(Host {
+                        name: node.name.value.clone(),
+                        address: node.address.value.clone(),
+                        port: node.port.as_ref().map(|p| p.value),
+                        site: site.name.value.clone(),
+                        role: HostRole::SqlNode,
+                        cluster: cluster.map(|c| c.name.value.clone()),
+                    });
+                }
+            }
+        }
     }
 
     fn dtc_auth(cluster: Option<&Cluster>) -> &'static str {
