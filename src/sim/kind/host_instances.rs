@@ -33,7 +33,14 @@ impl Simulated for HostInstances {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<HostInstancesObserved, String> {
         let host = c.this_host(w)?;
         let list = instances(w, &c.node);
-        let entsso = host.biztalk.as_ref().map(|rt| rt.entsso.clone());
+        // `sim fault service-stop SERVER ENTSSO` stops the service itself.
+        let entsso = host.biztalk.as_ref().map(|rt| {
+            if host.stopped("ENTSSO") {
+                "Stopped".to_string()
+            } else {
+                rt.entsso.clone()
+            }
+        });
         let mut stopped_automatic: Vec<String> = stopped_hosts(&list);
         if entsso.as_deref().is_some_and(|e| e != RUNNING) {
             stopped_automatic.push("ENTSSO".into());
