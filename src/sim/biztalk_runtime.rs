@@ -211,6 +211,13 @@ pub fn make_stuck(w: &mut World, server: &str, host: &str) -> Result<(), String>
     Ok(())
 }
 
+/// Whether the MessageBox and Management databases of `server`'s host instances answer now.
+pub fn databases_answer(w: &World, server: &str) -> bool {
+    w.host(server)
+        .and_then(|h| h.biztalk.as_ref())
+        .is_none_or(|rt| all_online(w, &rt.host_databases))
+}
+
 /// Whether every instance in `names` answers now.
 fn all_online(w: &World, names: &[String]) -> bool {
     names

@@ -206,3 +206,15 @@ fn entsso_stopped_on_a_biztalk_server_is_named_planned_and_started_by_apply() {
     lab.run(&["verify"]).code(0);
     lab.run(&["plan", "--detailed-exitcode"]).code(0);
 }
+
+#[test]
+fn host_instances_recycle_while_their_database_is_offline_and_come_back_with_it() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::DiskOffline("SQLData".into()));
+    lab.run(&["verify"]).code(1).stdout_has(
+        "✗ host-instances-running: automatic host instance(s) BizTalkServerApplication stopped on LABBTS1: their MessageBox or Management database does not answer (Event 6913)",
+    );
+    lab.fault(Fault::DiskOnline("SQLData".into()));
+    lab.run(&["verify"]).code(0);
+}
