@@ -136,17 +136,22 @@ pub fn watch(
 
     // Start what stayed stopped, then look again.
     let mut restarted: Vec<bool> = vec![false; watched.len()];
+    // Why a restart failed, per watched server.
+    let mut restart_error: Vec<Option<String>> = vec![None; watched.len()];
     if restart {
         let stuck: Vec<usize> = (0..watched.len())
             .filter(|&i| {
-                after[i].as_ref().is_some_and(|a| {
-                    !a.stopped_automatic.is_empty() || a.entsso.as_deref() != Some(RUNNING)
-                })
+                after[i]
+                    .as_ref()
+                    .is_some_and(|a| !a.stopped_automatic.is_empty())
             })
             .collect();
         if !stuck.is_empty() {
             let targets: Vec<&Resource> = stuck.iter().map(|&i| watched[i].0).collect();
-            run_batched(ctx, &targets, StepAction::Apply)?;
+            let runs = run_batched(ctx, &targets, StepAction::Apply)?;
+            for (&i, run) in stuck.iter().zip(runs) {
+                restart_error[i] = run.result.err();
+            }
             let again = snapshot(ctx, &targets)?;
             for (&i, o) in stuck.iter().zip(again) {
                 if let (Some(a), Some(o)) = (after[i].as_mut(), o) {
@@ -226,14 +231,16 @@ pub fn watch(
             };
             check(CHECK_RECOVERED, true, detail)
         } else {
-            check(
-                CHECK_RECOVERED,
-                false,
-                format!(
-                    "host instance(s) {} on {server} did not run again by itself within {WATCH_S} s of the move; start them with `bisrc verify --failover --restart-stopped-hosts` (or Start-Service on {server}) and read Events 5410/6913 in its Application log",
-                    not_back.join(", ")
-                ),
-            )
+            let mut detail = format!(
+                "host instance(s) {} on {server} did not run again by itself within {WATCH_S} s of the move; ",
+                not_back.join(", ")
+            );
+            match &restart_error[i] {
+                Some(e) => detail.push_str(&format!("bisrc could not start them: {e}; ")),
+                None => detail.push_str(&format!("start them with `bisrc verify --failover --restart-stopped-hosts` (or Start-Service on {server}) and ")),
+            }
+            detail.push_str("read Events 5410/6913 in its Application log");
+            check(CHECK_RECOVERED, false, detail)
         });
         if b.entsso.is_some() {
             let ok = sso_after == RUNNING;

@@ -211,6 +211,13 @@ pub fn make_stuck(w: &mut World, server: &str, host: &str) -> Result<(), String>
     Ok(())
 }
 
+/// Whether the MessageBox and Management databases of `server`'s host instances answer now.
+pub fn databases_answer(w: &World, server: &str) -> bool {
+    w.host(server)
+        .and_then(|h| h.biztalk.as_ref())
+        .is_none_or(|rt| all_online(w, &rt.host_databases))
+}
+
 /// Whether every instance in `names` answers now.
 fn all_online(w: &World, names: &[String]) -> bool {
     names
@@ -268,11 +275,11 @@ pub fn start_stopped(w: &mut World, server: &str) -> Result<(), String> {
         Some(rt) => all_online(w, &rt.host_databases),
         None => return Ok(()),
     };
-    let rt = w
-        .host(server)
-        .and_then(|h| h.biztalk.as_ref())
-        .expect("checked above");
+    let h = w.host(server).expect("checked above");
+    let sso_stopped = h.stopped("ENTSSO");
+    let rt = h.biztalk.as_ref().expect("checked above");
     let idle = rt.entsso == RUNNING
+        && !sso_stopped
         && rt
             .instances
             .iter()
@@ -283,11 +290,12 @@ pub fn start_stopped(w: &mut World, server: &str) -> Result<(), String> {
     // Starting takes a moment: the events land after whatever a watch already saw.
     w.clock_s += 1;
     let clock = w.clock_s;
-    let rt = w
-        .host_mut(server)
-        .and_then(|h| h.biztalk.as_mut())
-        .expect("checked above");
-    if rt.entsso != RUNNING {
+    let h = w.host_mut(server).expect("checked above");
+    // `sim fault service-stop SERVER ENTSSO` stopped the service itself.
+    h.stopped_services
+        .retain(|s| !s.eq_ignore_ascii_case("ENTSSO"));
+    let rt = h.biztalk.as_mut().expect("checked above");
+    if rt.entsso != RUNNING || sso_stopped {
         rt.entsso = RUNNING.into();
         rt.events.push(LoggedEvent {
             at_s: clock,
@@ -317,4 +325,89 @@ pub fn start_stopped(w: &mut World, server: &str) -> Result<(), String> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::world::HostState;
+
+    /// A world with one BizTalk server whose host databases and SSODB are on `SQL1`.
+    fn world() -> World {
+        let mut w = World::default();
+        w.hosts.insert(
+            "BTS1".into(),
+            HostState {
+                name: "BTS1".into(),
+                up: true,
+                ..HostState::default()
+            },
+        );
+        configure(&mut w, "BTS1", vec!["SQL1".into()], Some("SQL1".into()));
+        w
+    }
+
+    fn rt(w: &World) -> &RuntimeState {
+        w.host("BTS1").unwrap().biztalk.as_ref().unwrap()
+    }
+
+    /// (seconds after the outage began, subject, event id) of the server's log.
+    fn log(w: &World, from_s: u64) -> Vec<(u64, String, u32)> {
+        rt(w)
+            .events
+            .iter()
+            .map(|e| (e.at_s - from_s, e.subject.clone(), e.event_id))
+            .collect()
+    }
+
+    fn host(t: u64, id: u32) -> (u64, String, u32) {
+        (t, "BizTalkServerApplication".into(), id)
+    }
+
+    #[test]
+    fn a_short_outage_costs_one_restart_cycle_of_one_minute() {
+        for away in [1, 20, 60] {
+            let mut w = world();
+            sql_outage(&mut w, "sql1", 100, away);
+            assert_eq!(log(&w, 100), [host(0, 5410), host(60, 7036)], "{away} s");
+            assert_eq!(rt(&w).instances[0].state, RUNNING);
+            assert_eq!(rt(&w).entsso, RUNNING);
+            assert_eq!(w.clock_s, 160, "the clock moves to the restart");
+        }
+    }
+
+    #[test]
+    fn a_longer_outage_repeats_5410_every_minute_until_sql_is_back() {
+        let mut w = world();
+        sql_outage(&mut w, "SQL1", 0, 61);
+        assert_eq!(log(&w, 0), [host(0, 5410), host(60, 5410), host(120, 7036)]);
+    }
+
+    #[test]
+    fn entsso_goes_offline_only_after_five_minutes_without_ssodb() {
+        let mut w = world();
+        sql_outage(&mut w, "SQL1", 0, SSO_OFFLINE_AFTER_S - 1);
+        assert_eq!(rt(&w).entsso, RUNNING);
+        let mut w = world();
+        sql_outage(&mut w, "SQL1", 0, SSO_OFFLINE_AFTER_S);
+        assert_eq!(rt(&w).entsso, OFFLINE);
+        assert!(log(&w, 0).contains(&(300, "ENTSSO".into(), EVENT_SSO_OFFLINE)));
+        // Starting what is stopped brings SSO back.
+        start_stopped(&mut w, "BTS1").unwrap();
+        assert_eq!(rt(&w).entsso, RUNNING);
+    }
+
+    #[test]
+    fn a_stuck_instance_stays_stopped_and_another_instance_leaves_it_alone() {
+        let mut w = world();
+        make_stuck(&mut w, "BTS1", "bizTalkServerApplication").unwrap();
+        sql_outage(&mut w, "SQL2", 0, 20);
+        assert!(rt(&w).events.is_empty(), "SQL2 holds none of its databases");
+        sql_outage(&mut w, "SQL1", 0, 20);
+        assert_eq!(log(&w, 0), [host(0, 5410)]);
+        assert_eq!(rt(&w).instances[0].state, "Stopped");
+        assert!(make_stuck(&mut w, "BTS1", "Nope")
+            .unwrap_err()
+            .contains("has: BizTalkServerApplication"));
+    }
 }

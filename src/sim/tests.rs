@@ -834,3 +834,43 @@ fn removals_refuse_what_windows_refuses_and_leave_the_rest() {
         .values()
         .all(|disk| disk.cluster.is_none() && disk.file_system.is_some()));
 }
+
+/// WB-HOST-04: a BizTalk server that is a node of a cluster where ENTSSO is clustered must
+/// run only clustered host instances; the check names the server, the instances and the fix.
+#[test]
+fn a_non_clustered_host_instance_on_a_node_of_the_sso_cluster_fails_its_check() {
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    // Behind bisrc's back: LABBTS1 joins LABSQLCL, which clusters ENTSSO.
+    world::update(d, &inv, |w| {
+        let cl = w.cluster_mut("LABSQLCL").unwrap();
+        cl.members.push("LABBTS1".into());
+        cl.groups.push(world::GroupState {
+            name: "LABSSO".into(),
+            kind: world::GroupKind::Sso,
+            owner: "LABSQL1".into(),
+            ..world::GroupState::default()
+        });
+    })
+    .unwrap();
+    let r = res(&topo, "biztalk.primary.hosts.LABBTS1");
+    assert_eq!(probe_of(d, &inv, r)["entsso_clustered"], true);
+    let o = step(d, &inv, r, StepAction::Verify);
+    let checks = o.result.unwrap()["checks"].clone();
+    let c = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "host-instances-clustered-with-sso")
+        .unwrap()
+        .clone();
+    assert_eq!(c["ok"], false, "{c}");
+    let detail = c["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("LABBTS1 is a cluster node where ENTSSO is clustered")
+            && detail.contains("BizTalkServerApplication")
+            && detail.contains("cluster those hosts in the same group as SSO"),
+        "{detail}"
+    );
+}

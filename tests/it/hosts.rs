@@ -187,3 +187,34 @@ fn ssodb_away_past_sso_limit_takes_entsso_offline_and_the_check_names_it() {
         );
     lab.run(&["verify"]).code(0);
 }
+
+#[test]
+fn entsso_stopped_on_a_biztalk_server_is_named_planned_and_started_by_apply() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::ServiceStop {
+        node: "LABBTS1".into(),
+        service: "ENTSSO".into(),
+    });
+    lab.run(&["verify"])
+        .code(1)
+        .stdout_has("✗ entsso-running: ENTSSO is Stopped on LABBTS1");
+    lab.run(&["plan"])
+        .code(0)
+        .stdout_has("stopped_automatic: [\"ENTSSO\"] → []");
+    lab.converge();
+    lab.run(&["verify"]).code(0);
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+}
+
+#[test]
+fn host_instances_recycle_while_their_database_is_offline_and_come_back_with_it() {
+    let lab = Lab::shipped();
+    lab.converge();
+    lab.fault(Fault::DiskOffline("SQLData".into()));
+    lab.run(&["verify"]).code(1).stdout_has(
+        "✗ host-instances-running: automatic host instance(s) BizTalkServerApplication stopped on LABBTS1: their MessageBox or Management database does not answer (Event 6913)",
+    );
+    lab.fault(Fault::DiskOnline("SQLData".into()));
+    lab.run(&["verify"]).code(0);
+}

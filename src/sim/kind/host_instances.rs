@@ -7,7 +7,7 @@ use crate::kind::host_instances::{
     HostInstance, HostInstances, HostInstancesObserved, AUTOMATIC, CHECK_CLUSTERED_WITH_SSO,
     CHECK_ENTSSO, CHECK_RUNNING, RUNNING,
 };
-use crate::sim::biztalk_runtime::{events_since, instances, start_stopped};
+use crate::sim::biztalk_runtime::{databases_answer, events_since, instances, start_stopped};
 use crate::sim::world::{GroupKind, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
@@ -33,7 +33,14 @@ impl Simulated for HostInstances {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<HostInstancesObserved, String> {
         let host = c.this_host(w)?;
         let list = instances(w, &c.node);
-        let entsso = host.biztalk.as_ref().map(|rt| rt.entsso.clone());
+        // `sim fault service-stop SERVER ENTSSO` stops the service itself.
+        let entsso = host.biztalk.as_ref().map(|rt| {
+            if host.stopped("ENTSSO") {
+                "Stopped".to_string()
+            } else {
+                rt.entsso.clone()
+            }
+        });
         let mut stopped_automatic: Vec<String> = stopped_hosts(&list);
         if entsso.as_deref().is_some_and(|e| e != RUNNING) {
             stopped_automatic.push("ENTSSO".into());
@@ -58,7 +65,7 @@ impl Simulated for HostInstances {
     }
 
     fn verify(
-        _: &World,
+        w: &World,
         c: &Ctx,
         _: &Spec<Self>,
         o: &HostInstancesObserved,
@@ -90,6 +97,11 @@ impl Simulated for HostInstances {
                     format!(
                         "{} host instance(s) on {server}, every automatic one running",
                         o.instances.len()
+                    )
+                } else if !databases_answer(w, server) {
+                    format!(
+                        "automatic host instance(s) {} stopped on {server}: their MessageBox or Management database does not answer (Event 6913), so they recycle every minute (Event 5410); bring the SQL Server role online and they run again within a minute",
+                        stopped.join(", ")
                     )
                 } else {
                     format!(
