@@ -1,5 +1,6 @@
 //! Engine: plan (probe and diff), plan files, apply (ordering, parallelism, lock, journal,
-//! resume) and verify (checks, JUnit, failover rehearsal). It takes a loaded inventory, its
+//! resume), destroy (the reverse of apply, by each kind's removal script) and verify (checks,
+//! JUnit, failover rehearsal). It takes a loaded inventory, its
 //! topology, a way to render step scripts ([`Scripts`]) and a way to reach hosts
 //! ([`host::Connector`]); it returns plain serde values ([`Plan`], [`ApplyReport`],
 //! [`VerifyReport`]) and sends progress [`Event`]s over one channel. It never prints, and a
