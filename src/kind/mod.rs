@@ -264,6 +264,9 @@ kinds! {
     /// part of the built topology: `verify --failover` makes these to rehearse failovers
     /// (`failover.CLUSTER.GROUP`).
     GroupOwner => group_owner,
+    /// Enterprise SSO on one possible owner of the clustered master secret server
+    /// (`cluster.C.sso.node.N`).
+    SsoServer => sso_server,
 }
 
 impl ResourceKind {

@@ -64,6 +64,20 @@ pub struct HostState {
     /// Files bisrc's stand-alone scripts keep on the node (the environment lock), by path.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// Enterprise SSO configured on this server (BizTalk configuration's SSO feature).
+    #[serde(default)]
+    pub sso: Option<SsoNodeState>,
+}
+
+/// Enterprise SSO on one server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SsoNodeState {
+    /// The SQL server (network name) of the SSO database it is configured against.
+    pub server: String,
+    /// The SSO database.
+    pub database: String,
+    /// It holds the master secret (it created the system, or restored the backup).
+    pub holds_secret: bool,
 }
 
 impl HostState {
@@ -302,6 +316,10 @@ pub struct DatabaseState {
     pub publishing: Option<bool>,
     /// Management database: the group's databases (name → instance network name).
     pub biztalk_group: Option<BTreeMap<String, String>>,
+    /// SSO database: the master secret server it names (`SSOX_GlobalInfo`), once an SSO
+    /// system was created in it.
+    #[serde(default)]
+    pub sso_secret_server: Option<String>,
 }
 
 /// A SQL Agent job.

@@ -28,6 +28,7 @@ mod sql_fci_node;
 mod sql_login;
 mod sql_owners;
 mod sso_role;
+mod sso_server;
 mod windows_feature;
 
 use serde_json::Value;
@@ -125,5 +126,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::BackupJob => handler::<k::backup_job::BackupJob>(),
         K::AgentJob => handler::<k::agent_job::AgentJob>(),
         K::LogShipping => handler::<k::log_shipping::LogShipping>(),
+        K::SsoServer => handler::<k::sso_server::SsoServer>(),
     }
 }

@@ -222,19 +222,15 @@ impl Builder<'_> {
         let bt = &self.inv.biztalk;
         let netbios = &self.inv.domain.netbios.value;
         let mut secrets = Vec::new();
-        let sso = bt.sso.as_ref();
-        if let Some(s) = sso {
-            if let Some(p) = &s.service_account.password {
-                secrets.push(SecretUse {
-                    key: "biztalk.sso.service_password".into(),
-                    reference: p.value.clone(),
-                });
-            }
-            secrets.push(SecretUse {
-                key: "biztalk.sso.backup_password".into(),
-                reference: s.backup_password.value.clone(),
-            });
-            params.sso_create = true;
+        // With a clustered master secret server the SSO system exists before the group is
+        // configured (sso.rs), and the group joins it; otherwise the group creates it.
+        let clustered = self
+            .inv
+            .clusters()
+            .any(|(_, c)| c.sso_master_secret.is_some());
+        if let Some(s) = bt.sso.as_ref() {
+            secrets.extend(Self::sso_secrets(s, !clustered));
+            params.sso_create = !clustered;
             params.sso_service_account = Some(s.service_account.user.value.clone());
             params.sso_backup_file = Some(s.backup_file.value.clone());
             params.sso_backup_reminder = s.backup_reminder.as_ref().map(|r| r.value.clone());

@@ -8,6 +8,7 @@
 mod biztalk;
 mod cluster;
 mod sql;
+mod sso;
 
 use std::net::Ipv4Addr;
 
@@ -86,6 +87,7 @@ impl<'a> Builder<'a> {
             }
             self.site(site);
         }
+        self.sso_master_secret_servers(site_filter);
         self.biztalk_and_databases(site_filter);
         self.log_shipping(site_filter);
         (self.resources, self.hosts)
