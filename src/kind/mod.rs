@@ -267,6 +267,8 @@ kinds! {
     /// Enterprise SSO on one possible owner of the clustered master secret server
     /// (`cluster.C.sso.node.N`).
     SsoServer => sso_server,
+    /// One MessageBox and its publication, through BizTalk's WMI (`biztalk.SITE.messagebox.DB`).
+    Messagebox => messagebox,
 }
 
 impl ResourceKind {

@@ -133,6 +133,7 @@ fn sql_backed(kind: ResourceKind) -> bool {
             | ResourceKind::BackupJob
             | ResourceKind::AgentJob
             | ResourceKind::LogShipping
+            | ResourceKind::Messagebox
     )
 }
 
@@ -835,4 +836,55 @@ fn sso_master_secret_server_preconditions_are_enforced() {
     // In order, everything converges.
     assert!(apply_ok(d, &inv, role));
     assert_eq!(probe_of(d, &inv, role)["secret_server"], "BTSSSO01");
+}
+
+/// Scaled-out MessageBoxes (WB-MBOX-01, WB-MBOX-02) on scaled-out, refused with the error
+/// BizTalk's WMI provider gives.
+#[test]
+fn messagebox_preconditions_are_enforced() {
+    let inv = inventory("scaled-out");
+    let topo = Topology::build(&inv, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mb2 = res(&topo, "biztalk.main.messagebox.BizTalkMsgBoxDb2");
+    let master = res(&topo, "biztalk.main.messagebox.BizTalkMsgBoxDb");
+    converge_until(d, &inv, &topo, &mb2.address);
+    // WB-MBOX-01: the group configuration made only the master; it is the only publisher,
+    // so publication cannot be turned off on it yet.
+    let e = error_of(d, &inv, master);
+    assert!(
+        e.contains("no other MessageBox database in the group publishes new messages"),
+        "{e}"
+    );
+    // WB-MBOX-02: a new MessageBox needs SQL Server Agent on its instance.
+    let server = "FABMSGSQL\\MSGBOX";
+    let owner = {
+        let w = world::load(d, &inv).unwrap();
+        let i = w.instance(server).unwrap();
+        w.cluster(&i.cluster)
+            .unwrap()
+            .group(&i.group)
+            .unwrap()
+            .owner
+            .clone()
+    };
+    let agent = |stop: bool| {
+        let (node, service) = (owner.clone(), "SQLSERVERAGENT".to_string());
+        if stop {
+            Fault::ServiceStop { node, service }
+        } else {
+            Fault::ServiceStart { node, service }
+        }
+    };
+    inject(d, &inv, &agent(true)).unwrap();
+    let e = error_of(d, &inv, mb2);
+    assert!(
+        e.contains("SQL Server Agent is not running on 'FABMSGSQL\\MSGBOX'"),
+        "{e}"
+    );
+    inject(d, &inv, &agent(false)).unwrap();
+    // In order: the others are added and publish, then the master stops publishing.
+    converge(d, &inv, &topo);
+    assert_eq!(probe_of(d, &inv, master)["publishing"], false);
+    assert_eq!(probe_of(d, &inv, mb2)["publishing"], true);
 }

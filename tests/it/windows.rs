@@ -224,7 +224,8 @@ fn bam_star_schema_without_analysis_gets_no_settings_step() {
 #[test]
 fn biztalk_configuration_is_waited_for_and_its_exit_code_read() {
     // The group's configuration and Enterprise SSO's on the cluster nodes share the runner.
-    let configures = |r: &str| r.starts_with("biztalk.") || r.contains(".sso.node.");
+    let configures =
+        |r: &str| (r.starts_with("biztalk.") && r.ends_with(".group")) || r.contains(".sso.node.");
     for (path, text) in files(configures, "apply.ps1") {
         assert!(
             !text.to_ascii_lowercase().contains("& $tool"),
@@ -372,4 +373,54 @@ fn the_sso_master_secret_server_is_built_in_the_documented_order() {
     // The group joins the SSO system the nodes created.
     let group = file("biztalk.primary.group", "Configuration.xml");
     assert!(group.contains("<Answer Value=\"Join\" GUID=\"{B9432756-1620-4bec-8CD9-E6D0B7805AA5}\" Selected=\"Yes\" />"));
+}
+
+/// Defect 4: publication was turned off on the master by an `UPDATE` of `adm_MessageBox`
+/// while the other MessageBoxes were never created, so nothing published. Now the others are
+/// added through BizTalk's WMI (`MSBTS_MsgBoxSetting`) and the master stops publishing only
+/// after them, through the same class; no script writes BizTalk's tables.
+#[test]
+fn scaled_out_messageboxes_are_created_and_publication_set_through_wmi() {
+    let inv = load("scaled-out");
+    let topo = Topology::build(&inv, None).unwrap();
+    let master = "biztalk.main.messagebox.BizTalkMsgBoxDb";
+    let others = [
+        "biztalk.main.messagebox.BizTalkMsgBoxDb2",
+        "biztalk.main.messagebox.BizTalkMsgBoxDb3",
+    ];
+    let deps = &topo.get(master).unwrap().depends_on;
+    for o in others {
+        assert!(
+            deps.contains(&o.to_string()),
+            "{master} does not wait for {o}"
+        );
+    }
+    for name in INVENTORIES {
+        for a in render(name) {
+            assert!(
+                !a.content.contains("UPDATE") || !a.content.contains("adm_MessageBox"),
+                "{}: writes BizTalk's adm_MessageBox table",
+                a.path
+            );
+        }
+    }
+    let artifacts = render("scaled-out");
+    let apply = |resource: &str| {
+        artifacts
+            .iter()
+            .find(|a| a.resource == resource && a.step == "apply")
+            .unwrap_or_else(|| panic!("no apply for {resource}"))
+            .content
+            .replace("\r\n", "\n")
+    };
+    let add = apply(others[0]);
+    assert!(add.contains("[wmiclass]'root\\MicrosoftBizTalkServer:MSBTS_MsgBoxSetting'"));
+    assert!(add.contains("$new.MsgBoxDBServerName = $msgBoxServer"));
+    assert!(add.contains("$msgBoxServer = 'FABMSGSQL\\MSGBOX'"));
+    let m = apply(master);
+    assert!(m.contains("$msgBox.DisableNewMessagePublication = $true"));
+    assert!(
+        !m.contains("CreateInstance"),
+        "the group configuration creates the master"
+    );
 }

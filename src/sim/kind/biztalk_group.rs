@@ -25,7 +25,7 @@ fn management(p: &Params) -> Result<(String, String), String> {
 
 /// The SQL Agent jobs BizTalk configuration creates for a database, and whether each ships
 /// enabled (biztalk-ha.md §5.6).
-fn jobs_for(db: &str, role: &str, master: bool) -> Vec<(String, bool)> {
+pub(in crate::sim) fn jobs_for(db: &str, role: &str, master: bool) -> Vec<(String, bool)> {
     match role {
         "management" => vec![
             (format!("Backup BizTalk Server ({db})"), false),
@@ -112,6 +112,9 @@ impl Simulated for BiztalkGroup {
         for (db, role) in p.roles.iter() {
             if matches!(role, "bam_analysis" | "tracking_analysis") {
                 continue; // Analysis Services databases, not SQL Server databases.
+            }
+            if role == "messagebox" && master != Some(db) {
+                continue; // The XML names the master; the others are added afterwards.
             }
             let Some(server) = p.servers.get(db) else {
                 continue;

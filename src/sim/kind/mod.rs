@@ -21,6 +21,7 @@ mod dtc_network;
 mod firewall;
 mod group_owner;
 mod log_shipping;
+mod messagebox;
 mod quorum;
 mod sql_config;
 mod sql_fci;
@@ -127,5 +128,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::AgentJob => handler::<k::agent_job::AgentJob>(),
         K::LogShipping => handler::<k::log_shipping::LogShipping>(),
         K::SsoServer => handler::<k::sso_server::SsoServer>(),
+        K::Messagebox => handler::<k::messagebox::Messagebox>(),
     }
 }

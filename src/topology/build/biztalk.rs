@@ -2,10 +2,10 @@
 
 use super::super::resource::{sorted, NameMap, SecretUse, Target};
 use super::{fci_owner, server_name, Builder};
-use crate::inventory::DatabaseRole;
+use crate::inventory::{Database, DatabaseRole};
 use crate::kind::biztalk_group::NamePairs;
 use crate::kind::{
-    agent_job, backup_job, biztalk_group, database_settings, log_shipping, ResourceKind,
+    agent_job, backup_job, biztalk_group, database_settings, log_shipping, messagebox, ResourceKind,
 };
 
 impl Builder<'_> {
@@ -106,8 +106,60 @@ impl Builder<'_> {
         last.immutable = vec!["databases"];
         last.secrets = secrets;
 
-        // Database settings.
+        // Scaled-out MessageBoxes, through BizTalk's WMI on the BizTalk server: the others
+        // created and publishing before the master stops publishing (biztalk-ha.md §2.4).
         let master = inv.master_messagebox().map(|d| d.name.value.clone());
+        let msgboxes: Vec<_> = inv
+            .databases
+            .iter()
+            .filter(|d| d.role.value == DatabaseRole::Messagebox)
+            .collect();
+        let mut msgbox_addr: Vec<(String, String)> = Vec::new();
+        if msgboxes.len() > 1 {
+            let (masters, others): (Vec<&&Database>, Vec<&&Database>) = msgboxes
+                .iter()
+                .partition(|d| master.as_deref() == Some(d.name.as_str()));
+            for d in others.into_iter().chain(masters) {
+                let Some((_, _, i)) = inv.instance(&d.instance) else {
+                    continue;
+                };
+                let is_master = master.as_deref() == Some(d.name.as_str());
+                let mut deps = vec![group_addr.clone()];
+                if is_master {
+                    deps.extend(msgbox_addr.iter().map(|(_, a)| a.clone()));
+                }
+                let a = self.resource::<messagebox::Messagebox>(
+                    format!("biztalk.{}.messagebox.{}", site.name, d.name),
+                    site,
+                    Target::Node {
+                        host: bts.name.value.clone(),
+                    },
+                    deps,
+                    messagebox::Params {
+                        server: server_name(i),
+                        database: d.name.value.clone(),
+                        master: is_master,
+                    },
+                    messagebox::Desired {
+                        exists: true,
+                        publishing: d.publishing.as_ref().is_none_or(|p| p.value),
+                    },
+                );
+                msgbox_addr.push((d.name.value.clone(), a));
+            }
+        }
+        let after_msgbox = |db: &str| {
+            let mut deps = vec![group_addr.clone()];
+            deps.extend(
+                msgbox_addr
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(db))
+                    .map(|(_, a)| a.clone()),
+            );
+            deps
+        };
+
+        // Database settings.
         for d in &inv.databases {
             if !inv.is_configured_sql_database(d) {
                 continue;
@@ -116,24 +168,20 @@ impl Builder<'_> {
                 continue;
             };
             let messagebox = d.role.value == DatabaseRole::Messagebox;
-            // Only the MessageBox's settings are managed beyond recovery; publishing only
-            // when the inventory says (the master publishes unless told otherwise).
+            // Only the MessageBox's settings are managed beyond recovery; publication is the
+            // messagebox resources' business (BizTalk's WMI, never its tables).
             let desired = database_settings::Desired {
                 exists: true,
                 recovery_model: "FULL".into(),
                 auto_create_statistics: messagebox.then_some(false),
                 auto_update_statistics: messagebox.then_some(false),
-                publishing: d
-                    .publishing
-                    .as_ref()
-                    .filter(|_| messagebox)
-                    .map(|p| p.value),
+                publishing: None,
             };
             self.resource::<database_settings::DatabaseSettings>(
                 format!("db.{}.{}.settings", i.name, d.name),
                 dsite,
                 fci_owner(cluster, i),
-                vec![group_addr.clone()],
+                after_msgbox(&d.name),
                 database_settings::Params {
                     server: server_name(i),
                     database: d.name.value.clone(),
@@ -196,7 +244,7 @@ impl Builder<'_> {
                 format!("sql.{}.job.{slug}", i.name),
                 jsite,
                 fci_owner(cluster, i),
-                vec![group_addr.clone()],
+                after_msgbox(&d.name),
                 agent_job::Params {
                     server: server_name(i),
                     job_name,
