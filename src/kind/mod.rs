@@ -244,7 +244,8 @@ kinds! {
     SqlFci => sql_fci,
     /// The FCI added to a further node (`sql.I.node.N`).
     SqlFciNode => sql_fci_node,
-    /// Preferred owners of the FCI's cluster group (`sql.I.owners`).
+    /// Preferred owners of an FCI's or the SSO role's cluster group (`sql.I.owners`,
+    /// `cluster.C.sso.owners`).
     SqlOwners => sql_owners,
     /// Instance settings: memory, MAXDOP, TCP port (`sql.I.config`).
     SqlConfig => sql_config,

@@ -370,6 +370,13 @@ fn the_sso_master_secret_server_is_built_in_the_documented_order() {
     // verify proves the secret server and, per node, the secret.
     assert!(file(role, "verify.ps1").contains("Add-BisrcCheck -Name 'sso-secret-server'"));
     assert!(file(n2, "verify.ps1").contains("Add-BisrcCheck -Name 'sso-secret-held'"));
+    // Preferred owners: the node the MessageBox's FCI prefers (SQLN01) comes last.
+    let owners = topo.get("cluster.BTSSQLCL01.sso.owners").unwrap();
+    assert_eq!(
+        owners.desired["preferred_owners"],
+        serde_json::json!(["SQLN02", "SQLN01"])
+    );
+    assert_eq!(owners.depends_on, [role.to_string()]);
     // The group joins the SSO system the nodes created.
     let group = file("biztalk.primary.group", "Configuration.xml");
     assert!(group.contains("<Answer Value=\"Join\" GUID=\"{B9432756-1620-4bec-8CD9-E6D0B7805AA5}\" Selected=\"Yes\" />"));

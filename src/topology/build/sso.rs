@@ -8,7 +8,7 @@
 use super::super::resource::{SecretUse, Target};
 use super::{server_name, Builder};
 use crate::inventory::{BiztalkSso, Cluster, DatabaseRole, Site, SsoMasterSecret};
-use crate::kind::{sso_role, sso_server, ResourceKind};
+use crate::kind::{sql_owners, sso_role, sso_server, ResourceKind};
 
 impl Builder<'_> {
     /// The clustered master secret server of every cluster that has one.
@@ -154,5 +154,34 @@ impl Builder<'_> {
             },
         );
         self.last().immutable = vec!["name"];
+
+        // Preferred owners: every node, the one the master MessageBox's instance prefers last
+        // (Microsoft: keep the master secret server off the node running the busy MessageBox).
+        let busy = inv
+            .master_messagebox()
+            .and_then(|d| inv.instance(&d.instance))
+            .filter(|(_, mc, _)| mc.name.eq_ignore_ascii_case(&cname))
+            .and_then(|(_, mc, mi)| mi.owners(mc).first().map(|n| n.to_string()));
+        let mut preferred = nodes.clone();
+        if let Some(b) = busy {
+            preferred.sort_by_key(|n| n.eq_ignore_ascii_case(&b));
+        }
+        let role_addr = format!("cluster.{cname}.sso");
+        self.resource::<sql_owners::SqlOwners>(
+            format!("cluster.{cname}.sso.owners"),
+            site,
+            Target::Owner {
+                cluster: cname.clone(),
+                group: m.name.value.clone(),
+                candidates: nodes.clone(),
+            },
+            vec![role_addr],
+            sql_owners::Params {
+                group: m.name.value.clone(),
+            },
+            sql_owners::Desired {
+                preferred_owners: preferred,
+            },
+        );
     }
 }
