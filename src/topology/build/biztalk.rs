@@ -175,7 +175,6 @@ impl Builder<'_> {
                 recovery_model: "FULL".into(),
                 auto_create_statistics: messagebox.then_some(false),
                 auto_update_statistics: messagebox.then_some(false),
-                publishing: None,
             };
             self.resource::<database_settings::DatabaseSettings>(
                 format!("db.{}.{}.settings", i.name, d.name),
