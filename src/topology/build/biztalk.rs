@@ -54,9 +54,16 @@ impl Builder<'_> {
                 deps.push(r.address.clone());
             }
         }
+        // The group configuration creates the master MessageBox only; the others are the
+        // messagebox resources' (below).
+        let master_msgbox = inv.master_messagebox().map(|d| d.name.value.clone());
         let databases: NameMap = inv
             .databases
             .iter()
+            .filter(|d| {
+                d.role.value != DatabaseRole::Messagebox
+                    || master_msgbox.as_deref() == Some(d.name.as_str())
+            })
             .map(|d| (d.name.value.clone(), d.instance.value.clone()))
             .collect();
         let roles: NamePairs = inv
