@@ -36,6 +36,10 @@ biztalk:
     operators: LAB\BizTalk Server Operators
     sso_administrators: LAB\SSO Administrators
     host_users: [LAB\BizTalk Application Users]
+  sso:                           # the SSO system the group configuration creates (required with an sso database)
+    service_account: { user: LAB\gmsa-entsso$ }       # a gMSA (name ending in $) needs no password
+    backup_file: C:\BizTalk\SSO\secret.bak            # the master secret backup, on the configuring server
+    backup_password: { env: BTS_SSO_BACKUP_PASSWORD }
 
 domain:
   netbios: LAB

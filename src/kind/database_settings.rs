@@ -12,16 +12,12 @@ pub struct DatabaseSettings;
 pub const CHECK_RECOVERY_FULL: &str = "db-recovery-full";
 /// Verify: automatic statistics off (MessageBox only).
 pub const CHECK_AUTO_STATISTICS_OFF: &str = "db-auto-statistics-off";
-/// Verify: publishing as desired (MessageBox with a publishing setting only).
-pub const CHECK_PUBLISHING: &str = "db-publishing";
 
 impl Kind for DatabaseSettings {
     const KIND: ResourceKind = ResourceKind::DatabaseSettings;
-    const CHECKS: &'static [&'static str] = &[
-        CHECK_RECOVERY_FULL,
-        CHECK_AUTO_STATISTICS_OFF,
-        CHECK_PUBLISHING,
-    ];
+    // Publication of a MessageBox is the `messagebox` kind's (BizTalk's WMI), not a setting
+    // written here.
+    const CHECKS: &'static [&'static str] = &[CHECK_RECOVERY_FULL, CHECK_AUTO_STATISTICS_OFF];
     const REMOVAL: Removal = Removal::WithParent(ResourceKind::BiztalkGroup);
     const EXTRA_FILES: &'static [ExtraFile] = &[ExtraFile::tsql(
         "sql/database_settings.sql",
@@ -35,13 +31,8 @@ impl Kind for DatabaseSettings {
         o.exists
     }
 
-    fn extras(p: &Params, d: &Desired, env: &ExtrasEnv) -> Value {
-        json!({
-            "messagebox": p.role == "messagebox",
-            "has_publishing": d.publishing.is_some(),
-            "publishing_disabled": d.publishing == Some(false),
-            "mgmt_server": env.mgmt_server,
-        })
+    fn extras(p: &Params, _: &Desired, _: &ExtrasEnv) -> Value {
+        json!({ "messagebox": p.role == "messagebox" })
     }
 }
 
@@ -73,9 +64,6 @@ pub struct Desired {
     /// MessageBox: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_update_statistics: Option<bool>,
-    /// MessageBox with a `publishing` setting in the inventory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub publishing: Option<bool>,
 }
 
 /// Settings of one database.
@@ -90,6 +78,4 @@ pub struct DatabaseSettingsObserved {
     pub auto_create_statistics: Option<bool>,
     /// `is_auto_update_stats_on`.
     pub auto_update_statistics: Option<bool>,
-    /// MessageBox: new message publication enabled.
-    pub publishing: Option<bool>,
 }

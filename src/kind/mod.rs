@@ -268,7 +268,8 @@ kinds! {
     SqlFci => sql_fci,
     /// The FCI added to a further node (`sql.I.node.N`).
     SqlFciNode => sql_fci_node,
-    /// Preferred owners of the FCI's cluster group (`sql.I.owners`).
+    /// Preferred owners of an FCI's or the SSO role's cluster group (`sql.I.owners`,
+    /// `cluster.C.sso.owners`).
     SqlOwners => sql_owners,
     /// Instance settings: memory, MAXDOP, TCP port (`sql.I.config`).
     SqlConfig => sql_config,
@@ -295,6 +296,11 @@ kinds! {
     DrRestore => dr_restore,
     /// A DR BizTalk server re-pointed at the DR instances (`dr.SITE.repoint.SERVER`).
     BiztalkRepoint => biztalk_repoint,
+    /// Enterprise SSO on one possible owner of the clustered master secret server
+    /// (`cluster.C.sso.node.N`).
+    SsoServer => sso_server,
+    /// One MessageBox and its publication, through BizTalk's WMI (`biztalk.SITE.messagebox.DB`).
+    Messagebox => messagebox,
 }
 
 impl ResourceKind {

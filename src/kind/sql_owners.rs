@@ -1,4 +1,5 @@
-//! `sql_owners`: preferred owners of the FCI's cluster group (`sql.I.owners`).
+//! `sql_owners`: preferred owners of a clustered role's group: an FCI's (`sql.I.owners`) or
+//! the SSO master secret server's (`cluster.C.sso.owners`).
 
 use serde::{Deserialize, Serialize};
 

@@ -9,10 +9,12 @@ pub struct SsoRole;
 
 /// Verify: the role is Online with `UseNetworkName` on.
 pub const CHECK_ROLE_ONLINE: &str = "sso-role-online";
+/// Verify: the SSO database names the role's network name as its master secret server.
+pub const CHECK_SECRET_SERVER: &str = "sso-secret-server";
 
 impl Kind for SsoRole {
     const KIND: ResourceKind = ResourceKind::SsoRole;
-    const CHECKS: &'static [&'static str] = &[CHECK_ROLE_ONLINE];
+    const CHECKS: &'static [&'static str] = &[CHECK_ROLE_ONLINE, CHECK_SECRET_SERVER];
     type Params = Params;
     type Desired = Desired;
     type Observed = SsoRoleObserved;
@@ -35,6 +37,10 @@ pub struct Params {
     pub network: String,
     /// The cluster disk it depends on, if any.
     pub disk: Option<String>,
+    /// SQL server name (network name) of the SSO database's instance.
+    pub sso_server: String,
+    /// The SSO database.
+    pub sso_database: String,
 }
 
 /// Desired state.
@@ -50,6 +56,9 @@ pub struct Desired {
     pub state: String,
     /// `UseNetworkName` of the generic service resource.
     pub use_network_name: bool,
+    /// The master secret server the SSO database names (`ssomanage -updatedb`): the role's
+    /// network name.
+    pub secret_server: String,
 }
 
 /// The clustered SSO master secret server (generic service role for `ENTSSO`).
@@ -66,4 +75,6 @@ pub struct SsoRoleObserved {
     pub state: Option<String>,
     /// `UseNetworkName` of the generic service resource (must be true, else 0x800706D9).
     pub use_network_name: Option<bool>,
+    /// The master secret server the SSO database names.
+    pub secret_server: Option<String>,
 }

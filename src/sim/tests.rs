@@ -133,6 +133,7 @@ fn sql_backed(kind: ResourceKind) -> bool {
             | ResourceKind::BackupJob
             | ResourceKind::AgentJob
             | ResourceKind::LogShipping
+            | ResourceKind::Messagebox
     )
 }
 
@@ -873,4 +874,160 @@ fn a_non_clustered_host_instance_on_a_node_of_the_sso_cluster_fails_its_check() 
             && detail.contains("cluster those hosts in the same group as SSO"),
         "{detail}"
     );
+}
+
+/// The clustered SSO master secret server's preconditions (docs/windows-behaviour.md
+/// WB-ROLE-05, WB-SSO-01, WB-SSO-02, WB-SSO-05, WB-SSO-06, WB-BTS-04), each refused with the
+/// error Windows gives, on contoso-prod (which clusters it).
+#[test]
+fn sso_master_secret_server_preconditions_are_enforced() {
+    let inv = inventory("contoso-prod");
+    let topo = Topology::build(&inv, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n1 = res(&topo, "cluster.BTSSQLCL01.sso.node.SQLN01");
+    let n2 = res(&topo, "cluster.BTSSQLCL01.sso.node.SQLN02");
+    let role = res(&topo, "cluster.BTSSQLCL01.sso");
+    let group = res(&topo, "biztalk.primary.group");
+    converge_until(d, &inv, &topo, &n1.address);
+
+    // WB-ROLE-05: no generic service role while a possible owner has no ENTSSO service.
+    let e = error_of(d, &inv, role);
+    assert!(
+        e.contains("The specified service does not exist as an installed service")
+            && e.contains("'SQLN01'"),
+        "{e}"
+    );
+    // WB-SSO-05: Join needs an SSO system; WB-BTS-04: so does the group's Join.
+    let e = error_of(d, &inv, n2);
+    assert!(
+        e.contains("Join an existing SSO system") && e.contains("holds no SSO system"),
+        "{e}"
+    );
+    let e = error_of(d, &inv, group);
+    assert!(
+        e.contains("Join an existing SSO system") && e.contains("'SSODB'"),
+        "{e}"
+    );
+
+    // The first node creates the system; WB-SSO-06: a second Create on it is refused.
+    assert!(apply_ok(d, &inv, n1));
+    let mut create_again = n2.clone();
+    create_again.params.insert("create".into(), json!(true));
+    let e = error_of(d, &inv, &create_again);
+    assert!(
+        e.contains("already holds an SSO system (master secret server SQLN01)"),
+        "{e}"
+    );
+
+    // WB-SSO-01: the restore needs the backup the first node wrote.
+    let saved = world::load(d, &inv).unwrap();
+    world::update(d, &inv, |w| {
+        w.host_mut("SQLN01")
+            .unwrap()
+            .files
+            .remove("C:\\BizTalk\\SSO\\secret.bak");
+    })
+    .unwrap();
+    let e = error_of(d, &inv, n2);
+    assert!(
+        e.contains("Copy-Item : Cannot find path '\\\\SQLN01\\C$\\BizTalk\\SSO\\secret.bak' because it does not exist."),
+        "{e}"
+    );
+    // Configured by the failed attempt, but without the secret: verify says so.
+    let o = step(d, &inv, n2, StepAction::Verify);
+    let checks = o.result.unwrap()["checks"].clone();
+    assert_eq!(checks[1]["name"], "sso-secret-held");
+    assert_eq!(checks[1]["ok"], false, "{checks}");
+    world::update(d, &inv, |w| *w = saved).unwrap();
+    assert!(apply_ok(d, &inv, n2));
+
+    // WB-SSO-02: `ssomanage -updatedb` needs the role online (it reaches the master secret
+    // server through the network name): a role an operator took offline, applied as such.
+    world::update(d, &inv, |w| {
+        let cl = w.cluster_mut("BTSSQLCL01").unwrap();
+        let members = cl.members.clone();
+        cl.groups.push(world::GroupState {
+            name: "BTSSSO01".into(),
+            kind: world::GroupKind::Sso,
+            owner: "SQLN01".into(),
+            possible_owners: members,
+            network_name: Some("BTSSSO01".into()),
+            ip: Some("10.10.0.23".into()),
+            use_network_name: Some(true),
+            offline: true,
+            ..world::GroupState::default()
+        });
+    })
+    .unwrap();
+    let mut offline = role.clone();
+    offline.desired.insert("state".into(), json!("Offline"));
+    let e = error_of(d, &inv, &offline);
+    assert!(e.contains("ssomanage -updatedb : ERROR: 0x800706D9"), "{e}");
+    // Until it runs, SSODB names the first node, and verify says so.
+    let o = step(d, &inv, role, StepAction::Verify);
+    let checks = o.result.unwrap()["checks"].clone();
+    assert_eq!(checks[1]["name"], "sso-secret-server");
+    assert_eq!(checks[1]["ok"], false);
+    assert!(
+        checks[1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("names SQLN01"),
+        "{checks}"
+    );
+    // In order, everything converges.
+    assert!(apply_ok(d, &inv, role));
+    assert_eq!(probe_of(d, &inv, role)["secret_server"], "BTSSSO01");
+}
+
+/// Scaled-out MessageBoxes (WB-MBOX-01, WB-MBOX-02) on scaled-out, refused with the error
+/// BizTalk's WMI provider gives.
+#[test]
+fn messagebox_preconditions_are_enforced() {
+    let inv = inventory("scaled-out");
+    let topo = Topology::build(&inv, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mb2 = res(&topo, "biztalk.main.messagebox.BizTalkMsgBoxDb2");
+    let master = res(&topo, "biztalk.main.messagebox.BizTalkMsgBoxDb");
+    converge_until(d, &inv, &topo, &mb2.address);
+    // WB-MBOX-01: the group configuration made only the master; it is the only publisher,
+    // so publication cannot be turned off on it yet.
+    let e = error_of(d, &inv, master);
+    assert!(
+        e.contains("no other MessageBox database in the group publishes new messages"),
+        "{e}"
+    );
+    // WB-MBOX-02: a new MessageBox needs SQL Server Agent on its instance.
+    let server = "FABMSGSQL\\MSGBOX";
+    let owner = {
+        let w = world::load(d, &inv).unwrap();
+        let i = w.instance(server).unwrap();
+        w.cluster(&i.cluster)
+            .unwrap()
+            .group(&i.group)
+            .unwrap()
+            .owner
+            .clone()
+    };
+    let agent = |stop: bool| {
+        let (node, service) = (owner.clone(), "SQLSERVERAGENT".to_string());
+        if stop {
+            Fault::ServiceStop { node, service }
+        } else {
+            Fault::ServiceStart { node, service }
+        }
+    };
+    inject(d, &inv, &agent(true)).unwrap();
+    let e = error_of(d, &inv, mb2);
+    assert!(
+        e.contains("SQL Server Agent is not running on 'FABMSGSQL\\MSGBOX'"),
+        "{e}"
+    );
+    inject(d, &inv, &agent(false)).unwrap();
+    // In order: the others are added and publish, then the master stops publishing.
+    converge(d, &inv, &topo);
+    assert_eq!(probe_of(d, &inv, master)["publishing"], false);
+    assert_eq!(probe_of(d, &inv, mb2)["publishing"], true);
 }

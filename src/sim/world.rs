@@ -74,6 +74,9 @@ pub struct HostState {
     /// BizTalk server: its registry and services (set by a DR promotion's re-pointing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biztalk_registry: Option<BiztalkHost>,
+    /// Enterprise SSO configured on this server (BizTalk configuration's SSO feature).
+    #[serde(default)]
+    pub sso: Option<SsoNodeState>,
 }
 
 /// A BizTalk server's registry and services as a DR promotion leaves them.
@@ -83,6 +86,17 @@ pub struct BiztalkHost {
     pub mgmt_server: String,
     /// The management server the services were last started against.
     pub services_using: Option<String>,
+}
+
+/// Enterprise SSO on one server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SsoNodeState {
+    /// The SQL server (network name) of the SSO database it is configured against.
+    pub server: String,
+    /// The SSO database.
+    pub database: String,
+    /// It holds the master secret (it created the system, or restored the backup).
+    pub holds_secret: bool,
 }
 
 impl HostState {
@@ -334,6 +348,10 @@ pub struct DatabaseState {
     pub publishing: Option<bool>,
     /// Management database: the group's databases (name → instance network name).
     pub biztalk_group: Option<BTreeMap<String, String>>,
+    /// SSO database: the master secret server it names (`SSOX_GlobalInfo`), once an SSO
+    /// system was created in it.
+    #[serde(default)]
+    pub sso_secret_server: Option<String>,
 }
 
 /// A SQL Agent job.

@@ -12,7 +12,7 @@ use super::index::Index;
 use super::storage::drive_of;
 use super::{
     Diagnostic, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077, BZ078, BZ079, BZ106, BZ107,
-    BZ108,
+    BZ108, BZ110, BZ111,
 };
 
 /// SQL Server versions bisrc knows.
@@ -109,7 +109,7 @@ fn configuration_accounts(inv: &Inventory, out: &mut Vec<Diagnostic>) {
         out.push(
             BZ106
                 .at(db.role.loc, format!("SSO database {} but no `biztalk.sso`", db.name))
-                .hint("the BizTalk group configuration cannot create the SSO system without the ENTSSO service account and the master secret backup password; bisrc will configure the group with an existing SSO system (Join) — add biztalk.sso to create it"),
+                .hint("the Enterprise SSO feature of the configuration needs the ENTSSO service account, and creating the SSO system needs the master secret backup file and password: add `biztalk.sso: { service_account: { user: DOMAIN\\name, password: { env: NAME } }, backup_file: C:\\BizTalk\\SSO\\secret.bak, backup_password: { env: NAME } }`"),
         );
     }
     if let Some(sso) = &bt.sso {
@@ -122,6 +122,26 @@ fn configuration_accounts(inv: &Inventory, out: &mut Vec<Diagnostic>) {
                     .hint("write a file path on the BizTalk server, e.g. C:\\BizTalk\\SSO\\secret.bak; copy the file off the server afterwards"),
             );
         }
+    }
+    // The clustered master secret server (biztalk-ha.md §6): configured against SSODB, one per
+    // BizTalk group.
+    let mss: Vec<_> = inv
+        .clusters()
+        .filter_map(|(_, c)| c.sso_master_secret.as_ref().map(|m| (c, m)))
+        .collect();
+    if let (Some((c, m)), None) = (mss.first(), first(DatabaseRole::Sso)) {
+        out.push(
+            BZ110
+                .at(m.name.loc, format!("cluster {} clusters the SSO master secret server {} but no database has role `sso`", c.name, m.name))
+                .hint("Enterprise SSO on the cluster nodes is configured against the SSO database: add `{ name: SSODB, role: sso, instance: ... }` to `databases`, or remove `sso_master_secret`"),
+        );
+    }
+    for (c, m) in mss.iter().skip(1) {
+        out.push(
+            BZ111
+                .at(m.name.loc, format!("cluster {} clusters a second SSO master secret server {} (the first is {})", c.name, m.name, mss[0].1.name))
+                .hint("a BizTalk group has one master secret server; keep `sso_master_secret` on one cluster"),
+        );
     }
     if let (None, Some(db)) = (&bt.rule_engine_account, first(DatabaseRole::RuleEngine)) {
         out.push(

@@ -394,8 +394,8 @@ pub const BZ105: Rule = rule(
 /// SSO database without `biztalk.sso`.
 pub const BZ106: Rule = rule(
     "BZ106",
-    Warning,
-    "creating the SSO system needs `biztalk.sso`; without it the group configuration joins an existing one",
+    Error,
+    "an `sso` database needs `biztalk.sso` (the ENTSSO service account and the master secret backup)",
 );
 /// SSO master secret backup file.
 pub const BZ107: Rule = rule(
@@ -406,8 +406,20 @@ pub const BZ107: Rule = rule(
 /// Rule engine database without its service account.
 pub const BZ108: Rule = rule(
     "BZ108",
-    Warning,
+    Error,
     "a `rule_engine` database needs `biztalk.rule_engine_account`",
+);
+/// A clustered master secret server without an SSO database.
+pub const BZ110: Rule = rule(
+    "BZ110",
+    Error,
+    "a clustered SSO master secret server needs an `sso` database",
+);
+/// More than one clustered master secret server.
+pub const BZ111: Rule = rule(
+    "BZ111",
+    Error,
+    "a BizTalk group has one SSO master secret server",
 );
 
 /// The catalogue: every rule, once, in code order.
@@ -417,7 +429,7 @@ pub const RULES: &[Rule] = &[
     BZ031, BZ040, BZ041, BZ042, BZ043, BZ044, BZ050, BZ051, BZ052, BZ053, BZ054, BZ055, BZ060,
     BZ061, BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076,
     BZ077, BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094,
-    BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108,
+    BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108, BZ110, BZ111,
 ];
 
 /// The catalogue entry of `code`.

@@ -951,16 +951,15 @@ fn prod_with_sso() -> String {
     .replacen(reminder, "    backup_reminder: vault entry <BizTalk SSO> & co\n", 1)
 }
 
-/// contoso-prod without `biztalk.sso` and `biztalk.rule_engine_account`: the group
-/// configuration joins an existing SSO system.
-fn prod_without_sso() -> String {
-    let text = inventory_text("contoso-prod");
-    let start = text.find("  sso:").expect("contoso-prod has biztalk.sso");
-    let bre = text
-        .find("  rule_engine_account:")
-        .expect("and a rule engine account");
-    let end = bre + text[bre..].find('\n').unwrap() + 1;
-    format!("{}{}", &text[..start], &text[end..])
+/// The line of contoso-prod that clusters the SSO master secret server.
+const PROD_MSS: &str = "        sso_master_secret: { name: BTSSSO01, ip: 10.10.0.23 }\n";
+
+/// contoso-prod with `biztalk.sso` but no clustered master secret server: the group
+/// configuration creates the SSO system.
+fn prod_unclustered_sso() -> String {
+    let text = prod_with_sso();
+    assert!(text.contains(PROD_MSS));
+    text.replacen(PROD_MSS, "", 1)
 }
 
 /// The outline of a configuration XML: one line per element, indented by depth, with the
@@ -1007,7 +1006,7 @@ fn config_outline(text: &str) -> String {
 fn configuration_of(artifacts: &[Artifact]) -> (&str, &str) {
     let xml = artifacts
         .iter()
-        .find(|a| a.step == "biztalk-config")
+        .find(|a| a.step == "biztalk-config" && a.resource.starts_with("biztalk."))
         .expect("a Configuration.xml");
     let apply = artifacts
         .iter()
@@ -1022,8 +1021,8 @@ const SSO_JOIN: &str = "
       Answer Value=Create GUID={FB7268BE-82D4-4cad-8CFF-6930303DA7E2}
       Answer Value=Join GUID={B9432756-1620-4bec-8CD9-E6D0B7805AA5} Selected=Yes
     NTService ID=ENTSSO
-      UserName
-      Domain
+      UserName = svc-entsso
+      Domain = CONTOSO
       Password";
 
 const SSO_CREATE: &str = "
@@ -1118,21 +1117,38 @@ fn prod_rest(b2b: bool, bre_user: &str) -> String {
 
 #[test]
 fn biztalk_configuration_has_the_documented_features_ids_and_guids() {
-    // Without biztalk.sso: join the SSO system; no rule engine account.
-    let plain = render(&load_text("contoso-prod", &prod_without_sso()));
-    let (xml, apply) = configuration_of(&plain);
+    // With the SSO master secret server clustered (contoso-prod as shipped), the cluster
+    // nodes create the SSO system first and the group joins it, with the ENTSSO account;
+    // the master secret backup belongs to the nodes' configuration, not the group's.
+    let shipped = render_named("contoso-prod");
+    let (xml, apply) = configuration_of(&shipped);
     assert_eq!(
         config_outline(xml),
-        format!("\nConfiguration{SSO_JOIN}{}", prod_rest(false, ""))
+        format!(
+            "\nConfiguration{SSO_JOIN}{}",
+            prod_rest(false, " = CONTOSO\\svc-bre")
+        )
     );
-    assert!(
-        !apply.contains("Set-BisrcConfigSecret -Document"),
-        "{apply}"
+    let fills: Vec<&str> = apply
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .starts_with("Set-BisrcConfigSecret -Document")
+        })
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        fills,
+        [
+            "Set-BisrcConfigSecret -Document $config -XPath \"/Configuration/Feature[@Name='SSOServer,Engine']/NTService[@ID='ENTSSO']/Password\" -Key 'biztalk.sso.service_password'",
+            "Set-BisrcConfigSecret -Document $config -XPath \"/Configuration/Feature[@Name='RulesEngine']/NTService/Password\" -Key 'biztalk.rule_engine.password'",
+        ]
     );
 
-    // With biztalk.sso and the rule engine account: create it; passwords stay empty in the
-    // file and the apply step fills each one from its secret through the DOM.
-    let inv = load_text("contoso-prod", &prod_with_sso());
+    // With biztalk.sso, no clustered master secret server and the rule engine account: the
+    // group creates the SSO system; passwords stay empty in the file and the apply step
+    // fills each one from its secret through the DOM.
+    let inv = load_text("contoso-prod", &prod_unclustered_sso());
     let with = render(&inv);
     assert!(check_all(&with).is_empty(), "{:?}", check_all(&with));
     let (xml, apply) = configuration_of(&with);
@@ -1175,13 +1191,17 @@ fn biztalk_configuration_has_the_documented_features_ids_and_guids() {
         ]
     );
     let at = |s: &str| apply.find(s).unwrap_or_else(|| panic!("no {s}"));
-    assert!(at("Set-Acl -LiteralPath $privateDir") < at("$config.Save($xmlPath)"));
+    assert!(at("Set-Acl -LiteralPath $privateDir") < at("$Config.Save($xmlPath)"));
     assert!(
-        at("$config.Save($xmlPath)")
-            < at("Start-Process -FilePath $tool -ArgumentList $arguments -Wait -PassThru")
+        at("$Config.Save($xmlPath)")
+            < at("Start-Process -FilePath $Tool -ArgumentList $arguments -Wait -PassThru")
     );
     assert!(at("} finally {") < at("Remove-Item -LiteralPath $privateDir -Recurse"));
     assert!(at("$config = [xml]$xmlText") < at("Set-BisrcConfigSecret -Document"));
+    assert!(
+        at("Set-BisrcConfigSecret -Document")
+            < at("Invoke-BisrcConfiguration -Tool $tool -Config $config")
+    );
 
     // BAM Analysis Services only with both the analysis and the star schema databases.
     let text = inventory_text("scaled-out").replace(

@@ -150,12 +150,14 @@ const CASES: &[Case] = &[
     case(SCALED, &[("  identity_file: ~/.ssh/id_ed25519\n", ""), ("  password: { file: ~/.config/bisrc/fabrikam.pw }\n", "")], "BZ103", 22, 1),
     case(PROD, &[("  password: { env: BISRC_DEPLOY_PASSWORD }", "")], "BZ104", 24, 0),
     case(PROD, &[("  password: { env: BISRC_DEPLOY_PASSWORD }", "")], "BZ105", 63, 0),
-    // BizTalk group configuration accounts (the examples themselves warn: BZ106, BZ108)
-    case(LAB, &[], "BZ106", 68, 0),
+    // BizTalk group configuration accounts (missing ones are errors: BZ106, BZ108, BZ110)
+    case(LAB, &[], "BZ106", 68, 1),
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_file: C:\\BizTalk\\SSO\\secret.bak", "backup_file: secret.bak")], "BZ107", 17, 1),
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_file: C:\\BizTalk\\SSO\\secret.bak", "backup_file: \\\\fs01\\sso\\secret.bak")], "BZ107", 17, 1),
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_file: C:\\BizTalk\\SSO\\secret.bak", "backup_file: C:\\BizTalk\\SSO\\")], "BZ107", 17, 1),
-    case(PROD, &[], "BZ108", 125, 0),
+    case(PROD, &[], "BZ108", 125, 1),
+    case(PROD, &[("  - { name: SSODB,               role: sso,                instance: BTSSQL01 }\n", "")], "BZ110", 56, 1),
+    case(PROD, &[("dtc: { name: DRDTC01, ip: 10.110.0.21, disk: DTC }", "dtc: { name: DRDTC01, ip: 10.110.0.21, disk: DTC }\n        sso_master_secret: { name: DRSSO01, ip: 10.110.0.23 }")], "BZ111", 99, 1),
     // ... and the account and secret rules cover the new accounts
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_password: { env: BTS_SSO_BACKUP_PASSWORD }", "backup_password: Hunter2Secret")], "BZ080", 18, 1),
     case(PROD, &[(PROD_HOSTS, PROD_SSO), ("svc-bre, password: { env: BTS_BRE_PASSWORD }", "svc-bre, password: Hunter2Secret")], "BZ080", 22, 1),
@@ -167,8 +169,8 @@ const CASES: &[Case] = &[
 ];
 
 /// An example inventory without its `biztalk.sso` section and `rule_engine_account`: the
-/// base the cases are written against (their line numbers, and the BZ106/BZ108 warnings
-/// that the section silences).
+/// base the cases are written against (their line numbers, and the BZ106/BZ108 errors
+/// that the section prevents).
 fn without_sso(text: &str) -> String {
     let mut out = String::new();
     let mut in_sso = false;
@@ -200,6 +202,62 @@ fn mutate(c: &Case) -> String {
         text = text.replacen(from, to, 1);
     }
     text
+}
+
+/// The lines `without_sso` takes out of `base`, and the line (1-based, in the stripped
+/// text) before which they stood.
+fn sso_block(base: &str) -> (String, u64) {
+    let stripped = without_sso(base);
+    let stripped: Vec<&str> = stripped.split_inclusive('\n').collect();
+    let all: Vec<&str> = base.split_inclusive('\n').collect();
+    let at = all
+        .iter()
+        .zip(&stripped)
+        .position(|(a, b)| a != b)
+        .unwrap_or(stripped.len());
+    let n = all.len() - stripped.len();
+    (all[at..at + n].concat(), at as u64 + 1)
+}
+
+/// Runs a case against its base with the example's own `biztalk.sso` (and
+/// `rule_engine_account`) put back, since without them the base has the BZ106/BZ108 errors;
+/// the diagnostics' lines are mapped back to the stripped text the cases are written
+/// against. Cases about those sections (which add their own, or expect their absence) run
+/// as written.
+fn run_case(c: &Case) -> (crate::harness::Output, Vec<(String, u64)>) {
+    let text = mutate(c);
+    let about_sso = matches!(c.code, "BZ106" | "BZ108") || text.contains("\n  sso:");
+    let (block, at) = sso_block(c.base);
+    if about_sso || block.is_empty() {
+        return run_json(&text);
+    }
+    // The edits may add or remove lines before the block; find its place again by the two
+    // lines that followed it (a blank line and `domain:`).
+    let stripped = without_sso(c.base);
+    let follows: Vec<&str> = stripped
+        .split_inclusive('\n')
+        .skip(at as usize - 1)
+        .take(2)
+        .collect();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let here = lines
+        .windows(2)
+        .position(|w| w == follows.as_slice())
+        .expect("the lines after biztalk.sso are still there");
+    let with = [
+        lines[..here].concat(),
+        block.clone(),
+        lines[here..].concat(),
+    ]
+    .concat();
+    let n = block.split_inclusive('\n').count() as u64;
+    let here = here as u64 + 1;
+    let (out, found) = run_json(&with);
+    let found = found
+        .into_iter()
+        .map(|(code, line)| (code, if line >= here + n { line - n } else { line }))
+        .collect();
+    (out, found)
 }
 
 fn run_json(text: &str) -> (crate::harness::Output, Vec<(String, u64)>) {
@@ -274,7 +332,7 @@ fn examples_are_valid() {
 }
 
 #[test]
-fn biztalk_sso_and_rule_engine_account_silence_their_warnings() {
+fn biztalk_sso_and_rule_engine_account_are_required_where_configuration_needs_them() {
     let text = mutate(&case(PROD, &[(PROD_HOSTS, PROD_SSO)], "", 0, 0));
     let (out, found) = run_json(&text);
     out.code(0);
@@ -283,22 +341,23 @@ fn biztalk_sso_and_rule_engine_account_silence_their_warnings() {
     let (out, found) = run_json(&text);
     out.code(0);
     assert_eq!(found, vec![]);
-    // Both warnings name what to add.
+    // Without them the configuration cannot succeed on Windows (WB-BTS-04, WB-BTS-05): both
+    // are errors that name what to add.
     let out = Test::new()
         .inventory_text(&without_sso(PROD))
         .args(["validate", "-i", Test::INVENTORY])
         .run();
-    out.code(0)
-        .stderr_contains("warning[BZ106]: SSO database SSODB but no `biztalk.sso`")
-        .stderr_contains("add biztalk.sso to create it")
-        .stderr_contains("warning[BZ108]: rule engine database BizTalkRuleEngineDb but no `biztalk.rule_engine_account`");
+    out.code(1)
+        .stderr_contains("error[BZ106]: SSO database SSODB but no `biztalk.sso`")
+        .stderr_contains("add `biztalk.sso: { service_account:")
+        .stderr_contains("error[BZ108]: rule engine database BizTalkRuleEngineDb but no `biztalk.rule_engine_account`");
 }
 
 #[test]
 fn every_case_reports_its_code_at_its_line() {
     let mut failures = Vec::new();
     for c in CASES {
-        let (out, found) = run_json(&mutate(c));
+        let (out, found) = run_case(c);
         if out.status.code() != Some(c.exit) || !found.contains(&(c.code.to_string(), c.line)) {
             failures.push(format!(
                 "{} expected at line {} (exit {}), got exit {:?} and {found:?}\n{}",
@@ -612,16 +671,10 @@ fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
     out.code(0).stderr_contains("wrote env/bisrc.yaml");
     let written = std::fs::read_to_string(dir.join("bisrc.yaml")).unwrap();
     assert!(written.starts_with("# bisrc inventory (format version 1)"));
-    // it validates, with one warning: it joins an existing SSO system (no `biztalk.sso`,
-    // whose backup password a starter cannot know)
+    // it validates with no diagnostic: it creates its SSO system (`biztalk.sso`)
     let (v, found) = run_json(&written);
     v.code(0);
-    let sso_line = written
-        .lines()
-        .position(|l| l.contains("role: sso"))
-        .unwrap() as u64
-        + 1;
-    assert_eq!(found, vec![("BZ106".to_string(), sso_line)]);
+    assert_eq!(found, vec![]);
     // no leftover temporary file
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
 

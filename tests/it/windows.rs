@@ -223,13 +223,20 @@ fn bam_star_schema_without_analysis_gets_no_settings_step() {
 /// and the `finally` deleted its input file while it was still reading it.
 #[test]
 fn biztalk_configuration_is_waited_for_and_its_exit_code_read() {
-    for (path, text) in files(
-        |r| r.starts_with("biztalk.") && r.ends_with(".group"),
-        "apply.ps1",
-    ) {
-        assert!(!text.contains("& $tool"), "{path}: started without waiting");
+    // The group's configuration and Enterprise SSO's on the cluster nodes share the runner.
+    let configures =
+        |r: &str| (r.starts_with("biztalk.") && r.ends_with(".group")) || r.contains(".sso.node.");
+    for (path, text) in files(configures, "apply.ps1") {
         assert!(
-            text.contains("Start-Process -FilePath $tool -ArgumentList $arguments -Wait -PassThru"),
+            !text.to_ascii_lowercase().contains("& $tool"),
+            "{path}: started without waiting"
+        );
+        assert!(
+            text.contains("Invoke-BisrcConfiguration -Tool $tool -Config $config"),
+            "{path}: does not use the shared runner"
+        );
+        assert!(
+            text.contains("Start-Process -FilePath $Tool -ArgumentList $arguments -Wait -PassThru"),
             "{path}: not started with Start-Process -Wait -PassThru"
         );
         assert!(text.contains("$code = $process.ExitCode"), "{path}");
@@ -278,4 +285,149 @@ fn msdtc_sets_network_dtc_access_itself_and_no_remote_clients() {
             "{path}"
         );
     }
+}
+
+/// Defect 2: `Add-ClusterGenericServiceRole -ServiceName ENTSSO` ran while no step configured
+/// Enterprise SSO on the cluster nodes, no secret was restored and nothing ran `ssomanage
+/// -updatedb`. Now, as Microsoft's "How to cluster the master secret server" orders it: SSO on
+/// every node against SSODB (Create on the first, Join on the others, which restore the
+/// secret), the role once the service exists everywhere, its restart and `-updatedb` with the
+/// network name; the BizTalk group comes after and joins that SSO system.
+#[test]
+fn the_sso_master_secret_server_is_built_in_the_documented_order() {
+    let inv = load("contoso-prod");
+    let topo = Topology::build(&inv, None).unwrap();
+    let pos = |a: &str| {
+        topo.resources
+            .iter()
+            .position(|r| r.address == a)
+            .unwrap_or_else(|| panic!("no {a}"))
+    };
+    let (n1, n2) = (
+        "cluster.BTSSQLCL01.sso.node.SQLN01",
+        "cluster.BTSSQLCL01.sso.node.SQLN02",
+    );
+    let role = "cluster.BTSSQLCL01.sso";
+    // The SSO database's instance answers before SSO is configured against it.
+    assert!(pos("sql.BTSSQL01.config") < pos(n1));
+    assert!(topo
+        .get(n1)
+        .unwrap()
+        .depends_on
+        .contains(&"sql.BTSSQL01.config".to_string()));
+    // Join after Create; the role after every node; the group after the role.
+    assert_eq!(topo.get(n2).unwrap().depends_on, [n1.to_string()]);
+    let role_deps = &topo.get(role).unwrap().depends_on;
+    assert!(role_deps.contains(&n1.to_string()) && role_deps.contains(&n2.to_string()));
+    assert!(topo
+        .get("biztalk.primary.group")
+        .unwrap()
+        .depends_on
+        .contains(&role.to_string()));
+
+    let artifacts = render("contoso-prod");
+    let file = |resource: &str, name: &str| {
+        artifacts
+            .iter()
+            .find(|a| a.resource == resource && a.path.rsplit('/').next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} for {resource}"))
+            .content
+            .replace("\r\n", "\n")
+    };
+    // The first node creates the SSO system (with the backup), the second joins it.
+    let xml1 = file(n1, "SsoConfiguration.xml");
+    let xml2 = file(n2, "SsoConfiguration.xml");
+    assert!(xml1.contains("<Answer Value=\"Create\" GUID=\"{FB7268BE-82D4-4cad-8CFF-6930303DA7E2}\" Selected=\"Yes\">"));
+    assert!(xml1.contains("<Value>C:\\BizTalk\\SSO\\secret.bak</Value>"));
+    assert!(xml2.contains("<Answer Value=\"Join\" GUID=\"{B9432756-1620-4bec-8CD9-E6D0B7805AA5}\" Selected=\"Yes\" />"));
+    for xml in [&xml1, &xml2] {
+        assert!(
+            xml.contains("<Server>BTSSQL01</Server>") && xml.contains("<Database>SSODB</Database>")
+        );
+        assert!(xml.contains("<UserName>svc-entsso</UserName>"));
+    }
+    // The joining node restores the secret from the first node's backup, the password in
+    // memory (ISSOConfigSS.RestoreSecret), never on a command line.
+    let apply2 = file(n2, "apply.ps1");
+    assert!(apply2.contains("$backup = '\\\\SQLN01\\C$\\BizTalk\\SSO\\secret.bak'"));
+    assert!(apply2.contains("$configSS.RestoreSecret($local, $password)"));
+    assert!(!apply2.to_ascii_lowercase().contains("ssoconfig.exe"));
+    assert!(!file(n1, "apply.ps1").contains("RestoreSecret"));
+    // The role: created, restarted, then SSODB names its network name.
+    let apply = file(role, "apply.ps1");
+    let at = |s: &str| apply.find(s).unwrap_or_else(|| panic!("no {s}"));
+    assert!(
+        at("Add-ClusterGenericServiceRole -ServiceName 'ENTSSO'")
+            < at("Stop-ClusterResource -InputObject $service\n    $null = Start-ClusterGroup")
+    );
+    assert!(
+        at("$secretServerElement.InnerText = $roleName") < at("& $ssoManage -updatedb $updatePath")
+    );
+    assert!(
+        at("Start-ClusterGroup -Name $roleName\n    $update")
+            < at("& $ssoManage -updatedb $updatePath")
+    );
+    // verify proves the secret server and, per node, the secret.
+    assert!(file(role, "verify.ps1").contains("Add-BisrcCheck -Name 'sso-secret-server'"));
+    assert!(file(n2, "verify.ps1").contains("Add-BisrcCheck -Name 'sso-secret-held'"));
+    // Preferred owners: the node the MessageBox's FCI prefers (SQLN01) comes last.
+    let owners = topo.get("cluster.BTSSQLCL01.sso.owners").unwrap();
+    assert_eq!(
+        owners.desired["preferred_owners"],
+        serde_json::json!(["SQLN02", "SQLN01"])
+    );
+    assert_eq!(owners.depends_on, [role.to_string()]);
+    // The group joins the SSO system the nodes created.
+    let group = file("biztalk.primary.group", "Configuration.xml");
+    assert!(group.contains("<Answer Value=\"Join\" GUID=\"{B9432756-1620-4bec-8CD9-E6D0B7805AA5}\" Selected=\"Yes\" />"));
+}
+
+/// Defect 4: publication was turned off on the master by an `UPDATE` of `adm_MessageBox`
+/// while the other MessageBoxes were never created, so nothing published. Now the others are
+/// added through BizTalk's WMI (`MSBTS_MsgBoxSetting`) and the master stops publishing only
+/// after them, through the same class; no script writes BizTalk's tables.
+#[test]
+fn scaled_out_messageboxes_are_created_and_publication_set_through_wmi() {
+    let inv = load("scaled-out");
+    let topo = Topology::build(&inv, None).unwrap();
+    let master = "biztalk.main.messagebox.BizTalkMsgBoxDb";
+    let others = [
+        "biztalk.main.messagebox.BizTalkMsgBoxDb2",
+        "biztalk.main.messagebox.BizTalkMsgBoxDb3",
+    ];
+    let deps = &topo.get(master).unwrap().depends_on;
+    for o in others {
+        assert!(
+            deps.contains(&o.to_string()),
+            "{master} does not wait for {o}"
+        );
+    }
+    for name in INVENTORIES {
+        for a in render(name) {
+            assert!(
+                !a.content.contains("UPDATE") || !a.content.contains("adm_MessageBox"),
+                "{}: writes BizTalk's adm_MessageBox table",
+                a.path
+            );
+        }
+    }
+    let artifacts = render("scaled-out");
+    let apply = |resource: &str| {
+        artifacts
+            .iter()
+            .find(|a| a.resource == resource && a.step == "apply")
+            .unwrap_or_else(|| panic!("no apply for {resource}"))
+            .content
+            .replace("\r\n", "\n")
+    };
+    let add = apply(others[0]);
+    assert!(add.contains("[wmiclass]'root\\MicrosoftBizTalkServer:MSBTS_MsgBoxSetting'"));
+    assert!(add.contains("$new.MsgBoxDBServerName = $msgBoxServer"));
+    assert!(add.contains("$msgBoxServer = 'FABMSGSQL\\MSGBOX'"));
+    let m = apply(master);
+    assert!(m.contains("$msgBox.DisableNewMessagePublication = $true"));
+    assert!(
+        !m.contains("CreateInstance"),
+        "the group configuration creates the master"
+    );
 }

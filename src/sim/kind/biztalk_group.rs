@@ -25,7 +25,7 @@ fn management(p: &Params) -> Result<(String, String), String> {
 
 /// The SQL Agent jobs BizTalk configuration creates for a database, and whether each ships
 /// enabled (biztalk-ha.md §5.6).
-fn jobs_for(db: &str, role: &str, master: bool) -> Vec<(String, bool)> {
+pub(in crate::sim) fn jobs_for(db: &str, role: &str, master: bool) -> Vec<(String, bool)> {
     match role {
         "management" => vec![
             (format!("Backup BizTalk Server ({db})"), false),
@@ -84,6 +84,17 @@ impl Simulated for BiztalkGroup {
                 )
             })?;
         }
+        // WB-BTS-04: the Enterprise SSO feature joins an SSO system only if one exists (the
+        // clustered master secret server's nodes created it), and Create makes one.
+        let sso_db = p.roles.key_of("sso");
+        let sso_server = sso_db.and_then(|d| p.servers.get(d));
+        if let (false, Some(db), Some(server)) = (p.sso_create, sso_db, sso_server) {
+            if super::sso_server::secret_server(w, server, db).is_none() {
+                return Err(format!(
+                    "BizTalk Server Configuration (Enterprise SSO) failed: Join an existing SSO system: the SSO database '{db}' on '{server}' holds no SSO system (no master secret server). Create the SSO system first; every later feature was skipped"
+                ));
+            }
+        }
         let wanted = s.desired.databases.clone();
         let existing = w
             .instance(&mgmt_server)
@@ -102,6 +113,9 @@ impl Simulated for BiztalkGroup {
             if matches!(role, "bam_analysis" | "tracking_analysis") {
                 continue; // Analysis Services databases, not SQL Server databases.
             }
+            if role == "messagebox" && master != Some(db) {
+                continue; // The XML names the master; the others are added afterwards.
+            }
             let Some(server) = p.servers.get(db) else {
                 continue;
             };
@@ -115,6 +129,7 @@ impl Simulated for BiztalkGroup {
                 auto_update_statistics: !msgbox,
                 publishing: msgbox.then_some(true),
                 biztalk_group: None,
+                sso_secret_server: None,
             });
             for (job, enabled) in jobs_for(db, role, master == Some(db)) {
                 i.jobs.entry(job).or_insert(JobState {
@@ -127,6 +142,13 @@ impl Simulated for BiztalkGroup {
                     .get_mut(&format!("Backup BizTalk Server ({db})"))
                     .expect("just created")
                     .backup = Some(BackupSettings::default());
+            }
+        }
+        if let (true, Some(db), Some(server)) = (p.sso_create, sso_db, sso_server) {
+            // Create: this server generates the master secret and becomes the master secret
+            // server.
+            if let Some(d) = w.instance_mut(server).and_then(|i| i.databases.get_mut(db)) {
+                d.sso_secret_server.get_or_insert_with(|| c.node.clone());
             }
         }
         let i = w.instance_mut(&mgmt_server).expect("reached above");

@@ -1,10 +1,10 @@
 //! `database_settings` on a simulated node: a BizTalk database's recovery model, automatic
-//! statistics and (MessageBox) publication, set through the instance's network name.
+//! statistics, set through the instance's network name (MessageBox publication is the
+//! `messagebox` kind's).
 
 use super::{Simulated, Spec};
 use crate::kind::database_settings::{
-    DatabaseSettings, DatabaseSettingsObserved, CHECK_AUTO_STATISTICS_OFF, CHECK_PUBLISHING,
-    CHECK_RECOVERY_FULL,
+    DatabaseSettings, DatabaseSettingsObserved, CHECK_AUTO_STATISTICS_OFF, CHECK_RECOVERY_FULL,
 };
 use crate::sim::checks::diff_check;
 use crate::sim::sql::reach;
@@ -29,7 +29,6 @@ impl Simulated for DatabaseSettings {
                 recovery_model: Some(d.recovery_model.clone()),
                 auto_create_statistics: Some(d.auto_create_statistics),
                 auto_update_statistics: Some(d.auto_update_statistics),
-                publishing: d.publishing,
             },
             None => DatabaseSettingsObserved::default(),
         })
@@ -50,14 +49,6 @@ impl Simulated for DatabaseSettings {
         }
         if let Some(v) = want.auto_update_statistics {
             d.auto_update_statistics = v;
-        }
-        if let Some(v) = want.publishing {
-            if d.publishing.is_none() {
-                return Err(format!(
-                    "{db} is not a MessageBox database; publication cannot be set on it"
-                ));
-            }
-            d.publishing = Some(v);
         }
         Ok(())
     }
@@ -83,15 +74,6 @@ impl Simulated for DatabaseSettings {
                 o,
                 &["auto_create_statistics", "auto_update_statistics"],
                 &format!("BizTalk needs automatic statistics off on the MessageBox; {apply_hint}"),
-            ));
-        }
-        if s.desired.publishing.is_some() {
-            v.push(diff_check(
-                CHECK_PUBLISHING,
-                c,
-                o,
-                &["publishing"],
-                &apply_hint,
             ));
         }
         Ok(v)

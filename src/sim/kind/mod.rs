@@ -24,6 +24,7 @@ mod firewall;
 mod group_owner;
 mod host_instances;
 mod log_shipping;
+mod messagebox;
 mod quorum;
 mod sql_config;
 mod sql_fci;
@@ -31,6 +32,7 @@ mod sql_fci_node;
 mod sql_login;
 mod sql_owners;
 mod sso_role;
+mod sso_server;
 mod windows_feature;
 
 use serde_json::Value;
@@ -142,5 +144,7 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::AgentJob => handler::<k::agent_job::AgentJob>(),
         K::LogShipping => handler::<k::log_shipping::LogShipping>(),
         K::HostInstances => handler::<k::host_instances::HostInstances>(),
+        K::SsoServer => handler::<k::sso_server::SsoServer>(),
+        K::Messagebox => handler::<k::messagebox::Messagebox>(),
     }
 }

@@ -2,11 +2,11 @@
 
 use super::super::resource::{sorted, NameMap, SecretUse, Target};
 use super::{fci_owner, server_name, Builder};
-use crate::inventory::DatabaseRole;
+use crate::inventory::{Database, DatabaseRole};
 use crate::kind::biztalk_group::NamePairs;
 use crate::kind::{
     agent_job, backup_job, biztalk_group, database_settings, host_instances, log_shipping,
-    sql_login, ResourceKind,
+    messagebox, sql_login, ResourceKind,
 };
 
 impl Builder<'_> {
@@ -55,9 +55,16 @@ impl Builder<'_> {
                 deps.push(r.address.clone());
             }
         }
+        // The group configuration creates the master MessageBox only; the others are the
+        // messagebox resources' (below).
+        let master_msgbox = inv.master_messagebox().map(|d| d.name.value.clone());
         let databases: NameMap = inv
             .databases
             .iter()
+            .filter(|d| {
+                d.role.value != DatabaseRole::Messagebox
+                    || master_msgbox.as_deref() == Some(d.name.as_str())
+            })
             .map(|d| (d.name.value.clone(), d.instance.value.clone()))
             .collect();
         let roles: NamePairs = inv
@@ -107,8 +114,60 @@ impl Builder<'_> {
         last.immutable = vec!["databases"];
         last.secrets = secrets;
 
-        // Database settings.
+        // Scaled-out MessageBoxes, through BizTalk's WMI on the BizTalk server: the others
+        // created and publishing before the master stops publishing (biztalk-ha.md §2.4).
         let master = inv.master_messagebox().map(|d| d.name.value.clone());
+        let msgboxes: Vec<_> = inv
+            .databases
+            .iter()
+            .filter(|d| d.role.value == DatabaseRole::Messagebox)
+            .collect();
+        let mut msgbox_addr: Vec<(String, String)> = Vec::new();
+        if msgboxes.len() > 1 {
+            let (masters, others): (Vec<&&Database>, Vec<&&Database>) = msgboxes
+                .iter()
+                .partition(|d| master.as_deref() == Some(d.name.as_str()));
+            for d in others.into_iter().chain(masters) {
+                let Some((_, _, i)) = inv.instance(&d.instance) else {
+                    continue;
+                };
+                let is_master = master.as_deref() == Some(d.name.as_str());
+                let mut deps = vec![group_addr.clone()];
+                if is_master {
+                    deps.extend(msgbox_addr.iter().map(|(_, a)| a.clone()));
+                }
+                let a = self.resource::<messagebox::Messagebox>(
+                    format!("biztalk.{}.messagebox.{}", site.name, d.name),
+                    site,
+                    Target::Node {
+                        host: bts.name.value.clone(),
+                    },
+                    deps,
+                    messagebox::Params {
+                        server: server_name(i),
+                        database: d.name.value.clone(),
+                        master: is_master,
+                    },
+                    messagebox::Desired {
+                        exists: true,
+                        publishing: d.publishing.as_ref().is_none_or(|p| p.value),
+                    },
+                );
+                msgbox_addr.push((d.name.value.clone(), a));
+            }
+        }
+        let after_msgbox = |db: &str| {
+            let mut deps = vec![group_addr.clone()];
+            deps.extend(
+                msgbox_addr
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(db))
+                    .map(|(_, a)| a.clone()),
+            );
+            deps
+        };
+
+        // Database settings.
         for d in &inv.databases {
             if !inv.is_configured_sql_database(d) {
                 continue;
@@ -117,24 +176,19 @@ impl Builder<'_> {
                 continue;
             };
             let messagebox = d.role.value == DatabaseRole::Messagebox;
-            // Only the MessageBox's settings are managed beyond recovery; publishing only
-            // when the inventory says (the master publishes unless told otherwise).
+            // Only the MessageBox's settings are managed beyond recovery; publication is the
+            // messagebox resources' business (BizTalk's WMI, never its tables).
             let desired = database_settings::Desired {
                 exists: true,
                 recovery_model: "FULL".into(),
                 auto_create_statistics: messagebox.then_some(false),
                 auto_update_statistics: messagebox.then_some(false),
-                publishing: d
-                    .publishing
-                    .as_ref()
-                    .filter(|_| messagebox)
-                    .map(|p| p.value),
             };
             self.resource::<database_settings::DatabaseSettings>(
                 format!("db.{}.{}.settings", i.name, d.name),
                 dsite,
                 fci_owner(cluster, i),
-                vec![group_addr.clone()],
+                after_msgbox(&d.name),
                 database_settings::Params {
                     server: server_name(i),
                     database: d.name.value.clone(),
@@ -215,7 +269,7 @@ impl Builder<'_> {
                 format!("sql.{}.job.{slug}", i.name),
                 jsite,
                 fci_owner(cluster, i),
-                vec![group_addr.clone()],
+                after_msgbox(&d.name),
                 agent_job::Params {
                     server: server_name(i),
                     job_name,
@@ -241,19 +295,15 @@ impl Builder<'_> {
         let bt = &self.inv.biztalk;
         let netbios = &self.inv.domain.netbios.value;
         let mut secrets = Vec::new();
-        let sso = bt.sso.as_ref();
-        if let Some(s) = sso {
-            if let Some(p) = &s.service_account.password {
-                secrets.push(SecretUse {
-                    key: "biztalk.sso.service_password".into(),
-                    reference: p.value.clone(),
-                });
-            }
-            secrets.push(SecretUse {
-                key: "biztalk.sso.backup_password".into(),
-                reference: s.backup_password.value.clone(),
-            });
-            params.sso_create = true;
+        // With a clustered master secret server the SSO system exists before the group is
+        // configured (sso.rs), and the group joins it; otherwise the group creates it.
+        let clustered = self
+            .inv
+            .clusters()
+            .any(|(_, c)| c.sso_master_secret.is_some());
+        if let Some(s) = bt.sso.as_ref() {
+            secrets.extend(Self::sso_secrets(s, !clustered));
+            params.sso_create = !clustered;
             params.sso_service_account = Some(s.service_account.user.value.clone());
             params.sso_backup_file = Some(s.backup_file.value.clone());
             params.sso_backup_reminder = s.backup_reminder.as_ref().map(|r| r.value.clone());

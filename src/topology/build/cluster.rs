@@ -1,12 +1,11 @@
 //! A failover cluster: validation, creation, joins, networks, disks, quorum, and the
-//! clustered MSDTC and SSO roles.
+//! clustered MSDTC role (the clustered SSO master secret server is built in sso.rs).
 
 use super::super::resource::{NameMap, SecretUse, Target};
 use super::{network_for_ip, split_subnet, Builder, AVAILABLE_STORAGE, CORE_GROUP};
 use crate::inventory::{Cluster, NetworkRole, Site, WitnessKind};
 use crate::kind::{
-    cluster, cluster_disk, cluster_network, cluster_node, cluster_validation, clustered_dtc,
-    quorum, sso_role,
+    cluster, cluster_disk, cluster_network, cluster_node, cluster_validation, clustered_dtc, quorum,
 };
 
 impl Builder<'_> {
@@ -234,33 +233,7 @@ impl Builder<'_> {
             self.last().immutable = vec!["name"];
             dtc_addr = Some(a);
         }
-        // Clustered SSO master secret server.
-        if let Some(sso) = &c.sso_master_secret {
-            let mut deps = role_deps.clone();
-            deps.extend(dtc_addr.clone());
-            if let Some(d) = &sso.disk {
-                deps.extend(disk_dep(d));
-            }
-            self.resource::<sso_role::SsoRole>(
-                format!("cluster.{cname}.sso"),
-                site,
-                owner(&sso.name, &nodes),
-                deps,
-                sso_role::Params {
-                    service: "ENTSSO".into(),
-                    network: network_for_ip(site, &sso.ip).0,
-                    disk: sso.disk.as_ref().map(|d| d.value.clone()),
-                },
-                sso_role::Desired {
-                    exists: true,
-                    name: sso.name.value.clone(),
-                    ip: sso.ip.value.clone(),
-                    state: "Online".into(),
-                    use_network_name: true,
-                },
-            );
-            self.last().immutable = vec!["name"];
-        }
+        // The clustered SSO master secret server comes after the SQL instances (sso.rs).
 
         // SQL Server failover cluster instances.
         for i in &c.sql_instances {

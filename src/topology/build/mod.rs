@@ -11,6 +11,7 @@ mod dr;
 
 pub(super) use dr::after_promotion;
 mod sql;
+mod sso;
 
 use std::net::Ipv4Addr;
 
@@ -89,6 +90,7 @@ impl<'a> Builder<'a> {
             }
             self.site(site);
         }
+        self.sso_master_secret_servers(site_filter);
         self.biztalk_and_databases(site_filter);
         self.log_shipping(site_filter);
         self.cross_site_hosts();
