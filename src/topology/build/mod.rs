@@ -7,6 +7,8 @@
 
 mod biztalk;
 mod cluster;
+#[cfg(test)]
+mod instance_settings_tests;
 mod sql;
 
 use std::net::Ipv4Addr;
