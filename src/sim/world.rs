@@ -55,8 +55,9 @@ pub struct HostState {
     pub features: BTreeSet<String>,
     /// Local MSDTC network settings.
     pub dtc: DtcSettings,
-    /// TCP ports an inbound allow rule opens.
-    pub open_tcp_ports: BTreeSet<u16>,
+    /// Inbound allow rules by name (`New-NetFirewallRule -Name`), beside the built-in groups.
+    #[serde(default)]
+    pub firewall_rules: BTreeMap<String, FirewallRule>,
     /// The built-in MSDTC firewall rule group is enabled.
     pub dtc_rule_group_enabled: bool,
     /// Services stopped by a fault (`MSSQLSERVER`, `SQLSERVERAGENT`, `MSDTC`, `ClusSvc`, ...).
@@ -73,6 +74,19 @@ impl HostState {
             .iter()
             .any(|s| s.eq_ignore_ascii_case(svc))
     }
+}
+
+/// One inbound allow firewall rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirewallRule {
+    /// `TCP` or `UDP`.
+    pub protocol: String,
+    /// `-LocalPort`: a number, `RPC` or `RPCEPMap`.
+    pub local_port: String,
+    /// `-Service`, when the rule is for one service.
+    pub service: Option<String>,
+    /// Enabled.
+    pub enabled: bool,
 }
 
 /// MSDTC network settings (`Get-DtcNetworkSetting`).

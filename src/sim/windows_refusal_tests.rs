@@ -1,0 +1,36 @@
+//! The simulator refuses what Windows refuses (docs/windows-behaviour.md, issue 9 "make the
+//! simulator refuse what Windows refuses"): one test per precondition, each showing the
+//! refusal with Windows's message, and the firewall's "nothing more" (issue 9 #5).
+
+use super::tests::{apply_ok, converge_until, error_of, lab, probe_of, res};
+use crate::kind::firewall::{self, Firewall};
+use crate::topology::Resource;
+
+#[test]
+fn firewall_removes_a_bisrc_rule_no_role_needs() {
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let fw = res(&topo, "node.LABSQL1.firewall");
+    // An older bisrc opened plain TCP 135 on every node.
+    let old = firewall::Params::new(vec![135, 1433], false, false);
+    let mut stale = Resource::new::<Firewall>(
+        fw.address.clone(),
+        &fw.site,
+        fw.target.clone(),
+        old.clone(),
+        old.desired(),
+    );
+    stale.depends_on.clear();
+    apply_ok(d, &inv, &stale);
+    let o = probe_of(d, &inv, fw);
+    assert_eq!(
+        o["unneeded_bisrc_rules"],
+        serde_json::json!(["bisrc-sql-tcp-135"])
+    );
+    // Today's spec closes it and keeps 1433.
+    apply_ok(d, &inv, fw);
+    let o = probe_of(d, &inv, fw);
+    assert_eq!(o["unneeded_bisrc_rules"], serde_json::json!([]));
+    assert_eq!(o["sql_tcp_ports"], serde_json::json!([1433]));
+    let _ = (converge_until, error_of);
+}
