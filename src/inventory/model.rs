@@ -339,6 +339,9 @@ pub struct ClusteredDtc {
     /// MSDTC authentication level (default `mutual`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<Spanned<DtcAuthentication>>,
+    /// Nodes preferred to own the role, in order (default: the cluster's node order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_owners: Option<Vec<SpStr>>,
 }
 
 /// MSDTC authentication level (`Set-DtcNetworkSetting -AuthenticationLevel`).

@@ -32,5 +32,40 @@ fn firewall_removes_a_bisrc_rule_no_role_needs() {
     let o = probe_of(d, &inv, fw);
     assert_eq!(o["unneeded_bisrc_rules"], serde_json::json!([]));
     assert_eq!(o["sql_tcp_ports"], serde_json::json!([1433]));
-    let _ = (converge_until, error_of);
+}
+
+#[test]
+fn dtc_role_refuses_a_preferred_owner_that_is_not_a_possible_owner() {
+    // WB-OWN-01 on the DTC role: Set-ClusterOwnerNode -Group refuses a node the role cannot
+    // run on.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let dtc = res(&topo, "cluster.LABSQLCL.dtc");
+    converge_until(d, &inv, &topo, &dtc.address);
+    let mut desired: crate::kind::clustered_dtc::Desired =
+        crate::kind::from_map(&dtc.desired).unwrap();
+    desired.preferred_owners = vec!["LABSQL2".into(), "LABSQL9".into()];
+    let params: crate::kind::clustered_dtc::Params = crate::kind::from_map(&dtc.params).unwrap();
+    let bad = Resource::new::<crate::kind::clustered_dtc::ClusteredDtc>(
+        dtc.address.clone(),
+        &dtc.site,
+        dtc.target.clone(),
+        params,
+        desired,
+    );
+    let e = error_of(d, &inv, &bad);
+    assert!(
+        e.contains("Set-ClusterOwnerNode : The node 'LABSQL9' is not a possible owner of 'LABDTC'"),
+        "{e}"
+    );
+    // The inventory's owners (the cluster's node order) and failback off are applied.
+    apply_ok(d, &inv, dtc);
+    let o = probe_of(d, &inv, dtc);
+    assert_eq!(
+        o["preferred_owners"],
+        serde_json::json!(["LABSQL1", "LABSQL2"])
+    );
+    assert_eq!(o["auto_failback"], false);
+    assert_eq!(o["remote_clients"], false);
+    assert_eq!(o["remote_administration"], false);
 }

@@ -100,6 +100,12 @@ pub struct DtcSettings {
     pub outbound: bool,
     /// `Mutual`, `Incoming` or `NoAuth`.
     pub authentication: String,
+    /// Allow Remote Clients.
+    #[serde(default)]
+    pub remote_clients: bool,
+    /// Allow Remote Administration.
+    #[serde(default)]
+    pub remote_administration: bool,
 }
 
 impl Default for DtcSettings {
@@ -110,6 +116,8 @@ impl Default for DtcSettings {
             inbound: false,
             outbound: false,
             authentication: "Mutual".into(),
+            remote_clients: false,
+            remote_administration: false,
         }
     }
 }
@@ -248,6 +256,9 @@ pub struct GroupState {
     pub dtc: Option<DtcSettings>,
     /// Generic service `UseNetworkName`.
     pub use_network_name: Option<bool>,
+    /// `AutoFailbackType` 1: the group fails back to its preferred owner.
+    #[serde(default)]
+    pub auto_failback: bool,
     /// Taken offline on purpose.
     pub offline: bool,
 }

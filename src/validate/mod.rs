@@ -20,6 +20,7 @@ mod memory;
 mod misc;
 mod names;
 mod references;
+mod roles;
 mod storage;
 mod uniqueness;
 
@@ -423,6 +424,12 @@ pub const BZ122: Rule = rule(
     Error,
     "an instance's `max_server_memory_mb` fits in the memory of each node that can own it",
 );
+/// DTC role owners.
+pub const BZ123: Rule = rule(
+    "BZ123",
+    Error,
+    "a DTC role's `preferred_owners` are nodes of its cluster",
+);
 
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
@@ -432,6 +439,7 @@ pub const RULES: &[Rule] = &[
     BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076, BZ077,
     BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094, BZ095,
     BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108, BZ120, BZ121, BZ122,
+    BZ123,
 ];
 
 /// The catalogue entry of `code`.
@@ -456,6 +464,7 @@ pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     accounts::check(inv, &mut out);
     backup::check(inv, &idx, &mut out);
     memory::check(inv, &mut out);
+    roles::check(inv, &mut out);
     out.sort_by(|a, b| (a.loc, a.code, &a.message).cmp(&(b.loc, b.code, &b.message)));
     out.dedup();
     out
