@@ -69,3 +69,27 @@ fn dtc_role_refuses_a_preferred_owner_that_is_not_a_possible_owner() {
     assert_eq!(o["remote_clients"], false);
     assert_eq!(o["remote_administration"], false);
 }
+
+#[test]
+fn new_cluster_refuses_a_failed_validation_and_names_the_failing_tests() {
+    // WB-CL-06 / WB-VAL-03: Test-Cluster reports failures without throwing; bisrc's
+    // New-Cluster step reads the result and refuses.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let cluster = res(&topo, "cluster.LABSQLCL");
+    converge_until(d, &inv, &topo, &cluster.address);
+    crate::sim::world::update(d, &inv, |w| {
+        let v = w.validations.get_mut("LABSQLCL").expect("validation ran");
+        v.passed = false;
+        v.failed = vec!["Validate Network Communication".into()];
+    })
+    .unwrap();
+    let e = error_of(d, &inv, cluster);
+    assert!(
+        e.contains("cluster validation failed (Validate Network Communication)"),
+        "{e}"
+    );
+    // A passing validation lets it through.
+    apply_ok(d, &inv, res(&topo, "cluster.LABSQLCL.validation"));
+    apply_ok(d, &inv, cluster);
+}

@@ -157,6 +157,9 @@ pub struct ValidationState {
     pub nodes: Vec<String>,
     /// No test failed.
     pub passed: bool,
+    /// The tests that failed (Test-Cluster's warnings), when it did not pass.
+    #[serde(default)]
+    pub failed: Vec<String>,
 }
 
 /// A failover cluster.
