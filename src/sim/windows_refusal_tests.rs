@@ -93,3 +93,49 @@ fn new_cluster_refuses_a_failed_validation_and_names_the_failing_tests() {
     apply_ok(d, &inv, res(&topo, "cluster.LABSQLCL.validation"));
     apply_ok(d, &inv, cluster);
 }
+
+#[test]
+fn sp_configure_refuses_values_out_of_range_and_min_above_max() {
+    // WB-TSQL-02.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let cfg = res(&topo, "sql.LABBTSSQL.config");
+    converge_until(d, &inv, &topo, &cfg.address);
+    let with = |f: &dyn Fn(&mut crate::kind::sql_config::Desired)| {
+        let mut desired: crate::kind::sql_config::Desired =
+            crate::kind::from_map(&cfg.desired).unwrap();
+        f(&mut desired);
+        let params: crate::kind::sql_config::Params = crate::kind::from_map(&cfg.params).unwrap();
+        Resource::new::<crate::kind::sql_config::SqlConfig>(
+            cfg.address.clone(),
+            &cfg.site,
+            cfg.target.clone(),
+            params,
+            desired,
+        )
+    };
+    let e = error_of(
+        d,
+        &inv,
+        &with(&|x| {
+            x.max_server_memory_mb = 100;
+            x.min_server_memory_mb = 0;
+        }),
+    );
+    assert!(
+        e.contains("'100' is not a valid value for configuration option 'max server memory (MB)'"),
+        "{e}"
+    );
+    let e = error_of(
+        d,
+        &inv,
+        &with(&|x| x.min_server_memory_mb = x.max_server_memory_mb + 1),
+    );
+    assert!(
+        e.contains("min server memory (MB) must not be greater"),
+        "{e}"
+    );
+    // Nothing was half-applied: the instance still has setup's values, and the real spec applies.
+    assert_ne!(probe_of(d, &inv, cfg)["max_server_memory_mb"], 100);
+    apply_ok(d, &inv, cfg);
+}
