@@ -139,3 +139,38 @@ fn sp_configure_refuses_values_out_of_range_and_min_above_max() {
     assert_ne!(probe_of(d, &inv, cfg)["max_server_memory_mb"], 100);
     apply_ok(d, &inv, cfg);
 }
+
+#[test]
+fn a_role_address_needs_a_cluster_network_with_client_access() {
+    // WB-ROLE-02: LABDTC's address (192.168.50.21) is on the Public network; make that
+    // network cluster-only and the role cannot come online.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let dtc = res(&topo, "cluster.LABSQLCL.dtc");
+    converge_until(d, &inv, &topo, &dtc.address);
+    crate::sim::world::update(d, &inv, |w| {
+        let cl = w.cluster_mut("LABSQLCL").expect("cluster exists");
+        let n = cl
+            .networks
+            .iter_mut()
+            .find(|n| n.subnet.starts_with("192.168.50."))
+            .expect("the client network");
+        n.role = "Cluster".into();
+    })
+    .unwrap();
+    let e = error_of(d, &inv, dtc);
+    assert!(
+        e.contains("The IP address resource '192.168.50.21' cannot come online")
+            && e.contains("does not allow client access"),
+        "{e}"
+    );
+    // The cluster_network step puts the role back; then the DTC role comes online.
+    for r in topo
+        .resources
+        .iter()
+        .filter(|r| r.address.contains(".network."))
+    {
+        apply_ok(d, &inv, r);
+    }
+    apply_ok(d, &inv, dtc);
+}
