@@ -6,12 +6,14 @@
 //! `validate`) and never prints.
 
 mod anchor;
+mod memory;
 mod model;
 mod secret;
 mod spanned;
 
 use std::path::{Path, PathBuf};
 
+pub use memory::OS_RESERVE_MB;
 pub use model::*;
 pub use secret::{SecretError, SecretRef, SecretValue};
 pub use spanned::{spanned_texts, Loc, Spanned};
@@ -579,6 +581,26 @@ impl Inventory {
         self.databases
             .iter()
             .filter(move |d| d.instance.eq_ignore_ascii_case(instance))
+    }
+
+    /// The BizTalk databases an instance holds or will hold: its own, and on a log-shipping
+    /// destination (the DR instance) those of its sources, which it holds once recovered
+    /// (biztalk-ha.md §5.4). Instance settings that BizTalk needs follow these databases.
+    pub fn databases_held_by<'a>(
+        &'a self,
+        instance: &'a str,
+    ) -> impl Iterator<Item = &'a Database> {
+        let sources: Vec<&'a str> = self
+            .backup
+            .log_shipping
+            .iter()
+            .filter(|l| l.destination.eq_ignore_ascii_case(instance))
+            .map(|l| l.source.as_str())
+            .collect();
+        self.databases.iter().filter(move |d| {
+            d.instance.eq_ignore_ascii_case(instance)
+                || sources.iter().any(|s| d.instance.eq_ignore_ascii_case(s))
+        })
     }
 
     /// Whether both BAM Analysis Services databases are listed: BizTalk configuration creates

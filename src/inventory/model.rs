@@ -264,6 +264,10 @@ pub struct Node {
     /// SSH port, overriding `connection.port`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Spanned<u16>>,
+    /// Physical memory of the node in MB (optional). When given, validation checks that the
+    /// SQL instances that can land on the node fit in it together (BZ121, BZ122).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<Spanned<u64>>,
 }
 
 /// A BizTalk application server.
@@ -366,6 +370,9 @@ pub struct ClusteredDtc {
     /// MSDTC authentication level (default `mutual`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<Spanned<DtcAuthentication>>,
+    /// Nodes preferred to own the role, in order (default: the cluster's node order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_owners: Option<Vec<SpStr>>,
 }
 
 /// MSDTC authentication level (`Set-DtcNetworkSetting -AuthenticationLevel`).
@@ -421,8 +428,13 @@ pub struct SqlInstance {
     /// Windows accounts and groups made sysadmin at setup.
     #[serde(default)]
     pub sysadmins: Vec<SpStr>,
-    /// `max server memory (MB)`; `min server memory` is set equal to it.
+    /// `max server memory (MB)`.
     pub max_server_memory_mb: Spanned<u64>,
+    /// `min server memory (MB)` (optional). Default: equal to max on a node of its own
+    /// (BizTalk's guidance); max divided by the number of instances that can land on one of
+    /// its nodes when several can (active/active), so a failover does not starve the OS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_server_memory_mb: Option<Spanned<u64>>,
     /// Number of tempdb data files (at most 8).
     pub tempdb_files: Spanned<u32>,
     /// Static TCP port (default 1433).

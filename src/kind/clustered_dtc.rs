@@ -9,13 +9,15 @@ pub struct ClusteredDtc;
 
 /// Verify: the role is Online.
 pub const CHECK_ROLE_ONLINE: &str = "dtc-role-online";
+/// Verify: preferred owners and failback policy.
+pub const CHECK_OWNERS: &str = "dtc-role-owners";
 /// Verify: network transactions in and out with the desired authentication (the same name
 /// as the local MSDTC's check).
 pub const CHECK_NETWORK_ACCESS: &str = super::dtc_network::CHECK_NETWORK_ACCESS;
 
 impl Kind for ClusteredDtc {
     const KIND: ResourceKind = ResourceKind::ClusteredDtc;
-    const CHECKS: &'static [&'static str] = &[CHECK_ROLE_ONLINE, CHECK_NETWORK_ACCESS];
+    const CHECKS: &'static [&'static str] = &[CHECK_ROLE_ONLINE, CHECK_NETWORK_ACCESS, CHECK_OWNERS];
     type Params = Params;
     type Desired = Desired;
     type Observed = ClusteredDtcObserved;
@@ -67,6 +69,15 @@ pub struct Desired {
     pub outbound: bool,
     /// `Mutual`, `Incoming` or `NoAuth`.
     pub authentication: String,
+    /// Allow Remote Clients: off.
+    pub remote_clients: bool,
+    /// Allow Remote Administration: off.
+    pub remote_administration: bool,
+    /// Preferred owners of the role, in order.
+    pub preferred_owners: Vec<String>,
+    /// Failback policy (`AutoFailbackType`): off, so a returning node does not take the role
+    /// back in the middle of the day and abort the transactions in flight once more.
+    pub auto_failback: bool,
 }
 
 /// The clustered DTC role.
@@ -83,7 +94,7 @@ pub struct ClusteredDtcObserved {
     pub disk: Option<String>,
     /// Group state.
     pub state: Option<String>,
-    /// Network DTC access.
+    /// Network DTC Access, read from the clustered DTC's own key in the cluster registry.
     pub network_dtc_access: bool,
     /// Inbound transactions.
     pub inbound: bool,
@@ -91,4 +102,12 @@ pub struct ClusteredDtcObserved {
     pub outbound: bool,
     /// Authentication level.
     pub authentication: Option<String>,
+    /// `RemoteClientAccessEnabled` (Allow Remote Clients).
+    pub remote_clients: bool,
+    /// `RemoteAdministrationAccessEnabled` (Allow Remote Administration).
+    pub remote_administration: bool,
+    /// `Get-ClusterOwnerNode -Group` in order.
+    pub preferred_owners: Vec<String>,
+    /// `AutoFailbackType` is 1 (allow failback).
+    pub auto_failback: bool,
 }

@@ -42,16 +42,24 @@ pub struct Desired {
     pub outbound: bool,
     /// `Mutual`, `Incoming` or `NoAuth`.
     pub authentication: String,
+    /// Allow Remote Clients (`RemoteClientAccessEnabled`): off.
+    pub remote_clients: bool,
+    /// Allow Remote Administration (`RemoteAdministrationAccessEnabled`): off.
+    pub remote_administration: bool,
 }
 
 impl Desired {
-    /// Network access in and out with `authentication` (what BizTalk needs).
+    /// The MSDTC security options BizTalk documents (biztalk-ha.md §2.3; WB-DTC-01): Network
+    /// DTC Access, inbound and outbound on with `authentication`; remote clients and remote
+    /// administration off (their documented recommended value). Nothing more is opened.
     pub fn open(authentication: &str) -> Desired {
         Desired {
             network_dtc_access: true,
             inbound: true,
             outbound: true,
             authentication: authentication.to_string(),
+            remote_clients: false,
+            remote_administration: false,
         }
     }
 }
@@ -60,7 +68,7 @@ impl Desired {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DtcNetworkObserved {
-    /// Network DTC access (`RemoteClientAccessEnabled` and remote administration off).
+    /// Network DTC Access (the `NetworkDtcAccess` registry value of the Security tab).
     pub network_dtc_access: bool,
     /// `InboundTransactionsEnabled`.
     pub inbound: bool,
@@ -68,4 +76,8 @@ pub struct DtcNetworkObserved {
     pub outbound: bool,
     /// `AuthenticationLevel`: `Mutual`, `Incoming` or `NoAuth`.
     pub authentication: String,
+    /// `RemoteClientAccessEnabled` (Allow Remote Clients).
+    pub remote_clients: bool,
+    /// `RemoteAdministrationAccessEnabled` (Allow Remote Administration).
+    pub remote_administration: bool,
 }

@@ -103,6 +103,7 @@ pub(super) fn converge_role(
     configure: impl FnOnce(&mut GroupState),
 ) -> Result<(), String> {
     let cname = ensure_role(w, c, role.kind, role.name, role.disk)?;
+    client_network(w, &cname, role.ip)?;
     let cl = w.cluster_mut(&cname).expect("required");
     let g = cl.group_mut(role.name).expect("exists now");
     g.ip = Some(role.ip.to_string());
@@ -111,6 +112,41 @@ pub(super) fn converge_role(
         start_group(w, &cname, role.name)?;
     }
     Ok(())
+}
+
+/// WB-ROLE-02: a role's static address must lie on a cluster network that allows client
+/// access (`Role` ClusterAndClient); otherwise its IP address resource cannot come online
+/// (https://learn.microsoft.com/en-us/windows-server/failover-clustering/manage-cluster-networks,
+/// the wording below is bisrc's, not Windows's).
+fn client_network(w: &World, cluster: &str, ip: &str) -> Result<(), String> {
+    let Ok(addr) = ip.parse::<std::net::Ipv4Addr>() else {
+        return Err(format!(
+            "Add-ClusterServerRole : '{ip}' is not a valid IPv4 address."
+        ));
+    };
+    let Some(cl) = w.cluster(cluster) else {
+        return Ok(());
+    };
+    let on = cl.networks.iter().find(|n| {
+        let (a, m) = crate::topology::split_subnet(&n.subnet);
+        match (
+            a.parse::<std::net::Ipv4Addr>(),
+            m.parse::<std::net::Ipv4Addr>(),
+        ) {
+            (Ok(a), Ok(m)) => u32::from(addr) & u32::from(m) == u32::from(a) & u32::from(m),
+            _ => false,
+        }
+    });
+    match on {
+        None => Err(format!(
+            "The IP address resource '{ip}' cannot come online: no cluster network holds that address."
+        )),
+        Some(n) if n.role != "ClusterAndClient" => Err(format!(
+            "The IP address resource '{ip}' cannot come online: cluster network '{}' does not allow client access (its role is {}, not ClusterAndClient).",
+            n.name, n.role
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// A role's state for a verify detail.

@@ -51,7 +51,7 @@ fn payload(steps: Vec<String>, secrets: &[String], continue_on_error: bool) -> V
 }
 
 /// Where the engine would run a step of `r` now.
-fn node_for(dir: &Path, inv: &Inventory, r: &Resource) -> String {
+pub(super) fn node_for(dir: &Path, inv: &Inventory, r: &Resource) -> String {
     match &r.target {
         Target::Node { host } => host.clone(),
         Target::Owner {
@@ -76,7 +76,7 @@ fn node_for(dir: &Path, inv: &Inventory, r: &Resource) -> String {
 }
 
 /// Runs one step of `r`; returns its outcome.
-fn step(dir: &Path, inv: &Inventory, r: &Resource, action: StepAction) -> StepOutcome {
+pub(super) fn step(dir: &Path, inv: &Inventory, r: &Resource, action: StepAction) -> StepOutcome {
     let node = node_for(dir, inv, r);
     let out = serve(
         dir,
@@ -93,13 +93,13 @@ fn step(dir: &Path, inv: &Inventory, r: &Resource, action: StepAction) -> StepOu
     o
 }
 
-fn apply_ok(dir: &Path, inv: &Inventory, r: &Resource) -> bool {
+pub(super) fn apply_ok(dir: &Path, inv: &Inventory, r: &Resource) -> bool {
     let o = step(dir, inv, r, StepAction::Apply);
     assert!(o.ok, "{}: {}", r.address, o.error);
     o.result.unwrap()["changed"].as_bool().unwrap()
 }
 
-fn probe_of(dir: &Path, inv: &Inventory, r: &Resource) -> Value {
+pub(super) fn probe_of(dir: &Path, inv: &Inventory, r: &Resource) -> Value {
     let o = step(dir, inv, r, StepAction::Probe);
     assert!(o.ok, "{}: {}", r.address, o.error);
     let observed = o.result.unwrap()["observed"].clone();
@@ -107,7 +107,7 @@ fn probe_of(dir: &Path, inv: &Inventory, r: &Resource) -> Value {
     observed
 }
 
-fn converge(dir: &Path, inv: &Inventory, topo: &Topology) {
+pub(super) fn converge(dir: &Path, inv: &Inventory, topo: &Topology) {
     for r in &topo.resources {
         apply_ok(dir, inv, r);
     }
@@ -137,7 +137,7 @@ fn sql_backed(kind: ResourceKind) -> bool {
     )
 }
 
-fn res<'t>(topo: &'t Topology, address: &str) -> &'t Resource {
+pub(super) fn res<'t>(topo: &'t Topology, address: &str) -> &'t Resource {
     topo.get(address).unwrap_or_else(|| panic!("no {address}"))
 }
 
@@ -197,14 +197,14 @@ fn fresh_world_probes_parse_and_converged_world_matches_desired() {
     }
 }
 
-fn error_of(dir: &Path, inv: &Inventory, r: &Resource) -> String {
+pub(super) fn error_of(dir: &Path, inv: &Inventory, r: &Resource) -> String {
     let o = step(dir, inv, r, StepAction::Apply);
     assert!(!o.ok, "{} should have failed", r.address);
     assert!(o.result.is_none());
     o.error
 }
 
-fn lab() -> (Inventory, Topology, tempfile::TempDir) {
+pub(super) fn lab() -> (Inventory, Topology, tempfile::TempDir) {
     let inv = inventory("lab");
     let topo = Topology::build(&inv, None).unwrap();
     (inv, topo, tempfile::tempdir().unwrap())
@@ -261,7 +261,7 @@ fn drift_changes_one_attribute_and_refuses_a_value_of_the_wrong_type() {
 }
 
 /// Applies every resource before `address` (in topology order).
-fn converge_until(dir: &Path, inv: &Inventory, topo: &Topology, address: &str) {
+pub(super) fn converge_until(dir: &Path, inv: &Inventory, topo: &Topology, address: &str) {
     for r in topo.resources.iter().take_while(|r| r.address != address) {
         apply_ok(dir, inv, r);
     }

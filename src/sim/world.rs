@@ -59,8 +59,9 @@ pub struct HostState {
     pub features: BTreeSet<String>,
     /// Local MSDTC network settings.
     pub dtc: DtcSettings,
-    /// TCP ports an inbound allow rule opens.
-    pub open_tcp_ports: BTreeSet<u16>,
+    /// Inbound allow rules by name (`New-NetFirewallRule -Name`), beside the built-in groups.
+    #[serde(default)]
+    pub firewall_rules: BTreeMap<String, FirewallRule>,
     /// The built-in MSDTC firewall rule group is enabled.
     pub dtc_rule_group_enabled: bool,
     /// Services stopped by a fault (`MSSQLSERVER`, `SQLSERVERAGENT`, `MSDTC`, `ClusSvc`, ...).
@@ -108,6 +109,19 @@ impl HostState {
     }
 }
 
+/// One inbound allow firewall rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirewallRule {
+    /// `TCP` or `UDP`.
+    pub protocol: String,
+    /// `-LocalPort`: a number, `RPC` or `RPCEPMap`.
+    pub local_port: String,
+    /// `-Service`, when the rule is for one service.
+    pub service: Option<String>,
+    /// Enabled.
+    pub enabled: bool,
+}
+
 /// MSDTC network settings (`Get-DtcNetworkSetting`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DtcSettings {
@@ -119,6 +133,12 @@ pub struct DtcSettings {
     pub outbound: bool,
     /// `Mutual`, `Incoming` or `NoAuth`.
     pub authentication: String,
+    /// Allow Remote Clients.
+    #[serde(default)]
+    pub remote_clients: bool,
+    /// Allow Remote Administration.
+    #[serde(default)]
+    pub remote_administration: bool,
 }
 
 impl Default for DtcSettings {
@@ -129,6 +149,8 @@ impl Default for DtcSettings {
             inbound: false,
             outbound: false,
             authentication: "Mutual".into(),
+            remote_clients: false,
+            remote_administration: false,
         }
     }
 }
@@ -168,6 +190,9 @@ pub struct ValidationState {
     pub nodes: Vec<String>,
     /// No test failed.
     pub passed: bool,
+    /// The tests that failed (Test-Cluster's warnings), when it did not pass.
+    #[serde(default)]
+    pub failed: Vec<String>,
 }
 
 /// A failover cluster.
@@ -267,6 +292,9 @@ pub struct GroupState {
     pub dtc: Option<DtcSettings>,
     /// Generic service `UseNetworkName`.
     pub use_network_name: Option<bool>,
+    /// `AutoFailbackType` 1: the group fails back to its preferred owner.
+    #[serde(default)]
+    pub auto_failback: bool,
     /// Taken offline on purpose.
     pub offline: bool,
 }

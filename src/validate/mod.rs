@@ -16,9 +16,11 @@ mod cluster;
 pub mod diagnostic;
 mod index;
 mod load;
+mod memory;
 mod misc;
 mod names;
 mod references;
+mod roles;
 mod storage;
 mod uniqueness;
 
@@ -421,6 +423,31 @@ pub const BZ111: Rule = rule(
     Error,
     "a BizTalk group has one SSO master secret server",
 );
+// ---- memory of the instances that can share a node (issue 9 #10) ----
+/// Min above max.
+pub const BZ120: Rule = rule(
+    "BZ120",
+    Error,
+    "`min_server_memory_mb` is not above `max_server_memory_mb`",
+);
+/// The instances that can land on one node fit in its memory together.
+pub const BZ121: Rule = rule(
+    "BZ121",
+    Error,
+    "the instances that can run on one node fit in its memory together (their min server memory)",
+);
+/// One instance fits on each of its nodes.
+pub const BZ122: Rule = rule(
+    "BZ122",
+    Error,
+    "an instance's `max_server_memory_mb` fits in the memory of each node that can own it",
+);
+/// DTC role owners.
+pub const BZ123: Rule = rule(
+    "BZ123",
+    Error,
+    "a DTC role's `preferred_owners` are nodes of its cluster",
+);
 
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
@@ -430,6 +457,7 @@ pub const RULES: &[Rule] = &[
     BZ061, BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076,
     BZ077, BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094,
     BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108, BZ110, BZ111,
+    BZ120, BZ121, BZ122, BZ123,
 ];
 
 /// The catalogue entry of `code`.
@@ -453,6 +481,8 @@ pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     biztalk::check(inv, &idx, &mut out);
     accounts::check(inv, &mut out);
     backup::check(inv, &idx, &mut out);
+    memory::check(inv, &mut out);
+    roles::check(inv, &mut out);
     out.sort_by(|a, b| (a.loc, a.code, &a.message).cmp(&(b.loc, b.code, &b.message)));
     out.dedup();
     out

@@ -158,6 +158,11 @@ const CASES: &[Case] = &[
     case(PROD, &[], "BZ108", 125, 1),
     case(PROD, &[("  - { name: SSODB,               role: sso,                instance: BTSSQL01 }\n", "")], "BZ110", 56, 1),
     case(PROD, &[("dtc: { name: DRDTC01, ip: 10.110.0.21, disk: DTC }", "dtc: { name: DRDTC01, ip: 10.110.0.21, disk: DTC }\n        sso_master_secret: { name: DRSSO01, ip: 10.110.0.23 }")], "BZ111", 99, 1),
+    // memory of the instances that can share a node (issue 9 #10)
+    case(SCALED, &[("max_server_memory_mb: 98304\n", "max_server_memory_mb: 98304\n            min_server_memory_mb: 131072\n")], "BZ120", 65, 1),
+    case(SCALED, &[("172.16.5.11] }", "172.16.5.11], memory_mb: 102400 }"), ("max_server_memory_mb: 98304\n", "max_server_memory_mb: 98304\n            min_server_memory_mb: 60000\n")], "BZ121", 33, 1),
+    case(SCALED, &[("172.16.5.12] }", "172.16.5.12], memory_mb: 65536 }")], "BZ122", 64, 1),
+    case(LAB, &[("disk: DTC }", "disk: DTC, preferred_owners: [LABSQL2, LABSQL9] }")], "BZ123", 42, 1),
     // ... and the account and secret rules cover the new accounts
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_password: { env: BTS_SSO_BACKUP_PASSWORD }", "backup_password: Hunter2Secret")], "BZ080", 18, 1),
     case(PROD, &[(PROD_HOSTS, PROD_SSO), ("svc-bre, password: { env: BTS_BRE_PASSWORD }", "svc-bre, password: Hunter2Secret")], "BZ080", 22, 1),

@@ -81,6 +81,17 @@ impl Simulated for Cluster {
                 c.node
             ));
         }
+        // WB-CL-06: bisrc's New-Cluster step refuses to run over a failed validation and
+        // names the failing tests (Microsoft supports a cluster whose full validation passed,
+        // https://learn.microsoft.com/en-us/windows-server/failover-clustering/create-failover-cluster).
+        if let Some(v) = w.validations.get(&name.to_ascii_uppercase()) {
+            if !v.passed {
+                return Err(format!(
+                    "cluster validation failed ({}); New-Cluster needs a passing validation: fix the failing tests and run bisrc apply again",
+                    v.failed.join("; ")
+                ));
+            }
+        }
         features_installed(w, &nodes)?;
         for n in &nodes {
             if !active(w, n) {

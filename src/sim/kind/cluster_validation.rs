@@ -31,6 +31,7 @@ impl Simulated for ClusterValidation {
             ValidationState {
                 nodes,
                 passed: true,
+                failed: vec![],
             },
         );
         Ok(())

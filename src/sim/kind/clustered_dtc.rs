@@ -4,9 +4,9 @@
 
 use super::{Simulated, Spec};
 use crate::kind::clustered_dtc::{
-    ClusteredDtc, ClusteredDtcObserved, CHECK_NETWORK_ACCESS, CHECK_ROLE_ONLINE,
+    ClusteredDtc, ClusteredDtcObserved, CHECK_NETWORK_ACCESS, CHECK_OWNERS, CHECK_ROLE_ONLINE,
 };
-use crate::sim::checks::matches;
+use crate::sim::checks::{diff_check, matches};
 use crate::sim::cluster::group_state;
 use crate::sim::roles::{converge_role, role_detail, role_group, Role};
 use crate::sim::world::{GroupKind, World};
@@ -31,6 +31,10 @@ impl Simulated for ClusteredDtc {
             inbound: d.inbound,
             outbound: d.outbound,
             authentication: Some(d.authentication),
+            remote_clients: d.remote_clients,
+            remote_administration: d.remote_administration,
+            preferred_owners: g.preferred_owners.clone(),
+            auto_failback: g.auto_failback,
         })
     }
 
@@ -49,8 +53,33 @@ impl Simulated for ClusteredDtc {
             d.inbound = want.inbound;
             d.outbound = want.outbound;
             d.authentication.clone_from(&want.authentication);
+            d.remote_clients = want.remote_clients;
+            d.remote_administration = want.remote_administration;
             g.dtc = Some(d);
-        })
+            g.auto_failback = want.auto_failback;
+        })?;
+        // Set-ClusterOwnerNode -Group: every preferred owner must be a possible owner
+        // (WB-OWN-01).
+        let cname = crate::sim::cluster::require(w, c, None)?.name.clone();
+        let g = w
+            .cluster_mut(&cname)
+            .and_then(|cl| cl.group_mut(&want.name))
+            .ok_or_else(|| {
+                format!(
+                    "Get-ClusterGroup : The cluster group '{}' was not found.",
+                    want.name
+                )
+            })?;
+        for n in &want.preferred_owners {
+            if !g.possible_owners.iter().any(|p| p.eq_ignore_ascii_case(n)) {
+                return Err(format!(
+                    "Set-ClusterOwnerNode : The node '{n}' is not a possible owner of '{}'.",
+                    want.name
+                ));
+            }
+        }
+        g.preferred_owners.clone_from(&want.preferred_owners);
+        Ok(())
     }
 
     fn verify(
@@ -61,7 +90,11 @@ impl Simulated for ClusteredDtc {
     ) -> Result<Vec<Check>, String> {
         let apply_hint = c.apply_hint();
         let online = o.state.as_deref() == Some("Online");
-        let net = o.network_dtc_access && o.inbound && o.outbound;
+        let net = o.network_dtc_access
+            && o.inbound
+            && o.outbound
+            && !o.remote_clients
+            && !o.remote_administration;
         Ok(vec![
             check(
                 CHECK_ROLE_ONLINE,
@@ -72,10 +105,18 @@ impl Simulated for ClusteredDtc {
                 CHECK_NETWORK_ACCESS,
                 net && matches(c, o, &["authentication"]).is_empty(),
                 if net {
-                    "clustered MSDTC allows network transactions in and out".to_string()
+                    "clustered MSDTC allows network transactions in and out, remote clients and administration off".to_string()
                 } else {
-                    format!("clustered MSDTC does not allow network transactions; {apply_hint}")
+                    format!("clustered MSDTC: network access {}, inbound {}, outbound {}, remote clients {}, remote administration {}; want on, on, on, off, off: {apply_hint}",
+                        o.network_dtc_access, o.inbound, o.outbound, o.remote_clients, o.remote_administration)
                 },
+            ),
+            diff_check(
+                CHECK_OWNERS,
+                c,
+                o,
+                &["preferred_owners", "auto_failback"],
+                &apply_hint,
             ),
         ])
     }

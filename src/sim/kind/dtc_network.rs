@@ -16,6 +16,8 @@ impl Simulated for DtcNetwork {
             inbound: h.dtc.inbound,
             outbound: h.dtc.outbound,
             authentication: h.dtc.authentication.clone(),
+            remote_clients: h.dtc.remote_clients,
+            remote_administration: h.dtc.remote_administration,
         })
     }
 
@@ -25,6 +27,8 @@ impl Simulated for DtcNetwork {
         h.dtc.network_dtc_access = d.network_dtc_access;
         h.dtc.inbound = d.inbound;
         h.dtc.outbound = d.outbound;
+        h.dtc.remote_clients = d.remote_clients;
+        h.dtc.remote_administration = d.remote_administration;
         let v = &d.authentication;
         if !["Mutual", "Incoming", "NoAuth"].contains(&v.as_str()) {
             return Err(format!(
@@ -55,6 +59,8 @@ impl Simulated for DtcNetwork {
                 "inbound",
                 "outbound",
                 "authentication",
+                "remote_clients",
+                "remote_administration",
             ],
         );
         let ok = wrong.is_empty() && !stopped && dtc_ok(&h.dtc);

@@ -1,37 +1,85 @@
-//! `firewall` on a simulated node: inbound allow rules for the spec's TCP ports and the
-//! built-in MSDTC rule group.
+//! `firewall` on a simulated node: bisrc's named inbound rules (SQL ports, SQL Browser, RPC
+//! to ENTSSO), the built-in MSDTC rule group, and the removal of bisrc rules no role needs.
 
 use super::{Simulated, Spec};
-use crate::kind::firewall::{Firewall, FirewallObserved, CHECK_PORTS_OPEN};
+use crate::kind::firewall::{
+    sql_rule, Firewall, FirewallObserved, CHECK_PORTS_OPEN, SQL_BROWSER_RULE, SSO_RPC_RULES,
+};
 use crate::sim::checks::diff_check;
-use crate::sim::world::World;
+use crate::sim::world::{FirewallRule, HostState, World};
 use crate::sim::Ctx;
 use crate::step::Check;
 
-/// The spec's ports, sorted and de-duplicated.
-fn ports(s: &Spec<Firewall>) -> Vec<u16> {
-    let mut v = s.params.tcp_ports.clone();
-    v.sort_unstable();
-    v.dedup();
-    v
+/// What `New-NetFirewallRule` would be given for each of bisrc's rule names.
+fn rule_for(name: &str, s: &Spec<Firewall>) -> Option<FirewallRule> {
+    let rule = |protocol: &str, port: &str, service: Option<&str>| FirewallRule {
+        protocol: protocol.into(),
+        local_port: port.into(),
+        service: service.map(str::to_string),
+        enabled: true,
+    };
+    if let Some(p) = s
+        .params
+        .sql_tcp_ports
+        .iter()
+        .find(|p| sql_rule(**p) == name)
+    {
+        return Some(rule("TCP", &p.to_string(), None));
+    }
+    match name {
+        SQL_BROWSER_RULE => Some(rule("UDP", "1434", None)),
+        n if n == SSO_RPC_RULES[0] => Some(rule("TCP", "RPCEPMap", Some("RpcSs"))),
+        n if n == SSO_RPC_RULES[1] => Some(rule("TCP", "RPC", Some("ENTSSO"))),
+        _ => None,
+    }
+}
+
+/// Whether an enabled rule opens `port` over `protocol`.
+fn opens(h: &HostState, protocol: &str, port: &str) -> bool {
+    h.firewall_rules
+        .values()
+        .any(|r| r.enabled && r.protocol == protocol && r.local_port == port)
 }
 
 impl Simulated for Firewall {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<FirewallObserved, String> {
         let h = c.this_host(w)?;
+        let mut ports = s.params.sql_tcp_ports.clone();
+        ports.sort_unstable();
+        ports.dedup();
+        let enabled = |n: &str| h.firewall_rules.get(n).is_some_and(|r| r.enabled);
         Ok(FirewallObserved {
-            open_tcp_ports: ports(s)
+            sql_tcp_ports: ports
                 .into_iter()
-                .filter(|p| h.open_tcp_ports.contains(p))
+                .filter(|p| opens(h, "TCP", &p.to_string()))
                 .collect(),
+            sql_browser_udp_1434: opens(h, "UDP", "1434"),
+            sso_rpc_inbound: SSO_RPC_RULES.iter().all(|n| enabled(n)),
             dtc_rule_group_enabled: h.dtc_rule_group_enabled,
+            unneeded_bisrc_rules: h
+                .firewall_rules
+                .keys()
+                .filter(|n| n.starts_with("bisrc-") && !s.params.rule_names.contains(n))
+                .cloned()
+                .collect(),
         })
     }
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let h = c.this_host_mut(w)?;
-        h.open_tcp_ports
-            .extend(s.desired.open_tcp_ports.iter().copied());
+        for name in &s.params.rule_names {
+            match h.firewall_rules.get_mut(name) {
+                Some(r) => r.enabled = true,
+                None => {
+                    let rule = rule_for(name, s).ok_or_else(|| {
+                        format!("New-NetFirewallRule : no rule definition for {name}")
+                    })?;
+                    h.firewall_rules.insert(name.clone(), rule);
+                }
+            }
+        }
+        h.firewall_rules
+            .retain(|n, _| !n.starts_with("bisrc-") || s.params.rule_names.contains(n));
         h.dtc_rule_group_enabled = s.desired.dtc_rule_group_enabled;
         Ok(())
     }
@@ -46,7 +94,13 @@ impl Simulated for Firewall {
             CHECK_PORTS_OPEN,
             c,
             o,
-            &["open_tcp_ports", "dtc_rule_group_enabled"],
+            &[
+                "sql_tcp_ports",
+                "sql_browser_udp_1434",
+                "sso_rpc_inbound",
+                "dtc_rule_group_enabled",
+                "unneeded_bisrc_rules",
+            ],
             &c.apply_hint(),
         )])
     }

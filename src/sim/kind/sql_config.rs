@@ -28,15 +28,27 @@ impl Simulated for SqlConfig {
         let server = &s.params.server;
         let want = &s.desired;
         reach(w, server)?;
-        let i = w.instance_mut(server).expect("reached");
-        i.max_server_memory_mb = want.max_server_memory_mb;
-        i.min_server_memory_mb = want.min_server_memory_mb;
-        if i.min_server_memory_mb > i.max_server_memory_mb {
+        // WB-TSQL-02: "The minimum memory amount allowable for max server memory is 128 MB"
+        // and min ≤ max (https://learn.microsoft.com/sql/database-engine/configure-windows/server-memory-server-configuration-options);
+        // MAXDOP is 0 to 32767. sp_configure refuses an out-of-range value with error 15129.
+        let invalid = |v: u64, option: &str| {
+            format!("Msg 15129: '{v}' is not a valid value for configuration option '{option}'.")
+        };
+        if want.max_server_memory_mb < 128 {
+            return Err(invalid(want.max_server_memory_mb, "max server memory (MB)"));
+        }
+        if let Some(v) = want.max_degree_of_parallelism.filter(|v| *v > 32767) {
+            return Err(invalid(u64::from(v), "max degree of parallelism"));
+        }
+        if want.min_server_memory_mb > want.max_server_memory_mb {
             return Err(
                 "sp_configure: min server memory (MB) must not be greater than max server memory (MB)"
                     .into(),
             );
         }
+        let i = w.instance_mut(server).expect("reached");
+        i.max_server_memory_mb = want.max_server_memory_mb;
+        i.min_server_memory_mb = want.min_server_memory_mb;
         if let Some(v) = want.max_degree_of_parallelism {
             i.max_degree_of_parallelism = v;
         }

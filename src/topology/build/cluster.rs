@@ -228,6 +228,13 @@ impl Builder<'_> {
                     inbound: true,
                     outbound: true,
                     authentication: Self::dtc_auth(Some(c)).into(),
+                    remote_clients: false,
+                    remote_administration: false,
+                    preferred_owners: dtc.preferred_owners.as_ref().map_or_else(
+                        || nodes.clone(),
+                        |o| o.iter().map(|n| n.value.clone()).collect(),
+                    ),
+                    auto_failback: false,
                 },
             );
             self.last().immutable = vec!["name"];

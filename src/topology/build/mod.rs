@@ -10,6 +10,8 @@ mod cluster;
 mod dr;
 
 pub(super) use dr::after_promotion;
+#[cfg(test)]
+mod placement_tests;
 mod sql;
 mod sso;
 
@@ -188,12 +190,26 @@ impl<'a> Builder<'a> {
                 local_dtc(),
                 dtc_network::Desired::open(Self::dtc_auth(cluster)),
             );
-            let mut ports = vec![135u16];
-            if let Some(c) = cluster {
-                ports.extend(c.sql_instances.iter().map(SqlInstance::tcp_port));
-            }
-            let ports = sorted(ports);
-            self.firewall(format!("node.{}.firewall", node.name), site, on, ports);
+            // What this node's roles need (issue 9 #5): the instances that can run here, SQL
+            // Browser for a named one, RPC to ENTSSO where the master secret server can run.
+            let (ports, browser, sso) = match cluster {
+                Some(c) => {
+                    let here = c.instances_on_node(&node.name);
+                    (
+                        sorted(here.iter().map(|i| i.tcp_port()).collect()),
+                        here.iter()
+                            .any(|i| !i.instance.eq_ignore_ascii_case("MSSQLSERVER")),
+                        c.sso_master_secret.is_some(),
+                    )
+                }
+                None => (vec![], false, false),
+            };
+            self.firewall(
+                format!("node.{}.firewall", node.name),
+                site,
+                on,
+                firewall::Params::new(ports, browser, sso),
+            );
         }
         for bts in &site.biztalk_servers {
             self.hosts.push(Host {
@@ -215,28 +231,23 @@ impl<'a> Builder<'a> {
                 local_dtc(),
                 dtc_network::Desired::open(Self::dtc_auth(site.clusters.first())),
             );
-            self.firewall(format!("node.{}.firewall", bts.name), site, on, vec![135]);
+            // A BizTalk server takes no inbound SQL or SSO traffic: MSDTC only.
+            self.firewall(
+                format!("node.{}.firewall", bts.name),
+                site,
+                on,
+                firewall::Params::new(vec![], false, false),
+            );
         }
         for cluster in &site.clusters {
             self.cluster(site, cluster);
         }
     }
 
-    /// A server's firewall: `ports` open (sorted) and the MSDTC rule group enabled.
-    fn firewall(&mut self, address: String, site: &Site, on: Target, ports: Vec<u16>) {
-        self.resource::<firewall::Firewall>(
-            address,
-            site,
-            on,
-            vec![],
-            firewall::Params {
-                tcp_ports: ports.clone(),
-            },
-            firewall::Desired {
-                open_tcp_ports: ports,
-                dtc_rule_group_enabled: true,
-            },
-        );
+    /// A server's firewall: the rules its roles need, and nothing more.
+    fn firewall(&mut self, address: String, site: &Site, on: Target, params: firewall::Params) {
+        let desired = params.desired();
+        self.resource::<firewall::Firewall>(address, site, on, vec![], params, desired);
     }
 }
 

@@ -135,9 +135,11 @@ impl Builder<'_> {
                 preferred_owners: owners.clone(),
             },
         );
+        // MAXDOP 1 wherever a MessageBox is or will be: the DR destination of log shipping
+        // too, which holds the MessageBox once recovered (biztalk-ha.md §1.3, §5.4).
         let hosts_msgbox = self
             .inv
-            .databases_on(&i.name)
+            .databases_held_by(&i.name)
             .any(|d| d.role.value == DatabaseRole::Messagebox);
         let config = self.resource::<sql_config::SqlConfig>(
             format!("sql.{}.config", i.name),
@@ -151,7 +153,7 @@ impl Builder<'_> {
             sql_config::Desired {
                 reachable: true,
                 max_server_memory_mb: i.max_server_memory_mb.value,
-                min_server_memory_mb: i.max_server_memory_mb.value,
+                min_server_memory_mb: i.min_server_memory(c),
                 tcp_port: i.tcp_port(),
                 max_degree_of_parallelism: hosts_msgbox.then_some(1),
             },
