@@ -264,6 +264,9 @@ kinds! {
     /// part of the built topology: `verify --failover` makes these to rehearse failovers
     /// (`failover.CLUSTER.GROUP`).
     GroupOwner => group_owner,
+    /// A standalone instance ready for an availability replica: HADR, endpoint, grant
+    /// (`ag.AG.replica.NODE`).
+    AgReplica => ag_replica,
 }
 
 impl ResourceKind {

@@ -38,6 +38,10 @@ pub struct World {
     pub instances: BTreeMap<String, InstanceState>,
     /// Injected step faults.
     pub faults: StepFaults,
+    /// Standalone SQL Server instances holding availability replicas, by `NODE\INSTANCE`
+    /// upper case (`sim/ag.rs`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub standalone: BTreeMap<String, super::ag::StandaloneSql>,
 }
 
 /// One Windows server.
@@ -418,6 +422,7 @@ impl World {
                 );
             }
         }
+        super::ag::fresh(&mut w, inv);
         w
     }
 

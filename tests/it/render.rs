@@ -11,7 +11,7 @@ use bisrc::step::{ResourceKind, StepHeader};
 use bisrc::topology::Topology;
 use tree_sitter::{Node, Parser};
 
-const INVENTORIES: &[&str] = &["lab", "contoso-prod", "scaled-out"];
+const INVENTORIES: &[&str] = &["lab", "contoso-prod", "scaled-out", "lab-ag"];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -7,6 +7,7 @@
 //!
 //! [`table`] is the one place that maps a kind to its handler.
 
+mod ag_replica;
 mod agent_job;
 mod backup_job;
 mod biztalk_group;
@@ -115,6 +116,7 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::ClusteredDtc => handler::<k::clustered_dtc::ClusteredDtc>(),
         K::SsoRole => handler::<k::sso_role::SsoRole>(),
         K::GroupOwner => handler::<k::group_owner::GroupOwner>(),
+        K::AgReplica => handler::<k::ag_replica::AgReplica>(),
         K::SqlFci => handler::<k::sql_fci::SqlFci>(),
         K::SqlFciNode => handler::<k::sql_fci_node::SqlFciNode>(),
         K::SqlOwners => handler::<k::sql_owners::SqlOwners>(),

@@ -5,6 +5,7 @@
 //! Every resource is pushed after the resources it depends on, so the vector is already a
 //! topological order; `Topology::build` still checks it.
 
+mod availability;
 mod biztalk;
 mod cluster;
 mod sql;
@@ -143,6 +144,10 @@ impl<'a> Builder<'a> {
             let mut ports = vec![135u16];
             if let Some(c) = cluster {
                 ports.extend(c.sql_instances.iter().map(SqlInstance::tcp_port));
+                for g in c.availability_groups.iter() {
+                    // SQL through the listener or the node, and the mirroring endpoint.
+                    ports.extend([g.listener.tcp_port(), 1433, g.endpoint_port()]);
+                }
             }
             let ports = sorted(ports);
             self.firewall(format!("node.{}.firewall", node.name), site, on, ports);
