@@ -52,3 +52,90 @@ pub(super) fn fresh(w: &mut World, inv: &Inventory) {
         }
     }
 }
+
+/// An availability group. Its primary is the owner of its cluster role (a group of kind
+/// [`super::world::GroupKind::Ag`] named after it), as in WSFC.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgState {
+    /// Group name.
+    pub name: String,
+    /// The cluster holding its role.
+    pub cluster: String,
+    /// Per-database DTC support.
+    pub dtc_per_db: bool,
+    /// Replicas in creation order.
+    pub replicas: Vec<AgReplicaState>,
+    /// The listener, once added.
+    pub listener: Option<ListenerState>,
+}
+
+/// One replica of a group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgReplicaState {
+    /// Its node.
+    pub node: String,
+    /// Its server name (`NODE` or `NODE\INSTANCE`), upper case as SQL Server lists it.
+    pub server: String,
+    /// SQL instance name.
+    pub instance: String,
+    /// Synchronous commit.
+    pub synchronous: bool,
+    /// Automatic failover.
+    pub automatic_failover: bool,
+    /// Joined (the primary is joined from creation).
+    pub joined: bool,
+    /// Fault `sync-lag`: the replica's log send queue grows; it is connected but not
+    /// synchronized.
+    #[serde(default)]
+    pub lagging: bool,
+}
+
+/// A listener.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListenerState {
+    /// DNS name.
+    pub name: String,
+    /// Addresses.
+    pub ips: Vec<String>,
+    /// Port.
+    pub port: u16,
+}
+
+impl World {
+    /// The availability group `name` (case-insensitive).
+    pub fn ag(&self, name: &str) -> Option<&AgState> {
+        self.ags.get(&name.to_ascii_uppercase())
+    }
+
+    /// The node owning availability group `name`'s role: its primary.
+    pub fn ag_primary(&self, ag: &AgState) -> Option<String> {
+        self.cluster(&ag.cluster)
+            .and_then(|c| c.group(&ag.name))
+            .map(|g| g.owner.clone())
+    }
+
+    /// The standalone instance `instance` on `node`.
+    pub fn standalone_on(&self, node: &str, instance: &str) -> Option<&StandaloneSql> {
+        self.standalone.get(&standalone_key(node, instance))
+    }
+}
+
+/// `CONNECTED`/`DISCONNECTED` and `HEALTHY`/`NOT_HEALTHY` of replica `r`, as
+/// `sys.dm_hadr_availability_replica_states` shows them on the primary: a replica is
+/// connected when its node is up, HADR runs and its endpoint is started with CONNECT granted
+/// (WB-AG-03), and it has joined; a lagging replica is connected but not healthy.
+pub fn replica_health(w: &World, ag: &AgState, r: &AgReplicaState, account: &str) -> (bool, bool) {
+    let up = w.host(&r.node).is_some_and(|h| h.up);
+    let ready = w
+        .standalone_on(&r.node, &r.instance)
+        .is_some_and(|i| i.hadr_enabled && endpoint_open(i, account));
+    let connected = up && ready && r.joined && w.ag_primary(ag).is_some();
+    (connected, connected && !r.lagging)
+}
+
+/// The endpoint is started and `account` may connect to it.
+pub fn endpoint_open(i: &StandaloneSql, account: &str) -> bool {
+    i.endpoint
+        .as_ref()
+        .is_some_and(|e| e.state == "STARTED" && e.connect.contains(&account.to_ascii_lowercase()))
+}
