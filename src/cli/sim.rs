@@ -109,7 +109,15 @@ pub enum FaultCommand {
         /// Group name, e.g. 'Old SQL Role'.
         name: String,
     },
-    /// Clear every fault: nodes up, services running, cluster disks online, no step faults.
+    /// An availability replica falls behind: connected but not synchronized.
+    SyncLag {
+        /// Availability group name.
+        availability_group: String,
+        /// Node of the replica.
+        node: String,
+    },
+    /// Clear every fault: nodes up, services running, cluster disks online, no step faults,
+    /// availability replicas caught up.
     Clear,
 }
 
@@ -162,6 +170,13 @@ fn to_fault(f: FaultCommand) -> Fault {
             value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
         },
         FaultCommand::AddGroup { cluster, name } => Fault::AddGroup { cluster, name },
+        FaultCommand::SyncLag {
+            availability_group,
+            node,
+        } => Fault::SyncLag {
+            availability_group,
+            node,
+        },
         FaultCommand::Clear => Fault::Clear,
     }
 }

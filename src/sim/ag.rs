@@ -139,3 +139,20 @@ pub fn endpoint_open(i: &StandaloneSql, account: &str) -> bool {
         .as_ref()
         .is_some_and(|e| e.state == "STARTED" && e.connect.contains(&account.to_ascii_lowercase()))
 }
+
+/// Fault `sync-lag`: the replica of `ag` on `node` stays connected but falls behind.
+pub(super) fn lag(w: &mut World, ag: &str, node: &str) -> Result<String, String> {
+    let g = w
+        .ags
+        .get_mut(&ag.to_ascii_uppercase())
+        .ok_or_else(|| format!("no availability group {ag} exists yet (apply first)"))?;
+    let r = g
+        .replicas
+        .iter_mut()
+        .find(|r| r.node.eq_ignore_ascii_case(node))
+        .ok_or_else(|| format!("availability group {ag} has no replica on {node}"))?;
+    r.lagging = true;
+    Ok(format!(
+        "the replica of {ag} on {node} is falling behind (not synchronized)"
+    ))
+}

@@ -74,7 +74,16 @@ pub enum Fault {
         /// Group name.
         name: String,
     },
-    /// Clears every fault: step faults removed, nodes up, services started, disks online.
+    /// The replica of availability group `availability_group` on `node` falls behind: it
+    /// stays connected but is not synchronized (its log send queue grows).
+    SyncLag {
+        /// Availability group name.
+        availability_group: String,
+        /// Node of the replica.
+        node: String,
+    },
+    /// Clears every fault: step faults removed, nodes up, services started, disks online,
+    /// replicas caught up.
     Clear,
 }
 
@@ -193,7 +202,14 @@ fn apply_fault(
             value,
         } => drift(w, inv, topo.expect("built for set"), address, key, value),
         Fault::AddGroup { cluster, name } => add_group(w, cluster, name),
+        Fault::SyncLag {
+            availability_group,
+            node,
+        } => super::ag::lag(w, availability_group, node),
         Fault::Clear => {
+            for ag in w.ags.values_mut() {
+                ag.replicas.iter_mut().for_each(|r| r.lagging = false);
+            }
             w.faults = Default::default();
             for h in w.hosts.values_mut() {
                 h.up = true;

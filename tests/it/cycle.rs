@@ -311,22 +311,22 @@ fn no_secret_reaches_output_journal_or_plan_files() {
 
 /// The lab inventory over ssh: each node is a real sshd on 127.0.0.x whose ForceCommand
 /// serves the simulator as that node (mapped from the address/port the session came in on).
-mod over_sshd {
+pub(crate) mod over_sshd {
     use std::os::unix::fs::PermissionsExt;
     use std::process::Command;
 
     use super::{Lab, LAB};
     use crate::sshd::{Options, SshdFleet, USER};
 
-    fn chown_user(path: &std::path::Path) {
+    pub(crate) fn chown_user(path: &std::path::Path) {
         crate::sshd::chown_to_session_user(path);
     }
 
     /// The logon name in NETBIOS form (validation requires `DOMAIN\\user`, as Windows does):
     /// an alias of the fixture's session user with the same uid, so sshd finds it.
-    const NETBIOS_USER: &str = "LAB\\bisrct";
+    pub(crate) const NETBIOS_USER: &str = "LAB\\bisrct";
 
-    fn ensure_netbios_alias() {
+    pub(crate) fn ensure_netbios_alias() {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
             // The alias shares the session user's uid: that user must exist first.

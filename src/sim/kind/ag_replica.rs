@@ -52,11 +52,13 @@ impl Simulated for AgReplica {
         }
         let account = s.params.service_account.to_ascii_lowercase();
         let i = w.standalone.get_mut(&key).expect("checked");
-        i.hadr_enabled = true;
+        i.hadr_enabled = s.desired.hadr_enabled;
         let e = i.endpoint.get_or_insert_with(Endpoint::default);
         e.port = s.desired.endpoint_port;
         e.state = s.desired.endpoint_state.clone();
-        if !e.connect.contains(&account) {
+        // The desired state is applied as given (a drift fault applies `false`: REVOKE).
+        e.connect.retain(|a| a != &account);
+        if s.desired.connect_granted {
             e.connect.push(account);
         }
         Ok(())

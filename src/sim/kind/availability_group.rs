@@ -253,6 +253,13 @@ fn create(w: &mut World, c: &Ctx, s: &Spec<AvailabilityGroup>) -> Result<(), Str
         kind: GroupKind::Ag,
         owner: c.node.clone(),
         possible_owners: nodes,
+        // WSFC fails the role over automatically only to automatic-failover replicas.
+        preferred_owners: p
+            .replica_specs
+            .iter()
+            .filter(|r| r.automatic_failover)
+            .map(|r| r.node.clone())
+            .collect(),
         ..GroupState::default()
     });
     Ok(())
