@@ -734,7 +734,7 @@ fn the_lock_scripts_are_served_outside_the_payload() {
 
 #[test]
 fn availability_group_preconditions_are_enforced_with_sql_server_like_errors() {
-    let inv = inventory("lab-ag");
+    let inv = inventory("ag/lab-ag");
     let topo = Topology::build(&inv, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -1,4 +1,4 @@
-//! Always On availability groups end to end: `inventories/lab-ag.yaml` plans, applies,
+//! Always On availability groups end to end: `inventories/ag/lab-ag.yaml` plans, applies,
 //! re-plans empty, verifies and rehearses failover on the simulated transport and over real
 //! sshd; the simulator's faults (a replica down, a lagging replica) fail the checks that
 //! should fail.
@@ -7,7 +7,17 @@ use crate::cycle::Lab;
 use bisrc::kind::{ag_join, ag_replica, availability_group};
 use bisrc::sim::faults::Fault;
 
-const LAB_AG: &str = include_str!("../../inventories/lab-ag.yaml");
+const LAB_AG_SHIPPED: &str = include_str!("../../inventories/ag/lab-ag.yaml");
+
+/// lab-ag as a test lab writes it: the SSO backup password file beside the inventory.
+fn lab_ag() -> String {
+    let from = "{ file: ../lab-sso-backup.pw }";
+    assert!(
+        LAB_AG_SHIPPED.contains(from),
+        "lab-ag no longer reads {from}"
+    );
+    LAB_AG_SHIPPED.replace(from, "{ file: lab-sso-backup.pw }")
+}
 
 fn check<'a>(v: &'a serde_json::Value, address: &str, name: &str) -> &'a serde_json::Value {
     v["checks"]
@@ -20,7 +30,7 @@ fn check<'a>(v: &'a serde_json::Value, address: &str, name: &str) -> &'a serde_j
 
 #[test]
 fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
-    let lab = Lab::new(LAB_AG);
+    let lab = Lab::new(&lab_ag());
     lab.run(&["plan", "--detailed-exitcode"])
         .code(2)
         .stdout_has("  + create   ag.BizTalkAG  (on owner of BizTalkAG, probed on LABAG1)")
@@ -58,7 +68,7 @@ fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
 
 #[test]
 fn a_replica_down_or_lagging_fails_the_synchronization_check() {
-    let lab = Lab::new(LAB_AG);
+    let lab = Lab::new(&lab_ag());
     lab.converge();
     // A secondary powers off: still a replica, but disconnected.
     lab.fault(Fault::NodeDown("LABAG3".into()));
@@ -115,7 +125,7 @@ fn a_replica_down_or_lagging_fails_the_synchronization_check() {
 
 #[test]
 fn a_revoked_endpoint_grant_disconnects_the_replica_until_apply_grants_it_again() {
-    let lab = Lab::new(LAB_AG);
+    let lab = Lab::new(&lab_ag());
     lab.converge();
     // CONNECT revoked on a secondary's endpoint behind bisrc's back: the replica disconnects,
     // plan shows the drift and apply grants it again.
@@ -139,7 +149,7 @@ fn a_revoked_endpoint_grant_disconnects_the_replica_until_apply_grants_it_again(
 mod over_sshd {
     use std::os::unix::fs::PermissionsExt;
 
-    use super::LAB_AG;
+    use super::lab_ag;
     use crate::cycle::over_sshd::{chown_user, ensure_netbios_alias, NETBIOS_USER};
     use crate::cycle::Lab;
     use crate::sshd::{Options, SshdFleet};
@@ -180,7 +190,7 @@ mod over_sshd {
         ensure_netbios_alias();
         let names = ["LABAG1", "LABAG2", "LABAG3", "LABAGBTS1"];
         let mut map_text = String::new();
-        let mut inv = LAB_AG.replace(
+        let mut inv = lab_ag().replace(
             "connection:\n  transport: simulated\n",
             &format!(
                 "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",

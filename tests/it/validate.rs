@@ -9,7 +9,7 @@ use crate::harness::Test;
 const LAB: &str = include_str!("../../inventories/lab.yaml");
 const PROD: &str = include_str!("../../inventories/contoso-prod.yaml");
 const SCALED: &str = include_str!("../../inventories/scaled-out.yaml");
-const LAB_AG: &str = include_str!("../../inventories/lab-ag.yaml");
+const LAB_AG: &str = include_str!("../../inventories/ag/lab-ag.yaml");
 
 /// One invalid (or warned-about) inventory: a base text, replacements applied in order (each
 /// `from` must occur), and the code and line expected among the diagnostics.
