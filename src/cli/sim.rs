@@ -137,7 +137,15 @@ pub enum FaultCommand {
         /// Instance network name, e.g. LABBTSSQL.
         instance: String,
     },
-    /// Clear every fault: nodes up, services running, cluster disks online, no step faults.
+    /// An availability replica falls behind: connected but not synchronized.
+    SyncLag {
+        /// Availability group name.
+        availability_group: String,
+        /// Node of the replica.
+        node: String,
+    },
+    /// Clear every fault: nodes up, services running, cluster disks online, no step faults,
+    /// availability replicas caught up.
     Clear,
 }
 
@@ -194,6 +202,13 @@ fn to_fault(f: FaultCommand) -> Fault {
         FaultCommand::SsodbAway { seconds } => Fault::SsodbAway { seconds },
         FaultCommand::BackupRun { instance } => Fault::BackupRun(instance),
         FaultCommand::SiteRebuilt { site } => Fault::SiteRebuilt(site),
+        FaultCommand::SyncLag {
+            availability_group,
+            node,
+        } => Fault::SyncLag {
+            availability_group,
+            node,
+        },
         FaultCommand::Clear => Fault::Clear,
     }
 }

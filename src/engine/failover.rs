@@ -90,7 +90,8 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
             }
         }
     }
-    // Checks re-run after each move: the cluster's and the SQL instances'.
+    // Checks re-run after each move: the cluster's, the SQL instances' and the availability
+    // groups' (replicas synchronized and listener online on the new primary).
     let check_res: Vec<&Resource> = ctx
         .topology
         .resources
@@ -98,7 +99,10 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
         .filter(|r| {
             matches!(
                 r.kind,
-                ResourceKind::Cluster | ResourceKind::SqlFci | ResourceKind::SqlConfig
+                ResourceKind::Cluster
+                    | ResourceKind::SqlFci
+                    | ResourceKind::SqlConfig
+                    | ResourceKind::AvailabilityGroup
             )
         })
         .collect();
@@ -205,6 +209,9 @@ fn move_group(
         m.detail = format!("not attempted: {to} is unreachable: {reason}");
         return Ok(m);
     }
+    // Hook (issue 14): an availability group's role should move with `ALTER AVAILABILITY
+    // GROUP … FAILOVER` run on `to` (WB-AG-07), not Move-ClusterGroup; when that kind exists,
+    // pick it here for roles of kind `availability_group`.
     let res = group_owner(cluster, group, candidates, site, to);
     // Run on the current owner when it is up, else on any reachable member.
     let host = match from.as_deref().filter(|f| ctx.pool.connect(f).is_ok()) {

@@ -569,6 +569,20 @@ impl Inventory {
             .find(|(_, _, i)| i.name.eq_ignore_ascii_case(name))
     }
 
+    /// Every availability group of every cluster, with its site and cluster.
+    pub fn availability_groups(
+        &self,
+    ) -> impl Iterator<Item = (&Site, &Cluster, &AvailabilityGroup)> {
+        self.clusters()
+            .flat_map(|(s, c)| c.availability_groups.iter().map(move |g| (s, c, g)))
+    }
+
+    /// The availability group whose listener is named `name` (case-insensitive).
+    pub fn listener(&self, name: &str) -> Option<(&Site, &Cluster, &AvailabilityGroup)> {
+        self.availability_groups()
+            .find(|(_, _, g)| g.listener.name.eq_ignore_ascii_case(name))
+    }
+
     /// The site named `name`.
     pub fn site(&self, name: &str) -> Option<&Site> {
         self.sites

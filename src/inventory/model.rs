@@ -321,6 +321,10 @@ pub struct Cluster {
     /// SQL Server failover cluster instances.
     #[serde(default)]
     pub sql_instances: Vec<SqlInstance>,
+    /// Always On availability groups whose replicas are standalone SQL instances on the
+    /// cluster's nodes (an alternative to, or beside, FCIs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub availability_groups: Vec<AvailabilityGroup>,
 }
 
 /// The quorum witness of a cluster.
@@ -495,6 +499,131 @@ impl ServiceAccount {
     }
 }
 
+/// An Always On availability group for BizTalk databases (biztalk-ha.md §4). BizTalk reaches
+/// it through its listener: a database belongs to the group whose listener name is the
+/// database's `instance`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityGroup {
+    /// Availability group name (also the name of its cluster role).
+    pub name: SpStr,
+    /// SQL Server version of every replica: `"2016"`, `"2017"`, `"2019"` or `"2022"`.
+    pub version: SpStr,
+    /// Edition of every replica (Standard makes a Basic availability group).
+    pub edition: Spanned<SqlEdition>,
+    /// SQL instance name on each replica node (default `MSSQLSERVER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<SpStr>,
+    /// The engine service account of the replicas: it is granted CONNECT on every replica's
+    /// database mirroring endpoint.
+    pub service_account: ServiceAccount,
+    /// TCP port of the database mirroring endpoint on each replica (default 5022).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_port: Option<Spanned<u16>>,
+    /// Distributed transaction support: only `per_db` is supported for BizTalk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtc_support: Option<Spanned<DtcSupport>>,
+    /// How secondaries get the databases: `automatic` seeding or `manual` backup and restore
+    /// (default `automatic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeding: Option<Spanned<Seeding>>,
+    /// Replicas, the initial primary first.
+    pub replicas: Vec<AgReplica>,
+    /// The listener: the server name BizTalk uses for the group's databases.
+    pub listener: AgListener,
+}
+
+impl AvailabilityGroup {
+    /// The SQL instance name on each replica.
+    pub fn instance_name(&self) -> &str {
+        self.instance.as_ref().map_or("MSSQLSERVER", |i| i.as_str())
+    }
+
+    /// The database mirroring endpoint's port.
+    pub fn endpoint_port(&self) -> u16 {
+        self.endpoint_port.as_ref().map_or(5022, |p| p.value)
+    }
+
+    /// How secondaries are seeded.
+    pub fn seeding(&self) -> Seeding {
+        self.seeding
+            .as_ref()
+            .map_or(Seeding::Automatic, |s| s.value)
+    }
+}
+
+/// `DTC_SUPPORT` of an availability group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DtcSupport {
+    /// `DTC_SUPPORT = PER_DB`: what BizTalk requires.
+    PerDb,
+    /// `DTC_SUPPORT = NONE`: distributed transactions are not protected.
+    None,
+}
+
+/// `SEEDING_MODE` of the replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Seeding {
+    /// `SEEDING_MODE = AUTOMATIC`: SQL Server streams the databases to the secondaries.
+    Automatic,
+    /// `SEEDING_MODE = MANUAL`: bisrc restores a full and a log backup on each secondary.
+    Manual,
+}
+
+/// One replica of an availability group.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgReplica {
+    /// The cluster node holding the replica's SQL instance.
+    pub node: SpStr,
+    /// Availability mode (BizTalk supports `synchronous` only).
+    pub commit: Spanned<CommitMode>,
+    /// Failover mode.
+    pub failover: Spanned<FailoverMode>,
+}
+
+/// `AVAILABILITY_MODE` of a replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitMode {
+    /// `SYNCHRONOUS_COMMIT`.
+    Synchronous,
+    /// `ASYNCHRONOUS_COMMIT` (not supported for BizTalk).
+    Asynchronous,
+}
+
+/// `FAILOVER_MODE` of a replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailoverMode {
+    /// `AUTOMATIC`.
+    Automatic,
+    /// `MANUAL`.
+    Manual,
+}
+
+/// The listener of an availability group.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgListener {
+    /// Network name, at most 15 characters; the `instance` of the group's databases.
+    pub name: SpStr,
+    /// Static IPv4 addresses, one per subnet.
+    pub ips: Vec<SpStr>,
+    /// TCP port (default 1433).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<Spanned<u16>>,
+}
+
+impl AgListener {
+    /// The listener's TCP port.
+    pub fn tcp_port(&self) -> u16 {
+        self.port.as_ref().map_or(1433, |p| p.value)
+    }
+}
+
 /// A BizTalk database.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -503,7 +632,8 @@ pub struct Database {
     pub name: SpStr,
     /// What the database is for.
     pub role: Spanned<DatabaseRole>,
-    /// Network name of the SQL instance (FCI) hosting it.
+    /// Network name of the SQL instance (FCI) hosting it, or the listener name of the
+    /// availability group holding it.
     pub instance: SpStr,
     /// MessageBox only: `false` turns off new message publication (a routing-only master).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -301,6 +301,14 @@ kinds! {
     SsoServer => sso_server,
     /// One MessageBox and its publication, through BizTalk's WMI (`biztalk.SITE.messagebox.DB`).
     Messagebox => messagebox,
+    /// A standalone instance ready for an availability replica: HADR, endpoint, grant
+    /// (`ag.AG.replica.NODE`).
+    AgReplica => ag_replica,
+    /// An availability group with its replicas, DTC support and listener, created on its
+    /// initial primary (`ag.AG`).
+    AvailabilityGroup => availability_group,
+    /// A secondary replica joined to its availability group (`ag.AG.join.NODE`).
+    AgJoin => ag_join,
 }
 
 impl ResourceKind {

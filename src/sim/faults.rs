@@ -93,7 +93,16 @@ pub enum Fault {
     /// The Backup BizTalk Server job on this instance runs now: a marked backup set, then
     /// the log shipping destinations catch up (the world has no scheduler).
     BackupRun(String),
-    /// Clears every fault: step faults removed, nodes up, services started, disks online.
+    /// The replica of availability group `availability_group` on `node` falls behind: it
+    /// stays connected but is not synchronized (its log send queue grows).
+    SyncLag {
+        /// Availability group name.
+        availability_group: String,
+        /// Node of the replica.
+        node: String,
+    },
+    /// Clears every fault: step faults removed, nodes up, services started, disks online,
+    /// replicas caught up.
     Clear,
 }
 
@@ -227,7 +236,14 @@ fn apply_fault(
         }
         Fault::BackupRun(server) => backup_run(w, server),
         Fault::SiteRebuilt(site) => site_rebuilt(w, inv, site),
+        Fault::SyncLag {
+            availability_group,
+            node,
+        } => super::ag::lag(w, availability_group, node),
         Fault::Clear => {
+            for ag in w.ags.values_mut() {
+                ag.replicas.iter_mut().for_each(|r| r.lagging = false);
+            }
             w.faults = Default::default();
             for h in w.hosts.values_mut() {
                 h.up = true;

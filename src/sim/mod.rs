@@ -12,6 +12,7 @@
 //! `inventory`/`kind`/`step`/`topology`, and never stores a secret value (it only checks that
 //! the declared secrets were sent).
 
+pub mod ag;
 pub mod biztalk_runtime;
 mod checks;
 mod cluster;

@@ -1031,3 +1031,50 @@ fn messagebox_preconditions_are_enforced() {
     assert_eq!(probe_of(d, &inv, master)["publishing"], false);
     assert_eq!(probe_of(d, &inv, mb2)["publishing"], true);
 }
+
+#[test]
+fn availability_group_preconditions_are_enforced_with_sql_server_like_errors() {
+    let inv = inventory("ag/lab-ag");
+    let topo = Topology::build(&inv, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // WB-AG-01: HADR needs the node in a running cluster.
+    let e = error_of(d, &inv, res(&topo, "ag.BizTalkAG.replica.LABAG2"));
+    assert!(
+        e.contains("not a node in a Windows Server Failover Clustering (WSFC) cluster"),
+        "{e}"
+    );
+    // WB-AG-04: no group on an instance without HADR.
+    converge_until(d, &inv, &topo, "ag.BizTalkAG.replica.LABAG1");
+    let e = error_of(d, &inv, res(&topo, "ag.BizTalkAG"));
+    assert!(e.contains("Msg 35221"), "{e}");
+    // WB-AG-06 / WB-AG-03: no join before the group exists, nor without CONNECT on the
+    // primary's endpoint.
+    converge_until(d, &inv, &topo, "ag.BizTalkAG");
+    let e = error_of(d, &inv, res(&topo, "ag.BizTalkAG.join.LABAG2"));
+    assert!(e.contains("Msg 15151"), "{e}");
+    apply_ok(d, &inv, res(&topo, "ag.BizTalkAG"));
+    inject(
+        d,
+        &inv,
+        &Fault::Set {
+            address: "ag.BizTalkAG.replica.LABAG1".into(),
+            key: "connect_granted".into(),
+            value: json!(false),
+        },
+    )
+    .unwrap();
+    let e = error_of(d, &inv, res(&topo, "ag.BizTalkAG.join.LABAG2"));
+    assert!(e.contains("Msg 35250"), "{e}");
+    // WB-AG-04: automatic failover only with synchronous commit.
+    let mut r = res(&topo, "ag.BizTalkAG").clone();
+    let specs = r.params["replica_specs"].as_array_mut().unwrap();
+    specs[1]["synchronous"] = json!(false);
+    let fresh = tempfile::tempdir().unwrap();
+    converge_until(fresh.path(), &inv, &topo, "ag.BizTalkAG");
+    let e = error_of(fresh.path(), &inv, &r);
+    assert!(
+        e.contains("requires AVAILABILITY_MODE = SYNCHRONOUS_COMMIT"),
+        "{e}"
+    );
+}

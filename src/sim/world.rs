@@ -42,6 +42,13 @@ pub struct World {
     /// `sim/biztalk_runtime.rs`).
     #[serde(default)]
     pub clock_s: u64,
+    /// Standalone SQL Server instances holding availability replicas, by `NODE\INSTANCE`
+    /// upper case (`sim/ag.rs`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub standalone: BTreeMap<String, super::ag::StandaloneSql>,
+    /// Availability groups, by upper-case name (`sim/ag.rs`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ags: BTreeMap<String, super::ag::AgState>,
 }
 
 /// One Windows server.
@@ -264,6 +271,8 @@ pub enum GroupKind {
     Sso,
     /// SQL Server FCI.
     Sql,
+    /// An Always On availability group's role (named after the group; `sim/ag.rs`).
+    Ag,
     /// A role bisrc does not manage (an admin's, or left from an old inventory; fault
     /// `add-group`).
     Other,
@@ -512,6 +521,7 @@ impl World {
                 );
             }
         }
+        super::ag::fresh(&mut w, inv);
         w
     }
 

@@ -93,6 +93,12 @@ pub(super) fn check(inv: &Inventory, out: &mut Vec<Diagnostic>) {
                     out,
                 );
             }
+            for g in &c.availability_groups {
+                for ip in &g.listener.ips {
+                    let what = format!("listener {}", g.listener.name);
+                    address(ip, &client, &what, &BZ042, &site.name, out);
+                }
+            }
         }
     }
 }

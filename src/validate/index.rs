@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use crate::inventory::{Disk, Inventory, Node, Site, SqlInstance};
+use crate::inventory::{AvailabilityGroup, Disk, Inventory, Node, Site, SqlInstance};
 
 /// A SQL instance with the site (by position) and cluster it belongs to.
 #[derive(Clone, Copy)]
@@ -68,6 +68,8 @@ pub(crate) struct SiteIndex<'a> {
 pub(crate) struct Index<'a> {
     pub sites: Vec<SiteIndex<'a>>,
     pub instances: HashMap<String, InstanceAt<'a>>,
+    /// Availability group listener names (a database's `instance` may name one).
+    pub listeners: HashMap<String, &'a AvailabilityGroup>,
     /// Every computer name that is not a SQL instance (nodes, BizTalk servers, clusters, DTC,
     /// SSO), with what it is, to explain a database placed on one of them.
     pub other_computers: HashMap<String, &'static str>,
@@ -92,6 +94,7 @@ impl<'a> Index<'a> {
         let mut sites = Vec::with_capacity(inv.sites.len());
         let mut instances = HashMap::new();
         let mut other_computers = HashMap::new();
+        let mut listeners = HashMap::new();
         for (si, site) in inv.sites.iter().enumerate() {
             sites.push(site_index(site));
             for n in &site.nodes {
@@ -118,6 +121,9 @@ impl<'a> Index<'a> {
                         .entry(key(&s.name))
                         .or_insert("an SSO network name");
                 }
+                for g in &c.availability_groups {
+                    listeners.entry(key(&g.listener.name)).or_insert(g);
+                }
                 for i in &c.sql_instances {
                     instances.entry(key(&i.name)).or_insert(InstanceAt {
                         site: si,
@@ -129,6 +135,7 @@ impl<'a> Index<'a> {
         Index {
             sites,
             instances,
+            listeners,
             other_computers,
         }
     }

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod addresses;
+mod availability;
 mod backup;
 mod biztalk;
 mod cluster;
@@ -448,6 +449,99 @@ pub const BZ123: Rule = rule(
     Error,
     "a DTC role's `preferred_owners` are nodes of its cluster",
 );
+// ---- availability groups ----
+/// An availability group runs SQL Server 2016 or later (distributed transactions).
+pub const BZ160: Rule = rule(
+    "BZ160",
+    Error,
+    "an availability group runs SQL Server 2016 or later (distributed transactions)",
+);
+/// An availability group on SQL Server 2016 needs SP2 CU7 or later.
+pub const BZ161: Rule = rule(
+    "BZ161",
+    Warning,
+    "an availability group on SQL Server 2016 needs SP2 CU7 or later",
+);
+/// Availability replicas use synchronous commit (BizTalk supports no other).
+pub const BZ162: Rule = rule(
+    "BZ162",
+    Error,
+    "availability replicas use synchronous commit (BizTalk supports no other)",
+);
+/// An availability group has per-database DTC support (`dtc_support: per_db`).
+pub const BZ163: Rule = rule(
+    "BZ163",
+    Error,
+    "an availability group has per-database DTC support (`dtc_support: per_db`)",
+);
+/// A replica is on a node of the group's cluster, one replica per node.
+pub const BZ164: Rule = rule(
+    "BZ164",
+    Error,
+    "a replica is on a node of the group's cluster, one replica per node",
+);
+/// An availability group has at least two replicas with automatic failover.
+pub const BZ165: Rule = rule(
+    "BZ165",
+    Warning,
+    "an availability group has at least two replicas with automatic failover",
+);
+/// An availability group has 2 to 3 (SQL 2016/2017) or 5 (SQL 2019+) synchronous replicas.
+pub const BZ166: Rule = rule(
+    "BZ166",
+    Error,
+    "an availability group has 2 to 3 (SQL 2016/2017) or 5 (SQL 2019+) synchronous replicas",
+);
+/// A Standard edition (Basic) availability group has two replicas and one database.
+pub const BZ167: Rule = rule(
+    "BZ167",
+    Error,
+    "a Standard edition (Basic) availability group has two replicas and one database",
+);
+/// BAMArchive and Analysis Services databases are not in an availability group.
+pub const BZ168: Rule = rule(
+    "BZ168",
+    Error,
+    "BAMArchive and Analysis Services databases are not in an availability group",
+);
+/// When BizTalk databases are in availability groups, every MessageBox is.
+pub const BZ169: Rule = rule(
+    "BZ169",
+    Error,
+    "when BizTalk databases are in availability groups, every MessageBox is",
+);
+/// A listener on a port other than 1433 needs a SQL alias on every BizTalk server.
+pub const BZ170: Rule = rule(
+    "BZ170",
+    Warning,
+    "a listener on a port other than 1433 needs a SQL alias on every BizTalk server",
+);
+/// A listener stays in one subnet (BizTalk does not set MultiSubnetFailover).
+pub const BZ171: Rule = rule(
+    "BZ171",
+    Warning,
+    "a listener stays in one subnet (BizTalk does not set MultiSubnetFailover)",
+);
+/// An availability group holds at least one database (a database names its listener).
+pub const BZ172: Rule = rule(
+    "BZ172",
+    Warning,
+    "an availability group holds at least one database (a database names its listener)",
+);
+/// With availability groups the backup destination is a UNC share.
+pub const BZ173: Rule = rule(
+    "BZ173",
+    Warning,
+    "with availability groups the backup destination is a UNC share",
+);
+/// Availability group names are unique.
+pub const BZ174: Rule = rule("BZ174", Error, "availability group names are unique");
+/// A replica's instance name is not also an FCI instance on the same node.
+pub const BZ175: Rule = rule(
+    "BZ175",
+    Error,
+    "a replica's instance name is not also an FCI instance on the same node",
+);
 
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
@@ -457,7 +551,8 @@ pub const RULES: &[Rule] = &[
     BZ061, BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076,
     BZ077, BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094,
     BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108, BZ110, BZ111,
-    BZ120, BZ121, BZ122, BZ123,
+    BZ120, BZ121, BZ122, BZ123, BZ160, BZ161, BZ162, BZ163, BZ164, BZ165, BZ166, BZ167, BZ168,
+    BZ169, BZ170, BZ171, BZ172, BZ173, BZ174, BZ175,
 ];
 
 /// The catalogue entry of `code`.
@@ -483,6 +578,7 @@ pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     backup::check(inv, &idx, &mut out);
     memory::check(inv, &mut out);
     roles::check(inv, &mut out);
+    availability::check(inv, &idx, &mut out);
     out.sort_by(|a, b| (a.loc, a.code, &a.message).cmp(&(b.loc, b.code, &b.message)));
     out.dedup();
     out

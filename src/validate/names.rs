@@ -58,6 +58,9 @@ pub(super) fn check(inv: &Inventory, out: &mut Vec<Diagnostic>) {
             if let Some(s) = &c.sso_master_secret {
                 computer(&s.name, "SSO", out);
             }
+            for g in &c.availability_groups {
+                computer(&g.listener.name, "listener", out);
+            }
             for i in &c.sql_instances {
                 computer(&i.name, "instance network", out);
                 let n = i.instance.as_str();

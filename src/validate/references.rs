@@ -67,6 +67,9 @@ pub(super) fn check(inv: &Inventory, idx: &Index<'_>, out: &mut Vec<Diagnostic>)
         }
     }
     for db in &inv.databases {
+        if idx.listeners.contains_key(&key(&db.instance)) {
+            continue; // in an availability group; its rules are in `availability`
+        }
         instance_ref(
             idx,
             &db.instance,

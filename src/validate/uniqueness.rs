@@ -241,6 +241,16 @@ fn computer_names(inv: &Inventory, out: &mut Vec<Diagnostic>) {
                     hint,
                 ));
             }
+            for g in &c.availability_groups {
+                let l = &g.listener.name;
+                out.extend(seen.add(
+                    key(l),
+                    l.loc,
+                    What(format!("name `{l}`"), format!("listener {l}")),
+                    &BZ020,
+                    hint,
+                ));
+            }
         }
     }
 }

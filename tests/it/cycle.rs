@@ -324,7 +324,7 @@ pub(crate) mod over_sshd {
     use super::{Lab, LAB};
     use crate::sshd::{Options, SshdFleet, USER};
 
-    fn chown_user(path: &std::path::Path) {
+    pub(crate) fn chown_user(path: &std::path::Path) {
         crate::sshd::chown_to_session_user(path);
     }
 

@@ -1,6 +1,7 @@
 //! The integration test binary: one module per feature, sharing the CLI harness
 //! (`harness.rs`) and the sshd fixture (`sshd.rs`).
 
+mod ag;
 mod apply;
 mod cycle;
 mod destroy;

@@ -11,7 +11,7 @@ use bisrc::step::{ResourceKind, StepHeader};
 use bisrc::topology::Topology;
 use tree_sitter::{Node, Parser};
 
-const INVENTORIES: &[&str] = &["lab", "contoso-prod", "scaled-out"];
+const INVENTORIES: &[&str] = &["lab", "contoso-prod", "scaled-out", "lab-ag"];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -29,8 +29,16 @@ fn reference(file: &str) -> serde_json::Value {
     serde_json::from_str(&text).expect("reference JSON parses")
 }
 
+/// Where the shipped inventory `name` lives (lab-ag has its own folder, and so its own state).
+fn inventory_path(name: &str) -> std::path::PathBuf {
+    match name {
+        "lab-ag" => repo().join("inventories/ag/lab-ag.yaml"),
+        _ => repo().join(format!("inventories/{name}.yaml")),
+    }
+}
+
 fn load_text(name: &str, text: &str) -> Inventory {
-    let path = repo().join(format!("inventories/{name}.yaml"));
+    let path = inventory_path(name);
     let _ = std::fs::metadata(&path).expect("inventory exists");
     inventory::parse(&path, text.to_string())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -38,7 +46,7 @@ fn load_text(name: &str, text: &str) -> Inventory {
 }
 
 fn inventory_text(name: &str) -> String {
-    std::fs::read_to_string(repo().join(format!("inventories/{name}.yaml"))).unwrap()
+    std::fs::read_to_string(inventory_path(name)).unwrap()
 }
 
 fn render(inv: &Inventory) -> Vec<Artifact> {

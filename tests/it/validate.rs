@@ -9,6 +9,7 @@ use crate::harness::Test;
 const LAB: &str = include_str!("../../inventories/lab.yaml");
 const PROD: &str = include_str!("../../inventories/contoso-prod.yaml");
 const SCALED: &str = include_str!("../../inventories/scaled-out.yaml");
+const LAB_AG: &str = include_str!("../../inventories/ag/lab-ag.yaml");
 
 /// One invalid (or warned-about) inventory: a base text, replacements applied in order (each
 /// `from` must occur), and the code and line expected among the diagnostics.
@@ -39,6 +40,16 @@ const fn case(
 const LAB_SQL2: &str =
     "      - { name: LABSQL2, address: labsql2.lab.local, ips: [192.168.50.12] }";
 const LAB_SQL3: &str = "      - { name: LABSQL2, address: labsql2.lab.local, ips: [192.168.50.12] }\n      - { name: LABSQL3, address: labsql3.lab.local, ips: [192.168.50.13] }";
+
+/// lab-ag's replica lines, and a second availability group for its cluster.
+const AG_R2: &str = "              - { node: LABAG2, commit: synchronous, failover: automatic }\n";
+const AG_R3: &str = "              - { node: LABAG3, commit: synchronous, failover: manual }\n";
+const AG_LISTENER: &str =
+    "            listener: { name: LABBTSAG, ips: [192.168.60.30], port: 1433 }\n";
+const AG_SECOND: &str = "            listener: { name: LABBTSAG, ips: [192.168.60.30], port: 1433 }\n          - name: BizTalkAG2\n            version: \"2019\"\n            edition: Developer\n            service_account: { user: LAB\\gmsa-sqlbts$ }\n            replicas:\n              - { node: LABAG1, commit: synchronous, failover: automatic }\n              - { node: LABAG2, commit: synchronous, failover: automatic }\n            listener: { name: LABBTSAG2, ips: [192.168.60.31] }\n";
+/// An availability group on the FCI lab's nodes, with the FCI's instance name.
+const LAB_FCI_END: &str = "            port: 1433\n\n";
+const LAB_AG_ON_FCI: &str = "            port: 1433\n        availability_groups:\n          - name: BizTalkAG\n            version: \"2019\"\n            edition: Developer\n            instance: MSSQLSERVER\n            service_account: { user: LAB\\gmsa-sqlbts$ }\n            replicas:\n              - { node: LABSQL1, commit: synchronous, failover: automatic }\n              - { node: LABSQL2, commit: synchronous, failover: automatic }\n            listener: { name: LABBTSAG, ips: [192.168.50.30] }\n\n";
 
 /// `biztalk.sso` added to the lab (lines 15-18) and to contoso-prod (lines 18-21) with
 /// `rule_engine_account` (line 22).
@@ -171,6 +182,29 @@ const CASES: &[Case] = &[
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("svc-entsso, password: { env: BTS_SSO_PASSWORD } }", "gmsa-entsso$, password: { env: BTS_SSO_PASSWORD } }")], "BZ082", 16, 1),
     case(PROD, &[(PROD_HOSTS, PROD_SSO), ("svc-bre, password: { env: BTS_BRE_PASSWORD } }", "svc-bre }")], "BZ083", 22, 1),
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n", "backup_password: { env: BTS_SSO_BACKUP_PASSWORD }\n    affiliate_administrators: OTHER\\SSO Affiliate Administrators\n")], "BZ078", 19, 1),
+    // availability groups (the passing inventory of each: lab-ag itself, in examples_are_valid)
+    case(LAB_AG, &[("version: \"2019\"", "version: \"2014\"")], "BZ160", 40, 1),
+    case(LAB_AG, &[("version: \"2019\"", "version: \"2016\"")], "BZ161", 40, 0),
+    case(LAB_AG, &[("LABAG3, commit: synchronous", "LABAG3, commit: asynchronous")], "BZ162", 49, 1),
+    case(LAB_AG, &[("dtc_support: per_db", "dtc_support: none")], "BZ163", 44, 1),
+    case(LAB_AG, &[("node: LABAG3,", "node: LABAG4,")], "BZ164", 49, 1),
+    case(LAB_AG, &[("node: LABAG3,", "node: labag2,")], "BZ164", 49, 1),
+    case(LAB_AG, &[("LABAG2, commit: synchronous, failover: automatic", "LABAG2, commit: synchronous, failover: manual")], "BZ165", 39, 0),
+    case(LAB_AG, &[(AG_R2, ""), (AG_R3, "")], "BZ166", 39, 1),
+    case(LAB_AG, &[("version: \"2019\"", "version: \"2017\""), (AG_R3, "              - { node: LABAG3, commit: synchronous, failover: manual }\n              - { node: LABAG4, commit: synchronous, failover: manual }\n")], "BZ166", 39, 1),
+    case(LAB_AG, &[("edition: Developer", "edition: Standard")], "BZ167", 41, 1),
+    case(LAB_AG, &[("role: sso,        instance: LABBTSAG }", "role: sso,        instance: LABBTSAG }\n  - { name: BAMArchive, role: bam_archive, instance: LABBTSAG }")], "BZ168", 57, 1),
+    case(LAB_AG, &[("role: sso,        instance: LABBTSAG }", "role: sso,        instance: LABBTSAG }\n  - { name: BizTalkMsgBoxDb2, role: messagebox, instance: LABAGSQL }")], "BZ169", 57, 1),
+    case(LAB_AG, &[(AG_LISTENER, "            listener: { name: LABBTSAG, ips: [192.168.60.30], port: 1533 }\n")], "BZ170", 50, 0),
+    case(LAB_AG, &[("role: cluster_and_client }\n", "role: cluster_and_client }\n      - { name: Public2, subnet: 192.168.61.0/24, role: cluster_and_client }\n"), ("ips: [192.168.60.30]", "ips: [192.168.60.30, 192.168.61.30]")], "BZ171", 51, 0),
+    case(LAB_AG, &[(AG_LISTENER, AG_SECOND)], "BZ172", 58, 0),
+    case(LAB_AG, &[("destination: \\\\labfs.lab.local\\backup\\BizTalk\\", "destination: C:\\Backup\\")], "BZ173", 59, 0),
+    case(LAB_AG, &[(AG_LISTENER, AG_SECOND), ("name: BizTalkAG2", "name: biztalkag")], "BZ174", 51, 1),
+    case(LAB, &[(LAB_FCI_END, LAB_AG_ON_FCI)], "BZ175", 67, 1),
+    // ... and the computer-name and address rules cover listeners
+    case(LAB_AG, &[("listener: { name: LABBTSAG,", "listener: { name: LABAG3,")], "BZ020", 50, 1),
+    case(LAB_AG, &[("listener: { name: LABBTSAG,", "listener: { name: LAB_BTSAG,")], "BZ030", 50, 1),
+    case(LAB_AG, &[("ips: [192.168.60.30]", "ips: [192.168.70.30]")], "BZ042", 50, 1),
 ];
 
 /// An example inventory without its `biztalk.sso` section and `rule_engine_account`: the
@@ -291,6 +325,7 @@ const EXAMPLE_WARNINGS: &[(&str, &[(&str, u64)])] = &[
     ("lab", &[]),
     ("contoso-prod", &[]),
     ("scaled-out", &[("BZ079", 95)]),
+    ("lab-ag", &[]),
 ];
 
 fn example_warnings(name: &str, shift: u64) -> Vec<(String, u64)> {
@@ -306,7 +341,12 @@ fn example_warnings(name: &str, shift: u64) -> Vec<(String, u64)> {
 
 #[test]
 fn examples_are_valid() {
-    for (name, text) in [("lab", LAB), ("contoso-prod", PROD), ("scaled-out", SCALED)] {
+    for (name, text) in [
+        ("lab", LAB),
+        ("contoso-prod", PROD),
+        ("scaled-out", SCALED),
+        ("lab-ag", LAB_AG),
+    ] {
         // the copy with its schema comment, and the original without it
         let original = text.split_once('\n').map(|(first, rest)| {
             assert!(

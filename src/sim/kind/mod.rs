@@ -7,7 +7,10 @@
 //!
 //! [`table`] is the one place that maps a kind to its handler.
 
+mod ag_join;
+mod ag_replica;
 mod agent_job;
+mod availability_group;
 mod backup_job;
 mod biztalk_group;
 mod biztalk_repoint;
@@ -133,6 +136,9 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::GroupOwner => handler::<k::group_owner::GroupOwner>(),
         K::DrRestore => handler::<k::dr_restore::DrRestore>(),
         K::BiztalkRepoint => handler::<k::biztalk_repoint::BiztalkRepoint>(),
+        K::AgReplica => handler::<k::ag_replica::AgReplica>(),
+        K::AvailabilityGroup => handler::<k::availability_group::AvailabilityGroup>(),
+        K::AgJoin => handler::<k::ag_join::AgJoin>(),
         K::SqlFci => handler::<k::sql_fci::SqlFci>(),
         K::SqlFciNode => handler::<k::sql_fci_node::SqlFciNode>(),
         K::SqlOwners => handler::<k::sql_owners::SqlOwners>(),

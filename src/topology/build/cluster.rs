@@ -249,5 +249,8 @@ impl Builder<'_> {
             deps.extend(i.disks.iter().filter_map(|d| disk_dep(d)));
             self.sql_instance(site, c, i, deps);
         }
+        for g in &c.availability_groups {
+            self.availability_group(site, c, g);
+        }
     }
 }

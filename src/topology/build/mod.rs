@@ -5,6 +5,7 @@
 //! Every resource is pushed after the resources it depends on, so the vector is already a
 //! topological order; `Topology::build` still checks it.
 
+mod availability;
 mod biztalk;
 mod cluster;
 mod dr;
@@ -204,6 +205,15 @@ impl<'a> Builder<'a> {
                 }
                 None => (vec![], false, false),
             };
+            // Availability replicas: SQL through the listener or the node, and the database
+            // mirroring endpoint.
+            let mut ports = ports;
+            if let Some(c) = cluster {
+                for g in c.availability_groups.iter() {
+                    ports.extend([g.listener.tcp_port(), 1433, g.endpoint_port()]);
+                }
+            }
+            let ports = sorted(ports);
             self.firewall(
                 format!("node.{}.firewall", node.name),
                 site,

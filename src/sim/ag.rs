@@ -1,0 +1,158 @@
+//! Always On state of the simulated world: the standalone SQL Server instances on cluster
+//! nodes that hold availability replicas. Preconditions come from Microsoft's docs and are
+//! listed in docs/windows-behaviour.md (WB-AG-*).
+
+use serde::{Deserialize, Serialize};
+
+use super::world::World;
+use crate::inventory::Inventory;
+
+/// A standalone SQL Server instance on one node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StandaloneSql {
+    /// The node.
+    pub node: String,
+    /// Instance name.
+    pub instance: String,
+    /// `IsHadrEnabled`: the running service has the feature on.
+    pub hadr_enabled: bool,
+    /// The database mirroring endpoint, once created.
+    pub endpoint: Option<Endpoint>,
+}
+
+/// A database mirroring endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// TCP port.
+    pub port: u16,
+    /// `STARTED`, `STOPPED` or `DISABLED`.
+    pub state: String,
+    /// Logins holding CONNECT on it (lower case).
+    pub connect: Vec<String>,
+}
+
+/// The key of the instance `instance` on `node`.
+pub fn standalone_key(node: &str, instance: &str) -> String {
+    format!("{node}\\{instance}").to_ascii_uppercase()
+}
+
+/// The standalone instances a fresh world holds: bisrc does not install standalone SQL
+/// Server (the replicas' instances are a prerequisite, as the domain accounts are), so the
+/// simulated nodes start with the instance every availability group of the inventory names.
+pub(super) fn fresh(w: &mut World, inv: &Inventory) {
+    for (_, _, g) in inv.availability_groups() {
+        for r in &g.replicas {
+            w.standalone
+                .entry(standalone_key(&r.node, g.instance_name()))
+                .or_insert_with(|| StandaloneSql {
+                    node: r.node.value.clone(),
+                    instance: g.instance_name().to_string(),
+                    ..StandaloneSql::default()
+                });
+        }
+    }
+}
+
+/// An availability group. Its primary is the owner of its cluster role (a group of kind
+/// [`super::world::GroupKind::Ag`] named after it), as in WSFC.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgState {
+    /// Group name.
+    pub name: String,
+    /// The cluster holding its role.
+    pub cluster: String,
+    /// Per-database DTC support.
+    pub dtc_per_db: bool,
+    /// Replicas in creation order.
+    pub replicas: Vec<AgReplicaState>,
+    /// The listener, once added.
+    pub listener: Option<ListenerState>,
+}
+
+/// One replica of a group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgReplicaState {
+    /// Its node.
+    pub node: String,
+    /// Its server name (`NODE` or `NODE\INSTANCE`), upper case as SQL Server lists it.
+    pub server: String,
+    /// SQL instance name.
+    pub instance: String,
+    /// Synchronous commit.
+    pub synchronous: bool,
+    /// Automatic failover.
+    pub automatic_failover: bool,
+    /// Joined (the primary is joined from creation).
+    pub joined: bool,
+    /// Fault `sync-lag`: the replica's log send queue grows; it is connected but not
+    /// synchronized.
+    #[serde(default)]
+    pub lagging: bool,
+}
+
+/// A listener.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListenerState {
+    /// DNS name.
+    pub name: String,
+    /// Addresses.
+    pub ips: Vec<String>,
+    /// Port.
+    pub port: u16,
+}
+
+impl World {
+    /// The availability group `name` (case-insensitive).
+    pub fn ag(&self, name: &str) -> Option<&AgState> {
+        self.ags.get(&name.to_ascii_uppercase())
+    }
+
+    /// The node owning availability group `name`'s role: its primary.
+    pub fn ag_primary(&self, ag: &AgState) -> Option<String> {
+        self.cluster(&ag.cluster)
+            .and_then(|c| c.group(&ag.name))
+            .map(|g| g.owner.clone())
+    }
+
+    /// The standalone instance `instance` on `node`.
+    pub fn standalone_on(&self, node: &str, instance: &str) -> Option<&StandaloneSql> {
+        self.standalone.get(&standalone_key(node, instance))
+    }
+}
+
+/// `CONNECTED`/`DISCONNECTED` and `HEALTHY`/`NOT_HEALTHY` of replica `r`, as
+/// `sys.dm_hadr_availability_replica_states` shows them on the primary: a replica is
+/// connected when its node is up, HADR runs and its endpoint is started with CONNECT granted
+/// (WB-AG-03), and it has joined; a lagging replica is connected but not healthy.
+pub fn replica_health(w: &World, ag: &AgState, r: &AgReplicaState, account: &str) -> (bool, bool) {
+    let up = w.host(&r.node).is_some_and(|h| h.up);
+    let ready = w
+        .standalone_on(&r.node, &r.instance)
+        .is_some_and(|i| i.hadr_enabled && endpoint_open(i, account));
+    let connected = up && ready && r.joined && w.ag_primary(ag).is_some();
+    (connected, connected && !r.lagging)
+}
+
+/// The endpoint is started and `account` may connect to it.
+pub fn endpoint_open(i: &StandaloneSql, account: &str) -> bool {
+    i.endpoint
+        .as_ref()
+        .is_some_and(|e| e.state == "STARTED" && e.connect.contains(&account.to_ascii_lowercase()))
+}
+
+/// Fault `sync-lag`: the replica of `ag` on `node` stays connected but falls behind.
+pub(super) fn lag(w: &mut World, ag: &str, node: &str) -> Result<String, String> {
+    let g = w
+        .ags
+        .get_mut(&ag.to_ascii_uppercase())
+        .ok_or_else(|| format!("no availability group {ag} exists yet (apply first)"))?;
+    let r = g
+        .replicas
+        .iter_mut()
+        .find(|r| r.node.eq_ignore_ascii_case(node))
+        .ok_or_else(|| format!("availability group {ag} has no replica on {node}"))?;
+    r.lagging = true;
+    Ok(format!(
+        "the replica of {ag} on {node} is falling behind (not synchronized)"
+    ))
+}

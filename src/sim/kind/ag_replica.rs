@@ -1,0 +1,85 @@
+//! `ag_replica` on a simulated node: the standalone instance's HADR feature (on after the
+//! service restarts, only on a node of a running cluster) and its database mirroring endpoint.
+
+use super::{Simulated, Spec};
+use crate::kind::ag_replica::{AgReplica, AgReplicaObserved, CHECK_ENDPOINT, CHECK_HADR};
+use crate::sim::ag::{standalone_key, Endpoint};
+use crate::sim::checks::diff_check;
+use crate::sim::cluster::active;
+use crate::sim::world::World;
+use crate::sim::Ctx;
+use crate::step::Check;
+
+impl Simulated for AgReplica {
+    fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<AgReplicaObserved, String> {
+        let Some(i) = w
+            .standalone
+            .get(&standalone_key(&c.node, &s.params.instance))
+        else {
+            return Ok(AgReplicaObserved::default());
+        };
+        let account = s.params.service_account.to_ascii_lowercase();
+        let e = i.endpoint.as_ref();
+        Ok(AgReplicaObserved {
+            installed: true,
+            hadr_enabled: Some(i.hadr_enabled),
+            endpoint_port: e.map(|e| e.port),
+            endpoint_state: e.map(|e| e.state.clone()),
+            connect_granted: e.map(|e| e.connect.contains(&account)),
+        })
+    }
+
+    fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let key = standalone_key(&c.node, &s.params.instance);
+        if !w.standalone.contains_key(&key) {
+            return Err(format!(
+                "SQL Server instance {} is not installed on {}; install a standalone instance there before bisrc builds availability group {}",
+                s.params.instance, c.node, s.params.availability_group
+            ));
+        }
+        // WB-AG-01: the Always On feature needs the instance on a WSFC node whose cluster
+        // service runs; SQL Server reads the setting when the service starts.
+        let member = c
+            .node_cluster()
+            .and_then(|cl| w.cluster(&cl))
+            .is_some_and(|cl| cl.is_member(&c.node));
+        let i = &w.standalone[&key];
+        if !i.hadr_enabled && (!member || !active(w, &c.node)) {
+            return Err(format!(
+                "The Always On Availability Groups feature cannot be enabled on '{}': the computer is not a node in a Windows Server Failover Clustering (WSFC) cluster, or its cluster service is not running. (SQL Server Configuration Manager; SQL Server error 35220)",
+                s.params.server
+            ));
+        }
+        let account = s.params.service_account.to_ascii_lowercase();
+        let i = w.standalone.get_mut(&key).expect("checked");
+        i.hadr_enabled = s.desired.hadr_enabled;
+        let e = i.endpoint.get_or_insert_with(Endpoint::default);
+        e.port = s.desired.endpoint_port;
+        e.state = s.desired.endpoint_state.clone();
+        // The desired state is applied as given (a drift fault applies `false`: REVOKE).
+        e.connect.retain(|a| a != &account);
+        if s.desired.connect_granted {
+            e.connect.push(account);
+        }
+        Ok(())
+    }
+
+    fn verify(
+        _: &World,
+        c: &Ctx,
+        _: &Spec<Self>,
+        o: &AgReplicaObserved,
+    ) -> Result<Vec<Check>, String> {
+        let hint = c.apply_hint();
+        Ok(vec![
+            diff_check(CHECK_HADR, c, o, &["installed", "hadr_enabled"], &hint),
+            diff_check(
+                CHECK_ENDPOINT,
+                c,
+                o,
+                &["endpoint_port", "endpoint_state", "connect_granted"],
+                &hint,
+            ),
+        ])
+    }
+}

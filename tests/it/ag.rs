@@ -1,0 +1,228 @@
+//! Always On availability groups end to end: `inventories/ag/lab-ag.yaml` plans, applies,
+//! re-plans empty, verifies and rehearses failover on the simulated transport and over real
+//! sshd; the simulator's faults (a replica down, a lagging replica) fail the checks that
+//! should fail.
+
+use crate::cycle::Lab;
+use bisrc::kind::{ag_join, ag_replica, availability_group};
+use bisrc::sim::faults::Fault;
+
+const LAB_AG_SHIPPED: &str = include_str!("../../inventories/ag/lab-ag.yaml");
+
+/// lab-ag as a test lab writes it: the SSO backup password file beside the inventory.
+fn lab_ag() -> String {
+    let from = "{ file: ../lab-sso-backup.pw }";
+    assert!(
+        LAB_AG_SHIPPED.contains(from),
+        "lab-ag no longer reads {from}"
+    );
+    LAB_AG_SHIPPED.replace(from, "{ file: lab-sso-backup.pw }")
+}
+
+fn check<'a>(v: &'a serde_json::Value, address: &str, name: &str) -> &'a serde_json::Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["resource"] == address && c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} of {address} in {v}"))
+}
+
+#[test]
+fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
+    let lab = Lab::new(&lab_ag());
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("  + create   ag.BizTalkAG  (on owner of BizTalkAG, probed on LABAG1)")
+        .stdout_has("  + create   ag.BizTalkAG.replica.LABAG3  (on LABAG3)")
+        .stdout_has("  + create   ag.BizTalkAG.join.LABAG2  (on LABAG2)")
+        .stdout_has("      dtc_support: null → \"PER_DB\"")
+        .stdout_has("      listener: null → \"LABBTSAG\"");
+    lab.converge().stdout_has("0 failed, 0 never ran");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+    let v = lab.run(&["verify", "--format", "json"]);
+    v.code(0);
+    let v = v.json();
+    assert_eq!(v["summary"]["failed"], 0);
+    for (address, name) in [
+        ("ag.BizTalkAG.replica.LABAG1", ag_replica::CHECK_HADR),
+        ("ag.BizTalkAG.replica.LABAG3", ag_replica::CHECK_ENDPOINT),
+        ("ag.BizTalkAG", availability_group::CHECK_GROUP),
+        ("ag.BizTalkAG", availability_group::CHECK_SYNCHRONIZED),
+        ("ag.BizTalkAG", availability_group::CHECK_LISTENER),
+        ("ag.BizTalkAG.join.LABAG3", ag_join::CHECK_JOINED),
+    ] {
+        assert_eq!(check(&v, address, name)["ok"], true, "{address} {name}");
+    }
+    // Each synchronous replica in turn, and back.
+    lab.run(&["verify", "--failover"])
+        .code(0)
+        .stdout_has("✓ BizTalkAG: LABAG1 → LABAG2")
+        .stdout_has("✓ BizTalkAG: LABAG2 → LABAG1")
+        .stdout_has("✓ BizTalkAG: LABAG1 → LABAG3")
+        .stdout_has("✓ BizTalkAG: LABAG3 → LABAG1")
+        .stdout_has("LABAGCL / BizTalkAG on LABAG1 (Online)");
+}
+
+#[test]
+fn a_replica_down_or_lagging_fails_the_synchronization_check() {
+    let lab = Lab::new(&lab_ag());
+    lab.converge();
+    // A secondary powers off: still a replica, but disconnected.
+    lab.fault(Fault::NodeDown("LABAG3".into()));
+    let v = lab.run(&["verify", "--format", "json"]);
+    v.code(1);
+    let v = v.json();
+    let c = check(&v, "ag.BizTalkAG", availability_group::CHECK_SYNCHRONIZED);
+    assert_eq!(c["ok"], false);
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("LABAG3: DISCONNECTED"),
+        "{c}"
+    );
+    assert_eq!(
+        check(&v, "ag.BizTalkAG", availability_group::CHECK_LISTENER)["ok"],
+        true
+    );
+    lab.fault(Fault::Clear);
+    lab.run(&["verify"]).code(0);
+    // A secondary falls behind: connected, not healthy.
+    lab.fault(Fault::SyncLag {
+        availability_group: "BizTalkAG".into(),
+        node: "LABAG2".into(),
+    });
+    let v = lab.run(&["verify", "--format", "json"]);
+    v.code(1);
+    let v = v.json();
+    let c = check(&v, "ag.BizTalkAG", availability_group::CHECK_SYNCHRONIZED);
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("LABAG2: CONNECTED, PARTIALLY_HEALTHY"),
+        "{c}"
+    );
+    // The primary powers off: the role fails over to the other automatic-failover replica,
+    // and the listener follows it.
+    lab.fault(Fault::Clear);
+    lab.fault(Fault::NodeDown("LABAG1".into()));
+    let v = lab.run(&["verify", "--format", "json"]);
+    let v = v.json();
+    assert_eq!(
+        check(&v, "ag.BizTalkAG", availability_group::CHECK_LISTENER)["ok"],
+        true
+    );
+    assert_eq!(
+        check(&v, "ag.BizTalkAG", availability_group::CHECK_LISTENER)["host"],
+        "LABAG2",
+        "{v}"
+    );
+}
+
+#[test]
+fn a_revoked_endpoint_grant_disconnects_the_replica_until_apply_grants_it_again() {
+    let lab = Lab::new(&lab_ag());
+    lab.converge();
+    // CONNECT revoked on a secondary's endpoint behind bisrc's back: the replica disconnects,
+    // plan shows the drift and apply grants it again.
+    lab.fault(Fault::Set {
+        address: "ag.BizTalkAG.replica.LABAG2".into(),
+        key: "connect_granted".into(),
+        value: serde_json::json!(false),
+    });
+    lab.run(&["verify"])
+        .code(1)
+        .stdout_has("LABAG2: DISCONNECTED");
+    lab.run(&["plan"])
+        .code(0)
+        .stdout_has("connect_granted: false → true");
+    lab.converge();
+    lab.run(&["verify"]).code(0);
+}
+
+/// lab-ag over real sshd: each node is an sshd on 127.0.0.x whose ForceCommand serves the
+/// simulator as that node (the same rig as the lab's cycle over sshd).
+mod over_sshd {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::lab_ag;
+    use crate::cycle::over_sshd::{chown_user, ensure_netbios_alias, NETBIOS_USER};
+    use crate::cycle::Lab;
+    use crate::sshd::{Options, SshdFleet};
+
+    #[test]
+    fn lab_ag_cycle_over_real_sshd() {
+        let rig = tempfile::Builder::new()
+            .prefix("bisrc-ag-rig-")
+            .tempdir()
+            .unwrap();
+        std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let world = rig.path().join("world");
+        std::fs::create_dir(&world).unwrap();
+        chown_user(&world);
+        let inv_path = rig.path().join("lab-ag-ssh.yaml");
+        let map = rig.path().join("nodes.map");
+        let wrapper = rig.path().join("node.sh");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nset -- $SSH_CONNECTION\nname=$(awk -v a=\"$3\" -v p=\"$4\" '$1==a && $2==p {{print $3}}' {map})\n\
+                 exec {bin} sim-node --inventory {inv} --world {world} --node \"$name\"\n",
+                map = map.display(),
+                bin = env!("CARGO_BIN_EXE_bisrc"),
+                inv = inv_path.display(),
+                world = world.display(),
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let fleet = SshdFleet::start(
+            4,
+            Options {
+                force_command: Some(wrapper.display().to_string()),
+                ..Default::default()
+            },
+        );
+        ensure_netbios_alias();
+        let names = ["LABAG1", "LABAG2", "LABAG3", "LABAGBTS1"];
+        let mut map_text = String::new();
+        let mut inv = lab_ag().replace(
+            "connection:\n  transport: simulated\n",
+            &format!(
+                "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
+                fleet.client_key.display(),
+                fleet.known_hosts.display()
+            ),
+        );
+        for (h, name) in fleet.hosts().iter().zip(names) {
+            map_text.push_str(&format!("{} {} {name}\n", h.address, h.port));
+            let from = format!("address: {}.lab.local", name.to_lowercase());
+            assert!(inv.contains(&from), "lab-ag inventory changed: {from}");
+            inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
+        }
+        std::fs::write(&map, map_text).unwrap();
+        std::fs::write(&inv_path, &inv).unwrap();
+        let lab = Lab::new(&inv);
+
+        lab.run(&["plan", "--detailed-exitcode"])
+            .code(2)
+            .stdout_has(" 0 blocked, 0 unknown.");
+        lab.run(&["apply", "--auto-approve"])
+            .code(0)
+            .stdout_has("Apply complete");
+        lab.run(&["plan", "--detailed-exitcode"])
+            .code(0)
+            .stdout_has("No changes.");
+        lab.run(&["verify"])
+            .code(0)
+            .stdout_has("✓ ag-listener-online");
+        lab.run(&["verify", "--failover"])
+            .code(0)
+            .stdout_has("✓ BizTalkAG: LABAG1 → LABAG3")
+            .stdout_has("4 of 4 moves succeeded");
+    }
+}
