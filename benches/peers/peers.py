@@ -60,12 +60,15 @@ def sh(*args, **kw):
 
 # ---------------------------------------------------------------- processes we started
 
-STARTED = []  # Popen of every sshd listener
+STARTED = []  # Popen of every sshd listener still running
+RUNNING = []  # the measured command while it runs (its own process group)
 
 
-def descendants(root):
-    """Every descendant pid of root, from /proc (collected before killing: orphans move to init)."""
-    parent = {}
+def descendants(roots):
+    """Every descendant pid of the roots, from one pass over /proc (collected before killing:
+    orphans move to init). Per-connection sshd processes call setsid, so a process-group kill
+    of the listener would miss them and the session commands they run."""
+    children = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -73,28 +76,39 @@ def descendants(root):
             stat = open(f"/proc/{d}/stat").read()
         except OSError:
             continue
-        parent[int(d)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, i = [root], 0
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(d))
+    found, i = list(roots), 0
     while i < len(found):
-        found.extend(p for p, pp in parent.items() if pp == found[i])
+        found.extend(children.get(found[i], []))
         i += 1
-    return found[1:]
+    return found[len(roots):]
 
 
-def stop_all():
-    for p in STARTED:
-        family = descendants(p.pid)
+def stop(procs):
+    """Kills exactly these listeners and their descendants, then reaps the listeners."""
+    family = descendants([p.pid for p in procs])
+    for p in procs:
         try:
             p.kill()
         except OSError:
             pass
-        for d in family:
-            try:
-                os.kill(d, signal.SIGKILL)
-            except OSError:
-                pass
+    for d in family:
+        try:
+            os.kill(d, signal.SIGKILL)
+        except OSError:
+            pass
+    for p in procs:
         p.wait()
-    STARTED.clear()
+        STARTED.remove(p)
+
+
+def stop_all():
+    for p in RUNNING:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    stop(list(STARTED))
 
 
 def on_signal(signum, _frame):
@@ -207,16 +221,7 @@ class Fleet:
         return [h.log_count(needle) for h in self.hosts]
 
     def stop(self):
-        for p in self.procs:
-            family = descendants(p.pid)
-            p.kill()
-            for d in family:
-                try:
-                    os.kill(d, signal.SIGKILL)
-                except OSError:
-                    pass
-            p.wait()
-            STARTED.remove(p)
+        stop(self.procs)
 
 
 # ---------------------------------------------------------------- the generated inventory
@@ -304,8 +309,12 @@ def run_once(argv, env=None, cwd=None, ok=(0,)):
     largest single process of the tree."""
     out = open(os.path.join(TMP, "last-output.txt"), "wb")
     t = time.monotonic()
-    p = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+    p = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+    )
+    RUNNING.append(p)
     _, status, ru = os.wait4(p.pid, 0)
+    RUNNING.remove(p)
     wall = time.monotonic() - t
     p.returncode = os.waitstatus_to_exitcode(status)
     out.close()
