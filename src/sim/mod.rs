@@ -147,6 +147,8 @@ pub fn serve(
         stderr: Vec::new(),
         exit_status: 0,
     };
+    // The world as last read, reused by consecutive read-only steps.
+    let mut seen: Option<world::World> = None;
     for (index, step) in payload.steps.iter().enumerate() {
         let started = Instant::now();
         let header = match StepHeader::parse(&step.script) {
@@ -170,19 +172,47 @@ pub fn serve(
                 break;
             }
         };
-        let delay = match world::load(world_dir, inventory) {
-            Ok(w) => faults::delay_for(&w, &header.resource),
-            Err(e) => return internal(out, e),
-        };
+        if seen.is_none() {
+            seen = match world::load(world_dir, inventory) {
+                Ok(w) => Some(w),
+                Err(e) => return internal(out, e),
+            };
+        }
+        let delay = seen
+            .as_ref()
+            .map_or(0.0, |w| faults::delay_for(w, &header.resource));
         if delay > 0.0 {
             std::thread::sleep(Duration::from_secs_f64(delay));
+            // The world may have changed while this step was "running": read it again.
+            seen = None;
         }
-        let answer = world::update(world_dir, inventory, |w| {
-            if !w.host(&node).is_some_and(|h| h.up) {
-                return None;
-            }
-            Some(run_step(w, inventory, &node, &header, &payload))
-        });
+        let answer = if changes_the_world(header.action) {
+            seen = None;
+            world::update(world_dir, inventory, |w| {
+                if !w.host(&node).is_some_and(|h| h.up) {
+                    return None;
+                }
+                Some(run_step(w, inventory, &node, &header, &payload))
+            })
+        } else {
+            // Probes and verifications only read: answer from the world as read (under the
+            // shared lock), so a payload of many probes parses the world once, and nodes
+            // probed at the same time do not queue behind each other's reads.
+            let w = match seen.take() {
+                Some(w) => w,
+                None => match world::load(world_dir, inventory) {
+                    Ok(w) => w,
+                    Err(e) => return internal(out, e),
+                },
+            };
+            let answer = if w.host(&node).is_some_and(|h| h.up) {
+                Some(read_step(&w, inventory, &node, &header))
+            } else {
+                None
+            };
+            seen = Some(w);
+            Ok(answer)
+        };
         let answer = match answer {
             Ok(Some(a)) => a,
             Ok(None) => {
@@ -354,49 +384,75 @@ fn run_step(
     header: &StepHeader,
     payload: &Payload,
 ) -> Result<Value, String> {
+    if !changes_the_world(header.action) {
+        return read_step(w, inv, node, header);
+    }
     let empty = Map::new();
-    let spec = header.spec.as_object().unwrap_or(&empty);
-    let obj = |k: &str| spec.get(k).and_then(Value::as_object).unwrap_or(&empty);
-    let now = unix_now();
-    let c = Ctx {
+    let c = step_ctx(inv, node, header, &empty);
+    for key in &header.secrets {
+        if !payload.secrets.contains_key(key) {
+            return Err(format!(
+                "secret {key} was not provided: $BisrcSecrets['{key}'] is empty"
+            ));
+        }
+    }
+    faults::take_failure(w, &header.resource)?;
+    let before = w.clone();
+    let step = if header.action == StepAction::Destroy {
+        kind::table(c.kind).destroy
+    } else {
+        kind::table(c.kind).apply
+    };
+    if let Err(e) = step(w, &c) {
+        // A failed step leaves what it did not get to unchanged.
+        *w = before;
+        return Err(e);
+    }
+    let changed = *w != before;
+    Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
+}
+
+/// Runs a probe or verify step: these only read the world.
+fn read_step(w: &World, inv: &Inventory, node: &str, header: &StepHeader) -> Result<Value, String> {
+    let empty = Map::new();
+    let c = step_ctx(inv, node, header, &empty);
+    match header.action {
+        StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
+        StepAction::Verify => {
+            let checks = (kind::table(c.kind).verify)(w, &c)?;
+            Ok(serde_json::json!({ "checks": checks }))
+        }
+        StepAction::Apply | StepAction::Destroy => {
+            Err(format!("{}: this step changes the world", c.address))
+        }
+    }
+}
+
+/// The context of one step, from its header (`empty` stands in for a missing object).
+/// The context of one step, from its header (`empty` stands in for a missing object).
+fn step_ctx<'a>(
+    inv: &'a Inventory,
+    node: &str,
+    header: &'a StepHeader,
+    empty: &'a Map<String, Value>,
+) -> Ctx<'a> {
+    let spec = header.spec.as_object().unwrap_or(empty);
+    let obj = |k: &str| spec.get(k).and_then(Value::as_object).unwrap_or(empty);
+    Ctx {
         inv,
         node: node.to_string(),
         address: &header.resource,
         kind: header.kind,
         params: obj("params"),
         desired: obj("desired"),
-        now,
-    };
-    match header.action {
-        StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
-        StepAction::Apply | StepAction::Destroy => {
-            for key in &header.secrets {
-                if !payload.secrets.contains_key(key) {
-                    return Err(format!(
-                        "secret {key} was not provided: $BisrcSecrets['{key}'] is empty"
-                    ));
-                }
-            }
-            faults::take_failure(w, &header.resource)?;
-            let before = w.clone();
-            let step = if header.action == StepAction::Destroy {
-                kind::table(c.kind).destroy
-            } else {
-                kind::table(c.kind).apply
-            };
-            if let Err(e) = step(w, &c) {
-                // A failed step leaves what it did not get to unchanged.
-                *w = before;
-                return Err(e);
-            }
-            let changed = *w != before;
-            Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
-        }
-        StepAction::Verify => {
-            let checks = (kind::table(c.kind).verify)(w, &c)?;
-            Ok(serde_json::json!({ "checks": checks }))
-        }
+        now: unix_now(),
     }
+}
+
+/// Apply and destroy steps change the world (read-modify-write under the exclusive lock);
+/// probes and verifications only read it.
+fn changes_the_world(action: StepAction) -> bool {
+    matches!(action, StepAction::Apply | StepAction::Destroy)
 }
 
 /// The probe answer of the step: the full observed object of its kind.

@@ -668,7 +668,9 @@ impl Drop for Lock {
     }
 }
 
-fn lock(dir: &Path) -> Result<Lock, WorldError> {
+/// Takes the world directory's lock: exclusive to change the world, shared to read it
+/// (readers never see a half-written file anyway: `write` renames a complete one into place).
+fn lock(dir: &Path, exclusive: bool) -> Result<Lock, WorldError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let path = dir.join("world.lock");
     let f = OpenOptions::new()
@@ -677,7 +679,11 @@ fn lock(dir: &Path) -> Result<Lock, WorldError> {
         .write(true)
         .open(&path)
         .map_err(io(&path))?;
-    f.lock_exclusive().map_err(io(&path))?;
+    if exclusive {
+        f.lock_exclusive().map_err(io(&path))?;
+    } else {
+        FileExt::lock_shared(&f).map_err(io(&path))?;
+    }
     Ok(Lock(f))
 }
 
@@ -715,7 +721,7 @@ fn write(dir: &Path, w: &World) -> Result<(), WorldError> {
 
 /// Reads the world (a fresh one when `dir` holds none yet) under the lock.
 pub fn load(dir: &Path, inv: &Inventory) -> Result<World, WorldError> {
-    let _l = lock(dir)?;
+    let _l = lock(dir, false)?;
     read(dir, inv)
 }
 
@@ -725,7 +731,7 @@ pub fn update<T>(
     inv: &Inventory,
     f: impl FnOnce(&mut World) -> T,
 ) -> Result<T, WorldError> {
-    let _l = lock(dir)?;
+    let _l = lock(dir, true)?;
     let mut w = read(dir, inv)?;
     let before = w.clone();
     let out = f(&mut w);
