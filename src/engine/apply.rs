@@ -7,6 +7,7 @@
 //! what failed (with the tail of stderr) and what never ran. Resuming is just running it
 //! again: probes are idempotent, so converged resources plan as no-ops.
 
+pub use super::context::Progress;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -99,33 +100,6 @@ pub struct ApplyOutcome {
     pub plan: Plan,
     /// The report; `None` when there was nothing to do or the user declined.
     pub report: Option<ApplyReport>,
-}
-
-/// Where a running apply is, for the Ctrl-C messages: which steps run now, how many there
-/// are and how many finished.
-#[derive(Debug, Default, Clone)]
-pub struct Progress {
-    /// Steps of the run; 0 until steps start (probing, planning, confirming).
-    pub total: usize,
-    /// Steps finished (succeeded or failed).
-    pub finished: usize,
-    /// Running steps: address → host.
-    pub running: BTreeMap<String, String>,
-}
-
-impl Progress {
-    fn start(&mut self, total: usize) {
-        *self = Progress {
-            total,
-            ..Default::default()
-        };
-    }
-
-    /// Steps that have not started yet.
-    pub fn not_started(&self) -> usize {
-        self.total
-            .saturating_sub(self.finished + self.running.len())
-    }
 }
 
 /// Locks, plans (checking a saved plan), confirms, applies.

@@ -17,7 +17,7 @@ use super::error::StepError;
 use super::event::Event;
 use super::host;
 use super::ids::sha256_hex;
-use super::lock;
+use super::lock_site;
 
 /// Renders step scripts (the `render` module behind a seam, so the engine can be tested with
 /// hand-written scripts).
@@ -49,11 +49,11 @@ pub struct Context<'a> {
     /// Set by Ctrl-C: start no new step.
     pub cancel: Arc<AtomicBool>,
     /// Where the environment lock lives.
-    pub lock: lock::LockSite,
+    pub lock: lock_site::LockSite,
     /// While the lock is held: a way to release it from another thread (the second Ctrl-C).
-    pub lock_releaser: Arc<Mutex<Option<lock::Releaser>>>,
+    pub lock_releaser: Arc<Mutex<Option<lock_site::Releaser>>>,
     /// Where a running apply is (read by the Ctrl-C handler).
-    pub apply_progress: Arc<Mutex<super::apply::Progress>>,
+    pub apply_progress: Arc<Mutex<Progress>>,
     scrubber: Scrubber,
 }
 
@@ -67,7 +67,7 @@ impl<'a> Context<'a> {
         scripts: &'a dyn Scripts,
         connector: &'a dyn host::Connector,
         state: StateDir,
-        lock: lock::LockSite,
+        lock: lock_site::LockSite,
         events: Sender<Event>,
     ) -> Context<'a> {
         Context {
@@ -145,6 +145,33 @@ impl Scrubber {
         g.iter().fold(text.to_string(), |t, v| {
             t.replace(v.as_str(), "(sensitive)")
         })
+    }
+}
+
+/// Where a running apply is, for the Ctrl-C messages: which steps run now, how many there
+/// are and how many finished.
+#[derive(Debug, Default, Clone)]
+pub struct Progress {
+    /// Steps of the run; 0 until steps start (probing, planning, confirming).
+    pub total: usize,
+    /// Steps finished (succeeded or failed).
+    pub finished: usize,
+    /// Running steps: address → host.
+    pub running: BTreeMap<String, String>,
+}
+
+impl Progress {
+    pub(super) fn start(&mut self, total: usize) {
+        *self = Progress {
+            total,
+            ..Default::default()
+        };
+    }
+
+    /// Steps that have not started yet.
+    pub fn not_started(&self) -> usize {
+        self.total
+            .saturating_sub(self.finished + self.running.len())
     }
 }
 

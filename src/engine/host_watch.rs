@@ -7,8 +7,6 @@
 //! apply step) and the timeline says so. Everything here runs batched, one payload per
 //! server per phase; it never prints.
 
-use serde::{Deserialize, Serialize};
-
 use crate::kind::host_instances::{
     Event as HostEvent, HostInstancesObserved, Watch, AUTOMATIC, CHECK_ENTSSO, CHECK_RECOVERED,
     RUNNING, WATCH_S,
@@ -19,41 +17,7 @@ use crate::topology::Resource;
 use super::context::Context;
 use super::probe::run_batched;
 use super::verify::CheckResult;
-
-/// How a host instance (or ENTSSO) came through a move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Recovery {
-    /// It never stopped.
-    Unaffected,
-    /// It stopped and ran again by itself.
-    ByItself,
-    /// It stayed stopped and `--restart-stopped-hosts` started it.
-    RestartedByBisrc,
-    /// It is not running after the watch.
-    NotRecovered,
-}
-
-/// One host instance (or `ENTSSO`) on one BizTalk server through one move.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HostTimeline {
-    /// The BizTalk server.
-    pub server: String,
-    /// The host of the instance, or `ENTSSO`.
-    pub subject: String,
-    /// State before the move.
-    pub before: String,
-    /// Worst state while the move's databases were away (`before` when unaffected).
-    pub during: String,
-    /// State at the end of the watch (after a restart by bisrc, if any).
-    pub after: String,
-    /// Seconds from its first stop to running again, when it ran again by itself.
-    pub back_after_s: Option<u64>,
-    /// How it came through.
-    pub recovery: Recovery,
-    /// Its events, seconds after the move started (5410, 7036, 10590).
-    pub events: Vec<HostEvent>,
-}
+pub use super::verify::{HostTimeline, Recovery};
 
 /// The runtime resources (`host_instances`) of the topology.
 pub fn runtime_resources<'a>(ctx: &'a Context<'_>) -> Vec<&'a Resource> {

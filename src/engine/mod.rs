@@ -23,6 +23,7 @@ pub mod host_watch;
 pub mod ids;
 pub mod journal;
 pub mod lock;
+pub mod lock_site;
 pub mod plan;
 pub mod planfile;
 pub mod probe;

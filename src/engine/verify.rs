@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::kind::host_instances::Event as HostEvent;
 use crate::step::{StepAction, VerifyResult};
 use crate::topology::Resource;
 
@@ -64,7 +65,7 @@ pub struct Move {
     pub checks: Vec<CheckResult>,
     /// Each host instance and ENTSSO of the BizTalk servers through the move.
     #[serde(default)]
-    pub hosts: Vec<super::host_watch::HostTimeline>,
+    pub hosts: Vec<HostTimeline>,
 }
 
 /// The failover rehearsal (`verify --failover`, run by `failover.rs`).
@@ -171,4 +172,39 @@ pub fn verify(ctx: &Context, selection: &Selection) -> anyhow::Result<VerifyRepo
     };
     report.resummarize();
     Ok(report)
+}
+
+/// How a host instance (or ENTSSO) came through a move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recovery {
+    /// It never stopped.
+    Unaffected,
+    /// It stopped and ran again by itself.
+    ByItself,
+    /// It stayed stopped and `--restart-stopped-hosts` started it.
+    RestartedByBisrc,
+    /// It is not running after the watch.
+    NotRecovered,
+}
+
+/// One host instance (or `ENTSSO`) on one BizTalk server through one move.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostTimeline {
+    /// The BizTalk server.
+    pub server: String,
+    /// The host of the instance, or `ENTSSO`.
+    pub subject: String,
+    /// State before the move.
+    pub before: String,
+    /// Worst state while the move's databases were away (`before` when unaffected).
+    pub during: String,
+    /// State at the end of the watch (after a restart by bisrc, if any).
+    pub after: String,
+    /// Seconds from its first stop to running again, when it ran again by itself.
+    pub back_after_s: Option<u64>,
+    /// How it came through.
+    pub recovery: Recovery,
+    /// Its events, seconds after the move started (5410, 7036, 10590).
+    pub events: Vec<HostEvent>,
 }
