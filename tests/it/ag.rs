@@ -147,65 +147,22 @@ fn a_revoked_endpoint_grant_disconnects_the_replica_until_apply_grants_it_again(
 /// lab-ag over real sshd: each node is an sshd on 127.0.0.x whose ForceCommand serves the
 /// simulator as that node (the same rig as the lab's cycle over sshd).
 mod over_sshd {
-    use std::os::unix::fs::PermissionsExt;
-
     use super::lab_ag;
-    use crate::cycle::over_sshd::{chown_user, ensure_netbios_alias, NETBIOS_USER};
+    use crate::cycle::over_sshd::{sim_fleet, SimFleet};
     use crate::cycle::Lab;
-    use crate::sshd::{Options, SshdFleet};
 
     #[test]
     fn lab_ag_cycle_over_real_sshd() {
-        let rig = tempfile::Builder::new()
-            .prefix("bisrc-ag-rig-")
-            .tempdir()
-            .unwrap();
-        std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let world = rig.path().join("world");
-        std::fs::create_dir(&world).unwrap();
-        chown_user(&world);
-        let inv_path = rig.path().join("lab-ag-ssh.yaml");
-        let map = rig.path().join("nodes.map");
-        let wrapper = rig.path().join("node.sh");
-        std::fs::write(
-            &wrapper,
-            format!(
-                "#!/bin/sh\nset -- $SSH_CONNECTION\nname=$(awk -v a=\"$3\" -v p=\"$4\" '$1==a && $2==p {{print $3}}' {map})\n\
-                 exec {bin} sim-node --inventory {inv} --world {world} --node \"$name\"\n",
-                map = map.display(),
-                bin = env!("CARGO_BIN_EXE_bisrc"),
-                inv = inv_path.display(),
-                world = world.display(),
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let fleet = SshdFleet::start(
-            4,
-            Options {
-                force_command: Some(wrapper.display().to_string()),
-                ..Default::default()
-            },
+        let SimFleet {
+            rig: _rig,
+            inventory: inv,
+            fleet: _fleet,
+            ..
+        } = sim_fleet(
+            "bisrc-ag-rig-",
+            &lab_ag(),
+            &["LABAG1", "LABAG2", "LABAG3", "LABAGBTS1"],
         );
-        ensure_netbios_alias();
-        let names = ["LABAG1", "LABAG2", "LABAG3", "LABAGBTS1"];
-        let mut map_text = String::new();
-        let mut inv = lab_ag().replace(
-            "connection:\n  transport: simulated\n",
-            &format!(
-                "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
-                fleet.client_key.display(),
-                fleet.known_hosts.display()
-            ),
-        );
-        for (h, name) in fleet.hosts().iter().zip(names) {
-            map_text.push_str(&format!("{} {} {name}\n", h.address, h.port));
-            let from = format!("address: {}.lab.local", name.to_lowercase());
-            assert!(inv.contains(&from), "lab-ag inventory changed: {from}");
-            inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
-        }
-        std::fs::write(&map, map_text).unwrap();
-        std::fs::write(&inv_path, &inv).unwrap();
         let lab = Lab::new(&inv);
 
         lab.run(&["plan", "--detailed-exitcode"])

@@ -328,6 +328,81 @@ pub(crate) mod over_sshd {
         crate::sshd::chown_to_session_user(path);
     }
 
+    /// An sshd per host on 127.0.0.x whose ForceCommand serves `bisrc sim-node` as that host
+    /// (a wrapper maps the connection's address and port to the host's name), and the
+    /// inventory rewritten to reach them over ssh. Keep it alive for the test's length.
+    pub(crate) struct SimFleet {
+        /// Holds the node map, the wrapper, the inventory and the world (readable by the
+        /// session user).
+        pub rig: tempfile::TempDir,
+        /// The simulated world the nodes serve (owned by the session user).
+        pub world: std::path::PathBuf,
+        /// The rewritten inventory's path.
+        pub inv_path: std::path::PathBuf,
+        /// Its text.
+        pub inventory: String,
+        /// The sshd processes, in the order of `names`.
+        pub fleet: SshdFleet,
+    }
+
+    /// Starts one sshd per name of `names` for `inventory` (whose hosts have
+    /// `address: NAME.lab.local`, lower case).
+    pub(crate) fn sim_fleet(prefix: &str, inventory: &str, names: &[&str]) -> SimFleet {
+        let rig = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+        std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let world = rig.path().join("world");
+        std::fs::create_dir(&world).unwrap();
+        chown_user(&world);
+        let inv_path = rig.path().join("inventory.yaml");
+        let map = rig.path().join("nodes.map");
+        let wrapper = rig.path().join("node.sh");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nset -- $SSH_CONNECTION\nname=$(awk -v a=\"$3\" -v p=\"$4\" '$1==a && $2==p {{print $3}}' {map})\n\
+                 exec {bin} sim-node --inventory {inv} --world {world} --node \"$name\"\n",
+                map = map.display(),
+                bin = env!("CARGO_BIN_EXE_bisrc"),
+                inv = inv_path.display(),
+                world = world.display(),
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let fleet = SshdFleet::start(
+            names.len(),
+            Options {
+                force_command: Some(wrapper.display().to_string()),
+                ..Default::default()
+            },
+        );
+        ensure_netbios_alias();
+        let mut inv = inventory.replace(
+            "connection:\n  transport: simulated\n",
+            &format!(
+                "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
+                fleet.client_key.display(),
+                fleet.known_hosts.display()
+            ),
+        );
+        let mut map_text = String::new();
+        for (h, name) in fleet.hosts().iter().zip(names) {
+            map_text.push_str(&format!("{} {} {name}\n", h.address, h.port));
+            let from = format!("address: {}.lab.local", name.to_lowercase());
+            assert!(inv.contains(&from), "inventory changed: {from}");
+            inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
+        }
+        std::fs::write(&map, map_text).unwrap();
+        std::fs::write(&inv_path, &inv).unwrap();
+        SimFleet {
+            rig,
+            world,
+            inv_path,
+            inventory: inv,
+            fleet,
+        }
+    }
+
     /// The logon name in NETBIOS form (validation requires `DOMAIN\\user`, as Windows does):
     /// an alias of the fixture's session user with the same uid, so sshd finds it.
     pub(crate) const NETBIOS_USER: &str = "LAB\\bisrct";
@@ -373,59 +448,13 @@ pub(crate) mod over_sshd {
 
     #[test]
     fn lab_cycle_over_real_sshd_with_one_connection_per_host() {
-        // Files the session user reads: the node map, the wrapper, the inventory, the world.
-        let rig = tempfile::Builder::new()
-            .prefix("bisrc-rig-")
-            .tempdir()
-            .unwrap();
-        std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let world = rig.path().join("world");
-        std::fs::create_dir(&world).unwrap();
-        chown_user(&world);
-        let inv_path = rig.path().join("lab-ssh.yaml");
-        let map = rig.path().join("nodes.map");
-        let wrapper = rig.path().join("node.sh");
-        std::fs::write(
-            &wrapper,
-            format!(
-                "#!/bin/sh\nset -- $SSH_CONNECTION\nname=$(awk -v a=\"$3\" -v p=\"$4\" '$1==a && $2==p {{print $3}}' {map})\n\
-                 exec {bin} sim-node --inventory {inv} --world {world} --node \"$name\"\n",
-                map = map.display(),
-                bin = env!("CARGO_BIN_EXE_bisrc"),
-                inv = inv_path.display(),
-                world = world.display(),
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-
-        let fleet = SshdFleet::start(
-            3,
-            Options {
-                force_command: Some(wrapper.display().to_string()),
-                ..Default::default()
-            },
-        );
-        ensure_netbios_alias();
-        let names = ["LABSQL1", "LABSQL2", "LABBTS1"];
-        let mut map_text = String::new();
-        let mut inv = LAB
-            .replace(
-                "connection:\n  transport: simulated\n",
-                &format!(
-                    "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
-                    fleet.client_key.display(),
-                    fleet.known_hosts.display()
-                ),
-            );
-        for (h, name) in fleet.hosts().iter().zip(names) {
-            map_text.push_str(&format!("{} {} {name}\n", h.address, h.port));
-            let from = format!("address: {}.lab.local", name.to_lowercase());
-            assert!(inv.contains(&from), "lab inventory changed: {from}");
-            inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
-        }
-        std::fs::write(&map, map_text).unwrap();
-        std::fs::write(&inv_path, &inv).unwrap();
+        let SimFleet {
+            rig: _rig,
+            world,
+            inv_path,
+            inventory: inv,
+            fleet,
+        } = sim_fleet("bisrc-rig-", LAB, &["LABSQL1", "LABSQL2", "LABBTS1"]);
         let lab = Lab::new(&inv);
 
         let accepted = || -> Vec<usize> {

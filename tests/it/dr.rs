@@ -383,68 +383,27 @@ fn the_contoso_prod_runbook_names_everything_and_is_valid_html() {
 /// whose ForceCommand serves `bisrc sim-node` as that host.
 #[test]
 fn promotion_over_real_sshd_with_sim_node() {
-    use std::os::unix::fs::PermissionsExt;
+    use crate::cycle::over_sshd::{sim_fleet, SimFleet};
+    use crate::sshd::chown_to_session_user;
 
-    use crate::cycle::over_sshd::{ensure_netbios_alias, NETBIOS_USER};
-    use crate::sshd::{chown_to_session_user, Options, SshdFleet};
-
-    let rig = tempfile::Builder::new()
-        .prefix("bisrc-dr-rig-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(rig.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let world = rig.path().join("world");
-    std::fs::create_dir(&world).unwrap();
-    chown_to_session_user(&world);
-    let inv_path = rig.path().join("lab-dr-ssh.yaml");
-    let map = rig.path().join("nodes.map");
-    let wrapper = rig.path().join("node.sh");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\nset -- $SSH_CONNECTION\nname=$(awk -v a=\"$3\" -v p=\"$4\" '$1==a && $2==p {{print $3}}' {map})\n\
-             exec {bin} sim-node --inventory {inv} --world {world} --node \"$name\"\n",
-            map = map.display(),
-            bin = env!("CARGO_BIN_EXE_bisrc"),
-            inv = inv_path.display(),
-            world = world.display(),
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let names = [
-        "LABSQL1",
-        "LABSQL2",
-        "LABBTS1",
-        "LABDRSQL1",
-        "LABDRSQL2",
-        "LABDRBTS1",
-    ];
-    let fleet = SshdFleet::start(
-        names.len(),
-        Options {
-            force_command: Some(wrapper.display().to_string()),
-            ..Default::default()
-        },
+    let SimFleet {
+        rig: _rig,
+        world,
+        inv_path,
+        inventory: inv,
+        fleet: _fleet,
+    } = sim_fleet(
+        "bisrc-dr-rig-",
+        LAB_DR,
+        &[
+            "LABSQL1",
+            "LABSQL2",
+            "LABBTS1",
+            "LABDRSQL1",
+            "LABDRSQL2",
+            "LABDRBTS1",
+        ],
     );
-    ensure_netbios_alias();
-    let mut inv = LAB_DR.replace(
-        "connection:\n  transport: simulated\n",
-        &format!(
-            "connection:\n  transport: ssh\n  user: {NETBIOS_USER}\n  identity_file: {}\n  known_hosts: {}\n  connect_timeout_s: 10\n",
-            fleet.client_key.display(),
-            fleet.known_hosts.display()
-        ),
-    );
-    let mut map_text = String::new();
-    for (h, name) in fleet.hosts().iter().zip(names) {
-        map_text.push_str(&format!("{} {} {name}\n", h.address, h.port));
-        let from = format!("address: {}.lab.local", name.to_lowercase());
-        assert!(inv.contains(&from), "lab-dr inventory changed: {from}");
-        inv = inv.replace(&from, &format!("address: {}, port: {}", h.address, h.port));
-    }
-    std::fs::write(&map, map_text).unwrap();
-    std::fs::write(&inv_path, &inv).unwrap();
     let lab = Lab::new(&inv);
     // Faults change the world the nodes serve, as the session user owns it.
     let fault = |f: Fault| {
