@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use super::style::mark;
 use super::{OutputFormat, Writer};
-use crate::engine::apply::{ApplyReport, StepStatus};
+use crate::engine::apply::{ApplyReport, ApplySummary, StepStatus};
 use crate::engine::{Event, Plan};
 
 use super::Ui;
@@ -141,12 +141,7 @@ impl Ui {
     pub fn apply_report(&mut self, plan: &Plan, report: Option<&ApplyReport>) {
         let mut o = self.out();
         if self.format == OutputFormat::Json {
-            let v = serde_json::json!({"plan": plan, "report": report});
-            let _ = writeln!(
-                o,
-                "{}",
-                serde_json::to_string_pretty(&v).unwrap_or_default()
-            );
+            write_plan_and_report(&mut *o, plan, report);
             return;
         }
         let Some(r) = report else {
@@ -162,16 +157,7 @@ impl Ui {
             return;
         };
         let s = &r.summary;
-        let head = if r.ok() {
-            "Apply complete"
-        } else if r.interrupted {
-            "Apply interrupted"
-        } else if s.failed == 0 {
-            // Nothing failed, but some steps could not run (a host is unreachable).
-            "Apply incomplete"
-        } else {
-            "Apply failed"
-        };
+        let head = run_head("Apply", r.ok(), r.interrupted, s);
         let _ = writeln!(
             o,
             "{head}: {} succeeded, {} failed, {} never ran, {} already converged.",
@@ -291,4 +277,33 @@ pub fn interrupt_stopped(
         ));
     }
     s
+}
+
+/// How a run that changes the environment ended, e.g. `Apply complete` or `Destroy incomplete`.
+pub(super) fn run_head(verb: &str, ok: bool, interrupted: bool, s: &ApplySummary) -> String {
+    let how = if ok {
+        "complete"
+    } else if interrupted {
+        "interrupted"
+    } else if s.failed == 0 {
+        // Nothing failed, but some steps could not run (a host is unreachable).
+        "incomplete"
+    } else {
+        "failed"
+    };
+    format!("{verb} {how}")
+}
+
+/// The JSON document of a run: `{"plan": .., "report": ..}`, pretty-printed.
+pub(super) fn write_plan_and_report(
+    o: &mut dyn Write,
+    plan: &impl serde::Serialize,
+    report: Option<&impl serde::Serialize>,
+) {
+    let v = serde_json::json!({"plan": plan, "report": report});
+    let _ = writeln!(
+        o,
+        "{}",
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    );
 }

@@ -114,12 +114,7 @@ impl Ui {
     pub fn destroy_report(&mut self, plan: &DestroyPlan, report: Option<&DestroyReport>) {
         let mut o = self.out();
         if self.format == OutputFormat::Json {
-            let v = serde_json::json!({"plan": plan, "report": report});
-            let _ = writeln!(
-                o,
-                "{}",
-                serde_json::to_string_pretty(&v).unwrap_or_default()
-            );
+            super::apply::write_plan_and_report(&mut *o, plan, report);
             return;
         }
         let Some(r) = report else {
@@ -135,16 +130,7 @@ impl Ui {
             return;
         };
         let s = &r.summary;
-        let head = if r.ok() {
-            "Destroy complete"
-        } else if r.interrupted {
-            "Destroy interrupted"
-        } else if s.failed == 0 {
-            // Nothing failed, but some steps could not run (a host is unreachable).
-            "Destroy incomplete"
-        } else {
-            "Destroy failed"
-        };
+        let head = super::apply::run_head("Destroy", r.ok(), r.interrupted, s);
         let _ = writeln!(
             o,
             "{head}: {} removed, {} failed, {} never ran, {} without a step of their own.",
