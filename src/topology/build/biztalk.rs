@@ -201,30 +201,14 @@ impl Builder<'_> {
         }
 
         // SQL Agent jobs.
-        let b = &inv.backup;
         if let Some((msite, cluster, i)) = inv.instance(&mgmt.instance) {
             self.resource::<backup_job::BackupJob>(
                 format!("sql.{}.job.backup-biztalk-server", i.name),
                 msite,
                 fci_owner(cluster, i),
                 vec![group_addr.clone()],
-                backup_job::Params {
-                    server: server_name(i),
-                    job_name: format!("Backup BizTalk Server ({})", mgmt.name),
-                    management_database: mgmt.name.value.clone(),
-                    frequency_letter: b.frequency.value.job_letter().into(),
-                },
-                backup_job::Desired {
-                    exists: true,
-                    enabled: true,
-                    destination: b.destination.value.clone(),
-                    frequency: format!("{:?}", b.frequency.value).to_ascii_lowercase(),
-                    backup_hour: b.backup_hour.as_ref().map_or(0, |h| h.value),
-                    use_local_time: b.use_local_time.as_ref().is_some_and(|h| h.value),
-                    mark_name: b.mark_name.value.clone(),
-                    days_to_keep: b.days_to_keep.value,
-                    compression: b.compression.as_ref().is_some_and(|h| h.value),
-                },
+                backup_job_params(inv, &mgmt.name.value, server_name(i)),
+                backup_job_desired(inv),
             );
         }
         // The runtime of every BizTalk server of the site: host instances and ENTSSO.
@@ -402,5 +386,37 @@ impl Builder<'_> {
                 },
             );
         }
+    }
+}
+
+/// The Backup BizTalk Server job's parameters on the instance (`server`) holding the
+/// management database: where the group configuration put it, or the DR instance a
+/// promotion makes the new primary.
+pub(super) fn backup_job_params(
+    inv: &crate::inventory::Inventory,
+    management_database: &str,
+    server: String,
+) -> backup_job::Params {
+    backup_job::Params {
+        server,
+        job_name: format!("Backup BizTalk Server ({management_database})"),
+        management_database: management_database.to_string(),
+        frequency_letter: inv.backup.frequency.value.job_letter().into(),
+    }
+}
+
+/// The Backup BizTalk Server job as the inventory's `backup` section describes it.
+pub(super) fn backup_job_desired(inv: &crate::inventory::Inventory) -> backup_job::Desired {
+    let b = &inv.backup;
+    backup_job::Desired {
+        exists: true,
+        enabled: true,
+        destination: b.destination.value.clone(),
+        frequency: format!("{:?}", b.frequency.value).to_ascii_lowercase(),
+        backup_hour: b.backup_hour.as_ref().map_or(0, |h| h.value),
+        use_local_time: b.use_local_time.as_ref().is_some_and(|h| h.value),
+        mark_name: b.mark_name.value.clone(),
+        days_to_keep: b.days_to_keep.value,
+        compression: b.compression.as_ref().is_some_and(|h| h.value),
     }
 }

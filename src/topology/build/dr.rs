@@ -119,29 +119,13 @@ impl Builder<'_> {
             }
         }
         // The Backup BizTalk Server job on the new primary.
-        let b = &inv.backup;
         self.resource::<backup_job::BackupJob>(
             format!("sql.{}.job.backup-biztalk-server", mdst.name),
             site,
             fci_owner(mcluster, mdst),
             deps,
-            backup_job::Params {
-                server: server_name(mdst),
-                job_name: format!("Backup BizTalk Server ({})", mgmt.name),
-                management_database: mgmt.name.value.clone(),
-                frequency_letter: b.frequency.value.job_letter().into(),
-            },
-            backup_job::Desired {
-                exists: true,
-                enabled: true,
-                destination: b.destination.value.clone(),
-                frequency: format!("{:?}", b.frequency.value).to_ascii_lowercase(),
-                backup_hour: b.backup_hour.as_ref().map_or(0, |h| h.value),
-                use_local_time: b.use_local_time.as_ref().is_some_and(|h| h.value),
-                mark_name: b.mark_name.value.clone(),
-                days_to_keep: b.days_to_keep.value,
-                compression: b.compression.as_ref().is_some_and(|h| h.value),
-            },
+            super::biztalk::backup_job_params(inv, &mgmt.name.value, server_name(mdst)),
+            super::biztalk::backup_job_desired(inv),
         );
         (self.resources, hosts)
     }
