@@ -1,6 +1,7 @@
 //! Files bisrc keeps on the control machine: the one atomic file write every replaced file
-//! goes through (plan files, JUnit, applied scripts, `known_hosts`, `bisrc init`), and the
-//! layout of the state directory (`.bisrc/` beside the inventory).
+//! goes through (plan files, JUnit, applied scripts, `known_hosts`, `bisrc init`), and where
+//! state lives: `.bisrc/<environment>/` beside the inventory ([`StateDir::of`]), with the
+//! layout inside it.
 //!
 //! It sits at the bottom of the pipeline and imports nothing from the crate, so any layer
 //! may use it.
@@ -106,21 +107,74 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], if_exists: IfExists) -> Resu
     result
 }
 
-/// The state directory of an inventory and where each kind of state lives in it.
+/// The state directory of an environment and where each kind of state lives in it.
+///
+/// State is kept per environment (the inventory's `environment:`), not per folder: two
+/// inventories in one folder (`lab.yaml`, `lab-dr.yaml`) describe two environments and must
+/// not share a simulated world, a journal or a lock, while two copies of one environment's
+/// inventory (same `environment:`) are the same environment and do share them, as they share
+/// its servers. The environment name, not the file name, is also what names the lock on the
+/// nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateDir {
     root: PathBuf,
+}
+
+/// The state directory of an environment is in the old flat layout (bisrc before state was
+/// kept per environment): `.bisrc/world`, `.bisrc/journal`, ... directly under `.bisrc/`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} holds state in the old layout shared by every inventory of its folder (world/, journal/, \
+     applied/ or lock.json directly in it); state is now kept per environment in {}. \
+     If that state is this environment's, move it there (mkdir -p {new} && mv {old}/world {old}/journal \
+     {old}/applied {old}/lock.json {new}/, for those that exist); otherwise delete them",
+    flat.display(),
+    new.display(),
+    old = flat.display(),
+    new = new.display()
+)]
+pub struct FlatLayout {
+    /// The `.bisrc` directory holding the old layout.
+    pub flat: PathBuf,
+    /// Where this environment's state now lives.
+    pub new: PathBuf,
 }
 
 impl StateDir {
     /// The directory's name beside the inventory.
     pub const NAME: &'static str = ".bisrc";
 
-    /// The state directory of an inventory in `inventory_dir`.
-    pub fn beside(inventory_dir: &Path) -> StateDir {
+    /// Where the state of environment `environment`, whose inventory is in `inventory_dir`,
+    /// lives: `<inventory_dir>/.bisrc/<environment>/`. The one place that says so. A name
+    /// that is not a plain name (validation refuses those, BZ006) is made one, so it can
+    /// never escape `.bisrc/`.
+    pub fn of(inventory_dir: &Path, environment: &str) -> StateDir {
         StateDir {
-            root: inventory_dir.join(Self::NAME),
+            root: inventory_dir.join(Self::NAME).join(plain_name(environment)),
         }
+    }
+
+    /// Refuses the old flat layout under `<inventory_dir>/.bisrc/` (see [`FlatLayout`]), so
+    /// a run never starts on a fresh world beside the state of the last one.
+    pub fn check_layout(&self) -> Result<(), FlatLayout> {
+        let Some(flat) = self.root.parent() else {
+            return Ok(());
+        };
+        let old = [
+            flat.join("lock.json").is_file(),
+            flat.join("world").join("world.json").is_file(),
+            has_entry(&flat.join("journal"), |p| {
+                p.extension().is_some_and(|e| e == "jsonl")
+            }),
+            has_entry(&flat.join("applied"), |p| p.join("apply.ps1").is_file()),
+        ];
+        if old.iter().any(|&o| o) {
+            return Err(FlatLayout {
+                flat: flat.to_path_buf(),
+                new: self.root.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// A state directory at `root` itself (tests, tools).
@@ -153,6 +207,30 @@ impl StateDir {
     pub fn world_dir(&self) -> PathBuf {
         self.root.join("world")
     }
+}
+
+/// `name` when it is a plain name (letters, digits, `.`, `_`, `-`, not starting with `.`),
+/// else the same with every other character, and a leading `.`, replaced by `_`.
+fn plain_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with('.') {
+        out.replace_range(0..0, "_");
+    }
+    out
+}
+
+/// Whether directory `dir` has an entry for which `is` holds (false when it cannot be read).
+fn has_entry(dir: &Path, is: impl Fn(&Path) -> bool) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.any(|e| e.is_ok_and(|e| is(&e.path()))))
 }
 
 #[cfg(test)]
@@ -190,15 +268,52 @@ mod tests {
     }
 
     #[test]
-    fn the_layout_lives_under_the_root() {
-        let s = StateDir::beside(Path::new("inv"));
-        assert_eq!(s.root(), Path::new("inv/.bisrc"));
-        assert_eq!(s.journal_dir(), Path::new("inv/.bisrc/journal"));
+    fn the_layout_lives_under_the_environment() {
+        let s = StateDir::of(Path::new("inv"), "lab");
+        assert_eq!(s.root(), Path::new("inv/.bisrc/lab"));
+        assert_eq!(s.journal_dir(), Path::new("inv/.bisrc/lab/journal"));
         assert_eq!(
             s.applied_script("sql.X"),
-            Path::new("inv/.bisrc/applied/sql.X/apply.ps1")
+            Path::new("inv/.bisrc/lab/applied/sql.X/apply.ps1")
         );
-        assert_eq!(s.lock_file(), Path::new("inv/.bisrc/lock.json"));
-        assert_eq!(s.world_dir(), Path::new("inv/.bisrc/world"));
+        assert_eq!(s.lock_file(), Path::new("inv/.bisrc/lab/lock.json"));
+        assert_eq!(s.world_dir(), Path::new("inv/.bisrc/lab/world"));
+        assert_ne!(StateDir::of(Path::new("inv"), "lab-dr"), s);
+    }
+
+    #[test]
+    fn a_name_that_is_not_plain_cannot_escape() {
+        assert_eq!(
+            StateDir::of(Path::new("inv"), "../x").root(),
+            Path::new("inv/.bisrc/_.._x")
+        );
+        assert_eq!(
+            StateDir::of(Path::new("inv"), "").root(),
+            Path::new("inv/.bisrc/_")
+        );
+        assert_eq!(
+            StateDir::of(Path::new("inv"), ".hidden").root(),
+            Path::new("inv/.bisrc/_.hidden")
+        );
+    }
+
+    #[test]
+    fn the_old_flat_layout_is_refused_with_where_to_move_it() {
+        let d = scratch("flat");
+        let s = StateDir::of(&d, "lab");
+        assert!(s.check_layout().is_ok(), "no .bisrc at all");
+        // Another environment's state beside this one is not the old layout.
+        write_atomic(
+            &StateDir::of(&d, "lab-dr").world_dir().join("world.json"),
+            b"{}",
+        )
+        .unwrap();
+        write_atomic(&StateDir::of(&d, "lab-dr").lock_file(), b"{}").unwrap();
+        assert!(s.check_layout().is_ok());
+        write_atomic(&d.join(".bisrc/world/world.json"), b"{}").unwrap();
+        let e = s.check_layout().unwrap_err().to_string();
+        assert!(e.contains("old layout"), "{e}");
+        assert!(e.contains(&s.root().display().to_string()), "{e}");
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

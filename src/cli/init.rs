@@ -27,7 +27,7 @@ pub const STARTER: &str = r#"# bisrc inventory (format version 1). Reference: do
 # and keep the next line to get completion and checks in VS Code (YAML extension).
 # yaml-language-server: $schema=./bisrc.schema.json
 version: 1
-environment: lab                 # names the lock and the state directory (.bisrc/)
+environment: lab                 # names the lock and the state directory (.bisrc/lab/)
 
 biztalk:
   version: "2020"                # "2016" or "2020"

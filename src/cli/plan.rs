@@ -24,7 +24,7 @@ pub struct RunArgs {
     /// Record unknown SSH host keys instead of refusing them.
     #[arg(long)]
     pub accept_new_host_keys: bool,
-    /// The simulated world's directory (simulated transport; default `.bisrc/world`).
+    /// The simulated world's directory (simulated transport; default `.bisrc/<environment>/world`).
     #[arg(long, value_name = "DIR")]
     pub world: Option<PathBuf>,
     /// Template directory overlaying the built-in templates (overrides `templates:` in the

@@ -24,7 +24,7 @@ pub struct WorldArgs {
     #[command(flatten)]
     inv: InventoryArgs,
     /// World directory served by `bisrc sim-node` (default: the simulated transport's world,
-    /// `.bisrc/world/` beside the inventory).
+    /// `.bisrc/<environment>/world/` beside the inventory).
     #[arg(long, value_name = "DIR")]
     world: Option<PathBuf>,
 }
@@ -171,10 +171,13 @@ pub fn run(cmd: Command, ui: &mut Ui) -> anyhow::Result<Outcome> {
 fn open(at: &WorldArgs) -> anyhow::Result<(crate::inventory::Loaded, PathBuf)> {
     let loaded = crate::inventory::load(&at.inv.inventory)
         .with_context(|| format!("cannot load {}", at.inv.inventory.display()))?;
-    let dir = at
-        .world
-        .clone()
-        .unwrap_or_else(|| crate::sim::default_world_dir(&loaded));
+    let dir = match &at.world {
+        Some(dir) => dir.clone(),
+        None => {
+            loaded.state().check_layout()?;
+            crate::sim::default_world_dir(&loaded)
+        }
+    };
     Ok((loaded, dir))
 }
 

@@ -42,13 +42,14 @@ pub fn run(args: Args) -> anyhow::Result<super::Outcome> {
         let err = std::process::Command::new(SFTP_SERVER).exec();
         anyhow::bail!("cannot run {SFTP_SERVER}: {err}");
     }
-    let loaded = match crate::inventory::load(&args.inventory) {
-        Ok(l) => l,
+    // One process per session: the parsed inventory comes from the world directory's cache.
+    let inventory = match crate::sim::inventory_cache::load(&args.inventory, &args.world) {
+        Ok(i) => i,
         Err(e) => anyhow::bail!("cannot load {}: {e}", args.inventory.display()),
     };
     let mut stdin = Vec::new();
     std::io::stdin().read_to_end(&mut stdin)?;
-    let out = crate::sim::serve(&args.world, &loaded.inventory, &args.node, &command, &stdin);
+    let out = crate::sim::serve(&args.world, &inventory, &args.node, &command, &stdin);
     {
         let mut o = std::io::stdout().lock();
         o.write_all(&out.stdout)?;

@@ -19,7 +19,7 @@ pub struct Args {
     /// Record an unknown SSH host key instead of refusing it.
     #[arg(long)]
     accept_new_host_keys: bool,
-    /// The simulated world's directory (simulated transport; default `.bisrc/world`).
+    /// The simulated world's directory (simulated transport; default `.bisrc/<environment>/world`).
     #[arg(long, value_name = "DIR")]
     world: Option<PathBuf>,
     /// The lock ID (shown by the apply that was refused).

@@ -40,7 +40,7 @@ pub struct Context<'a> {
     pub scripts: &'a dyn Scripts,
     /// Connections, one per host.
     pub pool: host::Pool<'a>,
-    /// The state directory (`.bisrc/` beside the inventory): journals, applied scripts.
+    /// The state directory (`.bisrc/<environment>/` beside the inventory): journals, applied scripts.
     pub state: StateDir,
     /// Progress events.
     pub events: Sender<Event>,

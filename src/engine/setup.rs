@@ -70,6 +70,7 @@ pub fn world_dir(loaded: &Loaded) -> PathBuf {
 
 /// Builds the setup.
 pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
+    loaded.state().check_layout()?;
     let topology = match (settings.scope, settings.site.as_deref()) {
         (Scope::Inventory, site) => Topology::build(&loaded.inventory, site)?,
         (Scope::Promotion, Some(site)) => Topology::promotion(&loaded.inventory, site)?,

@@ -64,9 +64,10 @@ impl Loaded {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// The state directory: `.bisrc/` beside the inventory.
+    /// The state directory: `.bisrc/<environment>/` beside the inventory
+    /// ([`crate::state::StateDir::of`]).
     pub fn state(&self) -> crate::state::StateDir {
-        crate::state::StateDir::beside(&self.base_dir())
+        crate::state::StateDir::of(&self.base_dir(), &self.inventory.environment.value)
     }
 
     /// The state directory's path ([`Loaded::state`]).

@@ -17,6 +17,7 @@ pub mod biztalk_runtime;
 mod checks;
 mod cluster;
 pub mod faults;
+pub mod inventory_cache;
 mod kind;
 mod lockfile;
 mod roles;

@@ -97,8 +97,10 @@ impl Lab {
         self.dir.path()
     }
 
+    /// The lab's state directory (`.bisrc/<environment>/`, as bisrc says it is).
     pub fn state(&self) -> PathBuf {
-        self.path().join(".bisrc")
+        let loaded = bisrc::inventory::load(&self.path().join("lab.yaml")).expect("inventory");
+        loaded.state().root().to_path_buf()
     }
 
     /// Runs `bisrc ARGS -i lab.yaml` (the inventory flag is added for verbs that take it).

@@ -11,7 +11,7 @@ fn bisrc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bisrc"))
 }
 
-/// A copy of the lab inventory in a temporary directory (its world goes to `.bisrc/world`).
+/// A copy of the lab inventory in a temporary directory (its world goes to `.bisrc/lab/world`).
 fn lab() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("lab.yaml");
@@ -39,7 +39,7 @@ fn fault_and_status_act_on_the_state_dir_world() {
     let inv = inv.to_str().unwrap();
     let (rc, out, _) = run(&["sim", "fault", "-i", inv, "node-down", "labsql2"]);
     assert_eq!((rc, out.as_str()), (0, "node LABSQL2 is down\n"));
-    assert!(dir.path().join(".bisrc/world/world.json").is_file());
+    assert!(dir.path().join(".bisrc/lab/world/world.json").is_file());
     let (rc, out, _) = run(&["sim", "status", "-i", inv]);
     assert_eq!(rc, 0);
     assert!(out.contains("LABSQL2          Down"), "{out}");
@@ -205,4 +205,39 @@ fn rendered_steps_converge_the_simulated_lab() {
             assert_eq!(&observed[k], want, "{} {k}", r.address);
         }
     }
+}
+
+/// State is kept per environment: lab.yaml and lab-dr.yaml in one folder (both name a host
+/// LABSQL2) no longer share a simulated world, and an old flat `.bisrc/` is refused with
+/// where its state now goes.
+#[test]
+fn two_environments_in_one_folder_do_not_share_a_world() {
+    let (dir, inv) = lab();
+    let dr = dir.path().join("lab-dr.yaml");
+    std::fs::copy("inventories/lab-dr.yaml", &dr).unwrap();
+    let (inv, dr) = (inv.to_str().unwrap(), dr.to_str().unwrap());
+    let (rc, _, err) = run(&["sim", "fault", "-i", inv, "node-down", "labsql2"]);
+    assert_eq!(rc, 0, "{err}");
+    let up = |i: &str| {
+        let (rc, out, err) = run(&["--format", "json", "sim", "status", "-i", i]);
+        assert_eq!(rc, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["world"]["hosts"]["LABSQL2"]["up"].clone()
+    };
+    assert_eq!(up(inv), false);
+    assert_eq!(up(dr), true, "lab-dr must not see lab's world");
+    assert!(dir.path().join(".bisrc/lab/world/world.json").is_file());
+    assert!(!dir.path().join(".bisrc/lab-dr/world/world.json").exists());
+
+    // A state directory in the old flat layout: refused, naming where it belongs.
+    std::fs::rename(
+        dir.path().join(".bisrc/lab/world"),
+        dir.path().join(".bisrc/world"),
+    )
+    .unwrap();
+    let (rc, _, err) = run(&["plan", "-i", inv]);
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains("old layout"), "{err}");
+    assert!(err.contains(".bisrc/lab"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }
