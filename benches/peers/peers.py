@@ -17,16 +17,20 @@ min and max):
 It reports wall time, peak RSS (the largest single process of the run, from wait4's rusage:
 the kernel's accounting of the whole process tree) and logons per host (sshd's `Accepted
 publickey` lines, per host, per run). It also counts bisrc's sessions per host (sshd's
-`Starting session` lines) for two inventories with different resource counts, and runs plan at
-a large fleet (--scale, default 500) with the same logon count.
+`Starting session` lines) for inventories of 21, 41 and 201 resources on one host, and runs
+plan, apply, verify and a re-plan at a large fleet (--scale, default 500), with the peak open
+file descriptors and threads of the bisrc process.
 
 Needs root (sshd privilege separation, the session user) and /usr/sbin/sshd. Listens only on
 127.0.0.x; every sshd it starts is stopped on exit (also on Ctrl-C / SIGTERM). Downloads only
 from PyPI (pip, into a venv under the temp dir), and only when pyinfra/ansible are measured.
 
-  benches/peers/run                  the full run (H = 2, 10, 50, 100; 500 for bisrc + floor)
-  benches/peers/run --quick          smoke: H = 2, R = 2, one run, no warm-up, no pyinfra/ansible
+  benches/peers/run                  the full run (H = 2, 10, 50, 100; plan, apply, verify at 500)
+  benches/peers/run --quick          smoke (CI): plan, apply, verify at H = 2, round trips,
+                                     one run, no pyinfra/ansible (no download); fails when a
+                                     bisrc run logs on more than once per host
   benches/peers/run --hosts 2,10 --no-peers --scale 0
+  benches/peers/run --hosts '' --no-peers --scale 500   the scale part only
 """
 
 import argparse
@@ -229,6 +233,8 @@ class Fleet:
 
 def site(i, extra_host_users):
     a, b = i // 200, i % 200
+    # A BizTalk group has one master secret server (BZ111): on the first cluster only.
+    sso = f"        sso_master_secret: {{ name: SSO{i}, ip: 10.{a}.{b}.23 }}\n" if i == 0 else ""
     return f"""  - name: site{i}
     networks:
       - {{ name: Public, subnet: 10.{a}.{b}.0/24, role: cluster_and_client }}
@@ -246,8 +252,7 @@ def site(i, extra_host_users):
         nodes: [N{i}A, N{i}B]
         quorum: {{ witness: disk, disk: Quorum }}
         dtc: {{ name: DTC{i}, ip: 10.{a}.{b}.21, disk: DTC }}
-        sso_master_secret: {{ name: SSO{i}, ip: 10.{a}.{b}.23 }}
-        sql_instances:
+{sso}        sql_instances:
           - name: SQL{i}
             instance: MSSQLSERVER
             ip: 10.{a}.{b}.22
@@ -303,9 +308,40 @@ def inventory(hosts, key, known_hosts, extra_host_users=0):
 # ---------------------------------------------------------------- measuring
 
 
-def run_once(argv, env=None, cwd=None, ok=(0,)):
-    """Runs argv as a whole process tree; returns (wall s, peak RSS KiB, exit code).
-    wait4's rusage covers the process and every descendant it reaped: ru_maxrss is the
+class Peak:
+    """The most open file descriptors and threads the measured process itself had, sampled
+    from /proc every 10 ms while it runs (bisrc is one process: its sockets, files and
+    threads are all there)."""
+
+    def __init__(self, pid):
+        import threading
+
+        self.pid, self.fds, self.threads = pid, 0, 0
+        self.done = threading.Event()
+        self.t = threading.Thread(target=self.poll, daemon=True)
+        self.t.start()
+
+    def poll(self):
+        while not self.done.is_set():
+            try:
+                fds = len(os.listdir(f"/proc/{self.pid}/fd"))
+                for line in open(f"/proc/{self.pid}/status"):
+                    if line.startswith("Threads:"):
+                        self.threads = max(self.threads, int(line.split()[1]))
+                        break
+                self.fds = max(self.fds, fds)
+            except OSError:
+                pass
+            self.done.wait(0.01)
+
+    def stop(self):
+        self.done.set()
+        self.t.join()
+
+
+def run_once(argv, env=None, cwd=None, ok=(0,), sample=False):
+    """Runs argv as a whole process tree; returns (wall s, peak RSS KiB, exit code, Peak or
+    None). wait4's rusage covers the process and every descendant it reaped: ru_maxrss is the
     largest single process of the tree."""
     out = open(os.path.join(TMP, "last-output.txt"), "wb")
     t = time.monotonic()
@@ -313,21 +349,27 @@ def run_once(argv, env=None, cwd=None, ok=(0,)):
         argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
     )
     RUNNING.append(p)
+    peak = Peak(p.pid) if sample else None
+    # Wait without reaping (WNOWAIT) so the sampler reads /proc of a live process to the end.
+    os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+    wall = time.monotonic() - t
+    if peak:
+        peak.stop()
     _, status, ru = os.wait4(p.pid, 0)
     RUNNING.remove(p)
-    wall = time.monotonic() - t
     p.returncode = os.waitstatus_to_exitcode(status)
     out.close()
     if p.returncode not in ok:
         text = open(os.path.join(TMP, "last-output.txt"), errors="replace").read()
         sys.exit(f"{argv[0]} exited {p.returncode} (expected {ok}):\n{text[-4000:]}")
-    return wall, ru.ru_maxrss, p.returncode
+    return wall, ru.ru_maxrss, p.returncode, peak
 
 
 class Result:
-    def __init__(self, tool, hosts, walls, rss, logons, sessions, load):
+    def __init__(self, tool, hosts, walls, rss, logons, sessions, load, fds=0, threads=0):
         self.tool, self.hosts, self.walls, self.rss = tool, hosts, walls, rss
         self.logons, self.sessions, self.load = logons, sessions, load
+        self.fds, self.threads = fds, threads  # peaks of the process itself (sampled runs)
         self.paired = None  # (median, min, max) of bisrc/this, run in turn with bisrc
 
     @property
@@ -338,10 +380,11 @@ class Result:
 class Series:
     """The counted runs of one command: wall times, peak RSS, logons and sessions per host."""
 
-    def __init__(self, tool, fleet, argv, env=None, cwd=None, ok=(0,), after=None):
+    def __init__(self, tool, fleet, argv, env=None, cwd=None, ok=(0,), after=None, sample=False):
         self.tool, self.fleet, self.argv = tool, fleet, argv
         self.env, self.cwd, self.ok, self.after = env, cwd, ok, after
         self.walls, self.rss, self.logons, self.sessions = [], [], set(), set()
+        self.sample, self.fds, self.threads = sample, 0, 0
 
     def warm_up(self):
         run_once(self.argv, self.env, self.cwd, self.ok)
@@ -352,7 +395,9 @@ class Series:
         """One counted run; logons and sessions per host from the difference in sshd's logs."""
         before = self.fleet.counts("Accepted publickey")
         sbefore = self.fleet.counts("Starting session")
-        w, m, _ = run_once(self.argv, self.env, self.cwd, self.ok)
+        w, m, _, peak = run_once(self.argv, self.env, self.cwd, self.ok, self.sample)
+        if peak:
+            self.fds, self.threads = max(self.fds, peak.fds), max(self.threads, peak.threads)
         if self.after:
             self.after()
         now = self.fleet.counts("Accepted publickey")
@@ -366,7 +411,7 @@ class Series:
     def result(self, load):
         r = Result(
             self.tool, len(self.fleet.hosts), self.walls, max(self.rss),
-            sorted(self.logons), sorted(self.sessions), load,
+            sorted(self.logons), sorted(self.sessions), load, self.fds, self.threads,
         )
         report(r)
         return r
@@ -407,6 +452,7 @@ def report(r):
         f"(min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f})  "
         f"peak RSS {r.rss / 1024:6.1f} MiB  logons/host {logons_text(r.logons)}  "
         f"sessions/host {logons_text(r.sessions)}  load {r.load:.1f}"
+        + (f"  peak fds {r.fds}  threads {r.threads}" if r.fds else "")
     )
 
 
@@ -566,15 +612,21 @@ def main():
     ap.add_argument("--ops", type=int, default=20, help="R: operations per host for pyinfra/ansible")
     ap.add_argument("--runs", type=int, default=5, help="counted runs of each command")
     ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--scale", type=int, default=500, help="plan at this many hosts (0: skip)")
+    ap.add_argument("--scale", type=int, default=500, help="plan, apply and verify at this many hosts (0: skip)")
+    ap.add_argument(
+        "--round-trips", default="0,20,180",
+        help="extra resources on the first node of a 2-host plan whose round trips are counted (21 + each)",
+    )
     ap.add_argument("--no-peers", action="store_true", help="skip pyinfra and ansible (no download)")
     ap.add_argument("--venv", help="a venv already holding the pinned pyinfra and ansible-core (default: make one)")
     ap.add_argument("--bisrc", help="bisrc binary (default: cargo build --release here)")
     ap.add_argument("--quick", action="store_true", help="smoke: H=2, R=2, 1 run, no warm-up, no peers")
     args = ap.parse_args()
     if args.quick:
-        args.hosts, args.ops, args.runs, args.warmup, args.scale = "2", 2, 1, 0, 0
+        args.hosts, args.ops, args.runs, args.warmup, args.scale = "", 2, 1, 0, 2
+        args.round_trips = "0,20"
         args.no_peers = True
+    args.round_trips = [int(x) for x in args.round_trips.split(",") if x.strip()]
     sizes = [int(x) for x in args.hosts.split(",") if x.strip()]
     if any(h < 2 or h % 2 for h in sizes) or (args.scale and args.scale % 2):
         sys.exit("fleet sizes must be even and at least 2 (the inventory is two-node clusters)")
@@ -610,10 +662,16 @@ def main():
 
         for n in sizes:
             results += bench_size(bisrc, n, args, venv)
-        notes += round_trips(bisrc, args)
+        trips, counts = round_trips(bisrc, args)
+        notes += trips
+        scale = []
         if args.scale:
-            results += bench_scale(bisrc, args.scale, args)
+            pair, scale = bench_scale(bisrc, args.scale, args)
+            results += pair
         print_tables(results, notes, args)
+        print_scale(scale)
+        if args.quick:
+            check_smoke(results + scale, counts)
     finally:
         stop_all()
         shutil.rmtree(TMP, ignore_errors=True)
@@ -690,10 +748,11 @@ def bench_size(bisrc, n, args, venv):
 
 
 def round_trips(bisrc, args):
-    """Sessions (exec channels) per host of one plan, for the base inventory and one with
-    more resources per node: the count must not grow with the resources."""
-    notes = []
-    for extra in (0, 20):
+    """Logons and sessions (exec channels) per host of one plan, for inventories with more and
+    more resources on the first node (21, 41, 201 by default: one more `host_users` group is
+    one more resource per node): the counts must not grow with the resources."""
+    notes, counts = [], []
+    for extra in args.round_trips:
         fleet, inv, _ = sim_fleet(bisrc, f"rt{extra}-", 2, extra_host_users=extra)
         count = subprocess.run(
             [bisrc, "plan", "-i", inv, "--format", "json", "-q"], capture_output=True, text=True, cwd=os.path.dirname(inv)
@@ -711,20 +770,71 @@ def round_trips(bisrc, args):
             f"logons per host {logons}, sessions (exec channels) per host {sessions}"
         )
         log(f"  round trips: {notes[-1]}")
+        counts.append((logons, sessions))
         fleet.stop()
-    return notes
+    return notes, counts
 
 
 def bench_scale(bisrc, n, args):
+    """plan (paired with the floor), then apply, verify and a re-plan at n hosts, each with
+    its peak RSS, open file descriptors and threads. The apply runs once (it converges the
+    fresh world); verify and the re-plan run on the converged world."""
     log(f"H = {n}: starting {n} sim-node sshd hosts")
     fleet, inv, kh = sim_fleet(bisrc, f"scale{n}-", n)
     runs, warm = (max(1, min(args.runs, 3)), min(args.warmup, 1))
     floor = os.path.join(TMP, f"floor{n}.sh")
     floor_script(floor, fleet.hosts, NETBIOS_USER, kh)
-    plan = Series("bisrc", fleet, plan_argv(bisrc, inv, n), cwd=os.path.dirname(inv), ok=(2,))
+    cwd = os.path.dirname(inv)
+    plan = Series("bisrc", fleet, plan_argv(bisrc, inv, n), cwd=cwd, ok=(2,), sample=True)
     out = list(measure_pair(plan, Series("floor", fleet, [floor]), runs, warm))
+    flags = ["-q", "--color", "never", "--parallelism", str(n)]
+    scale = [out[0]]
+    apply = Series("apply", fleet, [bisrc, "apply", "-i", inv, "--auto-approve", *flags], cwd=cwd, sample=True)
+    scale.append(measure_series(apply, 1, 0))
+    verify = Series("verify", fleet, [bisrc, "verify", "-i", inv, *flags], cwd=cwd, sample=True)
+    scale.append(measure_series(verify, runs, warm))
+    replan = Series("re-plan", fleet, plan_argv(bisrc, inv, n), cwd=cwd, ok=(0,), sample=True)
+    scale.append(measure_series(replan, runs, 0))
     fleet.stop()
-    return out
+    return out, scale
+
+
+def measure_series(s, runs, warmup):
+    for _ in range(warmup):
+        s.warm_up()
+    load0 = os.getloadavg()[0]
+    for _ in range(runs):
+        s.run()
+    r = s.result((load0 + os.getloadavg()[0]) / 2)
+    return r
+
+
+def check_smoke(results, counts):
+    """What the quick smoke (CI) holds bisrc to, none of it a timing: every bisrc run logged
+    on once per host, and the round trips of a plan did not grow with its resources."""
+    # apply holds the environment lock over a connection of its own to the lock's host (so a
+    # long step there cannot starve the lock's renewal): that host logs on twice.
+    allowed = {"apply": ([1], [1, 2])}
+    bad = [f"{r.tool} at H = {r.hosts}: logons per host {r.logons}" for r in results
+           if r.tool not in ("floor", "pyinfra", "ansible") and r.logons not in allowed.get(r.tool, ([1],))]
+    if len({str(c) for c in counts}) > 1:
+        bad.append(f"round trips grew with the resources: {counts}")
+    if bad:
+        sys.exit("smoke failed: " + "; ".join(bad))
+    log("smoke: one logon per host in every bisrc run (apply: one more for its lock); "
+        "round trips independent of the resources")
+
+
+def print_scale(rows):
+    if not rows:
+        return
+    print("\n| H | operation | runs | median | min – max | peak RSS | open fds | threads | logons/host | sessions/host | load avg |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r.hosts} | {'plan' if r.tool == 'bisrc' else r.tool} | {len(r.walls)} | {r.median * 1000:.0f} ms | {min(r.walls) * 1000:.0f} – {max(r.walls) * 1000:.0f} ms "
+            f"| {r.rss / 1024:.1f} MiB | {r.fds} | {r.threads} | {logons_text(r.logons)} | {logons_text(r.sessions)} | {r.load:.1f} |"
+        )
 
 
 def print_tables(results, notes, args):
