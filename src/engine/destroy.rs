@@ -11,26 +11,23 @@
 //! is the caller's question: the engine never prompts.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Mutex;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::kind::Removal;
-use crate::state::write_atomic;
-use crate::step::{Observed, Payload, PayloadStep, ResourceKind, StepAction, WIRE_VERSION};
-use crate::topology::{Resource, Target};
+use crate::step::{Observed, ResourceKind, StepAction};
+use crate::topology::Resource;
 
 use super::apply::{ApplySummary, StepStatus};
 use super::context::Context;
 use super::event::Event;
-use super::ids::{new_id, now_rfc3339};
-use super::journal::Journal;
+use super::ids::now_rfc3339;
 use super::lock;
 use super::plan::{fingerprint, groups_of, runs_on, GroupOwnership};
+use super::planfile::{PlanFile, Planned};
 use super::probe::run_batched;
-use super::schedule::{self, Job, JobStatus};
+use super::steps::{cluster_of, refresh_owners, run_steps, send, tail, Step};
 
 /// Version of the destroy plan JSON.
 pub const DESTROY_FORMAT_VERSION: &str = "1.0";
@@ -286,107 +283,26 @@ pub fn plan(ctx: &Context, targets: &[String]) -> anyhow::Result<DestroyPlan> {
     })
 }
 
-/// What `destroy -o` writes: the destroy plan and the hashes of what it was made from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DestroyPlanFile {
-    /// [`DESTROY_PLANFILE_VERSION`].
-    pub destroy_plan_version: u32,
-    /// bisrc version that wrote it.
-    pub bisrc_version: String,
-    /// SHA-256 of the inventory file's text.
-    pub inventory_hash: String,
-    /// Fingerprint of the templates in use.
-    pub template_hash: String,
-    /// The plan.
-    pub plan: DestroyPlan,
-}
+/// What `destroy -o` writes: the destroy plan and the hashes of what it was made from (the
+/// generic plan file, under its own version key: an apply plan file is refused).
+pub type DestroyPlanFile = PlanFile<DestroyPlan>;
 
-impl DestroyPlanFile {
-    /// Wraps a plan.
-    pub fn new(plan: DestroyPlan, inventory_hash: String, template_hash: String) -> Self {
-        DestroyPlanFile {
-            destroy_plan_version: DESTROY_PLANFILE_VERSION,
-            bisrc_version: env!("CARGO_PKG_VERSION").to_string(),
-            inventory_hash,
-            template_hash,
-            plan,
-        }
-    }
-
-    /// Writes the file atomically.
-    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(self)? + "\n";
-        write_atomic(path, text.as_bytes())?;
-        Ok(())
-    }
-
-    /// Reads a destroy plan file (an apply plan file is refused).
-    pub fn read(path: &Path) -> anyhow::Result<DestroyPlanFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            anyhow::anyhow!("cannot read destroy plan file {}: {e}", path.display())
-        })?;
-        let pf: DestroyPlanFile = serde_json::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{} is not a bisrc destroy plan file: {e}; make one with `bisrc destroy -o FILE`",
-                path.display()
-            )
-        })?;
-        if pf.destroy_plan_version != DESTROY_PLANFILE_VERSION {
-            anyhow::bail!(
-                "{} is destroy plan file version {}, this bisrc reads version {DESTROY_PLANFILE_VERSION}; run destroy -o again",
-                path.display(),
-                pf.destroy_plan_version
-            );
-        }
-        Ok(pf)
-    }
-
-    /// Refuses a plan made from another inventory or other templates.
-    pub fn check_sources(&self, inventory_hash: &str, template_hash: &str) -> Result<(), String> {
-        if self.inventory_hash != inventory_hash {
-            return Err("the destroy plan is stale: it was made from another inventory; run `bisrc destroy -o FILE` again".into());
-        }
-        if self.template_hash != template_hash {
-            return Err("the destroy plan is stale: the templates changed since it was made; run `bisrc destroy -o FILE` again".into());
-        }
-        Ok(())
-    }
-
-    /// Refuses the plan when a fresh probe does not give the same states, naming each
-    /// resource that changed.
-    pub fn check_fresh(&self, fresh: &DestroyPlan) -> Result<(), String> {
-        let mut changed = Vec::new();
-        for c in &self.plan.changes {
-            match fresh.change(&c.address) {
-                None => changed.push(format!("{} (no longer selected)", c.address)),
-                Some(f) if f.action != c.action => changed.push(format!(
-                    "{} (was {}, now {})",
-                    c.address,
+impl Planned for DestroyPlan {
+    const VERSION_KEY: &'static str = "destroy_plan_version";
+    const VERSION: u32 = DESTROY_PLANFILE_VERSION;
+    const NAME: &'static str = "destroy plan";
+    const VERB: &'static str = "destroy";
+    fn entries(&self) -> Vec<(&str, &'static str, Option<&str>)> {
+        self.changes
+            .iter()
+            .map(|c| {
+                (
+                    c.address.as_str(),
                     c.action.as_str(),
-                    f.action.as_str()
-                )),
-                Some(f) if f.fingerprint != c.fingerprint => {
-                    changed.push(format!("{} (observed state changed)", c.address))
-                }
-                Some(_) => {}
-            }
-        }
-        for f in &fresh.changes {
-            if self.plan.change(&f.address).is_none() {
-                changed.push(format!("{} (not in the saved plan)", f.address));
-            }
-        }
-        if changed.is_empty() {
-            return Ok(());
-        }
-        let shown: Vec<String> = changed.iter().take(8).cloned().collect();
-        let more = changed.len().saturating_sub(8);
-        Err(format!(
-            "the destroy plan is stale: the environment changed since it was made ({} resources): {}{}; run `bisrc destroy -o FILE` again",
-            changed.len(),
-            shown.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
-        ))
+                    c.fingerprint.as_deref(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -477,205 +393,44 @@ pub fn run(
 
 /// Runs the plan's removals (the caller holds the lock).
 pub fn destroy(ctx: &Context, plan: &DestroyPlan) -> anyhow::Result<DestroyReport> {
-    let run_id = new_id();
-    let journal = Journal::create(&ctx.state, &run_id)?;
-    let tell = |ev: Event| {
-        journal.event(&ev);
-        ctx.emit(ev);
-    };
-    tell(Event::RunStarted {
-        run_id: run_id.clone(),
-    });
-    let steps: Vec<&DestroyChange> = plan
+    let changes: Vec<&DestroyChange> = plan
         .changes
         .iter()
         .filter(|c| matches!(c.action, DestroyAction::Destroy | DestroyAction::Unknown))
         .collect();
-    let index: BTreeMap<&str, usize> = steps
+    let steps: Vec<Step> = changes
         .iter()
-        .enumerate()
-        .map(|(i, c)| (c.address.as_str(), i))
-        .collect();
-    let resources: Vec<Option<&Resource>> =
-        steps.iter().map(|c| ctx.topology.get(&c.address)).collect();
-    let jobs: Vec<Job> = steps
-        .iter()
-        .zip(&resources)
-        .map(|(c, r)| Job {
-            name: c.address.clone(),
-            deps: c
-                .after
-                .iter()
-                .filter_map(|d| index.get(d.as_str()).copied())
-                .collect(),
-            serial_group: r.and_then(|r| r.serial_group.clone()),
-            skip: r
-                .is_none()
-                .then(|| "not in the inventory's topology".to_string()),
+        .map(|c| Step {
+            address: &c.address,
+            after: &c.after,
+            skip: None,
         })
         .collect();
-    let owners: Mutex<Vec<GroupOwnership>> = Mutex::new(plan.groups.clone());
-    let reports: Mutex<Vec<Option<DestroyStep>>> = Mutex::new(vec![None; steps.len()]);
-
-    let host_of = |i: usize| -> String {
-        let r = resources[i].expect("jobs without a resource are skipped");
-        current_host(ctx, r, &owners.lock().unwrap_or_else(|e| e.into_inner()))
-    };
-    let exec = |i: usize, host: &str| -> JobStatus {
-        let r = resources[i].expect("jobs without a resource are skipped");
-        if let Err(reason) = ctx.pool.connect(host) {
-            return JobStatus::Skipped(format!(
-                "host {host} is unreachable: {}",
-                ctx.scrub(reason.to_string().trim())
-            ));
-        }
-        ctx.apply_progress
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .running
-            .insert(r.address.clone(), host.to_string());
-        tell(Event::StepStarted {
-            address: r.address.clone(),
-            host: host.to_string(),
-        });
-        let t = Instant::now();
-        let result = remove(ctx, r, host, &owners);
-        let ms = t.elapsed().as_millis() as u64;
-        let (ok, detail) = match result {
-            Ok(note) => (true, note),
-            Err(e) => (false, Some(ctx.scrub(&e))),
-        };
-        {
-            let mut p = ctx.apply_progress.lock().unwrap_or_else(|e| e.into_inner());
-            p.running.remove(&r.address);
-            p.finished += 1;
-        }
-        tell(Event::StepFinished {
-            address: r.address.clone(),
-            host: host.to_string(),
-            ok,
-            detail: detail.clone(),
-            duration_ms: ms,
-        });
-        reports.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(DestroyStep {
-            address: r.address.clone(),
-            host: Some(host.to_string()),
-            status: if ok {
-                StepStatus::Succeeded
-            } else {
-                StepStatus::Failed
-            },
-            detail,
-            duration_ms: Some(ms),
-        });
-        if ok {
-            JobStatus::Succeeded
-        } else {
-            JobStatus::Failed
-        }
-    };
-    {
-        let mut p = ctx.apply_progress.lock().unwrap_or_else(|e| e.into_inner());
-        p.total = steps.len();
-        p.finished = 0;
-        p.running.clear();
-    }
-    let statuses = schedule::run(
-        &jobs,
-        ctx.parallelism,
-        &ctx.cancel,
-        || ctx.emit(Event::Interrupted),
-        host_of,
-        exec,
-    );
-    let mut reports = reports.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut summary = ApplySummary {
-        unchanged: plan.changes.len() - steps.len(),
-        ..Default::default()
-    };
-    let mut out = Vec::with_capacity(steps.len());
-    for (i, st) in statuses.into_iter().enumerate() {
-        let rep = match st {
-            JobStatus::Skipped(reason) => {
-                tell(Event::StepSkipped {
-                    address: steps[i].address.clone(),
-                    reason: reason.clone(),
-                });
-                DestroyStep {
-                    address: steps[i].address.clone(),
-                    host: None,
-                    status: StepStatus::NeverRan,
-                    detail: Some(reason),
-                    duration_ms: None,
-                }
-            }
-            _ => reports[i].take().expect("a step that ran has a report"),
-        };
-        match rep.status {
-            StepStatus::Succeeded => summary.succeeded += 1,
-            StepStatus::Failed => summary.failed += 1,
-            StepStatus::NeverRan => summary.never_ran += 1,
-        }
-        out.push(rep);
-    }
-    let interrupted = ctx.cancelled();
-    tell(Event::RunFinished {
-        summary: format!(
-            "{} removed, {} failed, {} never ran{}",
-            summary.succeeded,
-            summary.failed,
-            summary.never_ran,
-            if interrupted { ", interrupted" } else { "" }
-        ),
-    });
+    let run = run_steps(
+        ctx,
+        &steps,
+        &plan.groups,
+        plan.changes.len() - changes.len(),
+        "removed",
+        &|_, r, host, owners| remove(ctx, r, host, owners),
+    )?;
     Ok(DestroyReport {
-        run_id,
-        journal: journal.path.display().to_string(),
-        steps: out,
-        summary,
-        interrupted,
+        run_id: run.run_id,
+        journal: run.journal,
+        steps: run
+            .steps
+            .into_iter()
+            .map(|s| DestroyStep {
+                address: s.address,
+                host: s.host,
+                status: s.status,
+                detail: s.detail,
+                duration_ms: s.duration_ms,
+            })
+            .collect(),
+        summary: run.summary,
+        interrupted: run.interrupted,
     })
-}
-
-/// Where `r`'s step runs now: its node, or its group's current owner when reachable, else
-/// the first reachable candidate.
-fn current_host(ctx: &Context, r: &Resource, owners: &[GroupOwnership]) -> String {
-    match &r.target {
-        Target::Node { host } => host.clone(),
-        Target::Owner {
-            cluster,
-            group,
-            candidates,
-        } => owners
-            .iter()
-            .find(|o| {
-                o.cluster.eq_ignore_ascii_case(cluster) && o.group.eq_ignore_ascii_case(group)
-            })
-            .map(|o| o.owner.clone())
-            .filter(|o| candidates.iter().any(|c| c.eq_ignore_ascii_case(o)))
-            .filter(|o| ctx.pool.known_down(o).is_none())
-            .or_else(|| {
-                candidates
-                    .iter()
-                    .find(|c| ctx.pool.known_down(c).is_none())
-                    .cloned()
-            })
-            .unwrap_or_else(|| r.target.default_host().to_string()),
-    }
-}
-
-/// The `cluster` resource of an owner-bound target (its probe rides along to refresh owners).
-fn cluster_of<'t>(ctx: &'t Context, r: &'t Resource) -> Option<&'t Resource> {
-    if r.kind == ResourceKind::Cluster {
-        return Some(r);
-    }
-    let Target::Owner { cluster, .. } = &r.target else {
-        return None;
-    };
-    ctx.topology
-        .resources
-        .iter()
-        .find(|c| c.kind == ResourceKind::Cluster && c.cluster_name().eq_ignore_ascii_case(cluster))
 }
 
 /// One removal: `[probe, destroy, probe, cluster probe]` in one payload. A resource the
@@ -689,22 +444,7 @@ fn remove(
 ) -> Result<Option<String>, String> {
     let script =
         |res: &Resource, a: StepAction| ctx.scripts.script(res, a).map_err(|e| e.to_string());
-    let send = |steps: Vec<String>| {
-        let mut payload = Payload {
-            version: WIRE_VERSION,
-            steps: steps
-                .into_iter()
-                .map(|script| PayloadStep { script })
-                .collect(),
-            continue_on_error: false,
-            secrets: BTreeMap::new(),
-        };
-        ctx.resolve_secrets(r, &mut payload.secrets)
-            .map_err(|e| e.to_string())?;
-        ctx.pool
-            .run(host, &payload)
-            .map_err(|e| tail(&e.to_string()))
-    };
+    let send = |scripts: Vec<String>| send(ctx, r, host, scripts);
     let observed = |o: Option<&crate::step::StepOutcome>, what: &str| -> Result<Observed, String> {
         let o = o.ok_or_else(|| format!("the node reported no result for the {what}"))?;
         if !o.ok {
@@ -752,19 +492,10 @@ fn remove(
         _ => groups_of(r, &after),
     };
     if let Some(c) = cluster {
-        let mut g = owners.lock().unwrap_or_else(|e| e.into_inner());
-        let name = c.cluster_name();
-        g.retain(|o| !o.cluster.eq_ignore_ascii_case(&name));
-        g.extend(fresh);
+        refresh_owners(owners, &c.cluster_name(), fresh);
     }
     if after.exists() {
         return Err("the removal script ran, but the probe afterwards still finds it".into());
     }
     Ok(None)
-}
-
-/// The last 10 lines of an error.
-fn tail(s: &str) -> String {
-    let lines: Vec<&str> = s.trim().lines().collect();
-    lines[lines.len().saturating_sub(10)..].join("\n")
 }

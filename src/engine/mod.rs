@@ -29,6 +29,7 @@ pub mod planfile;
 pub mod probe;
 pub mod schedule;
 pub mod setup;
+mod steps;
 pub mod unmanaged;
 pub mod verify;
 

@@ -125,7 +125,9 @@ fn a_saved_destroy_plan_is_refused_when_stale_and_carried_out_when_fresh() {
     lab.run(&["destroy", "a.json"])
         .code(1)
         .stderr_has("not a bisrc destroy plan file");
-    lab.run(&["apply", "d.json"]).code(1);
+    lab.run(&["apply", "d.json"])
+        .code(1)
+        .stderr_has("not a bisrc plan file");
     // Someone removes the logins: the saved plan no longer describes the environment.
     lab.run(&[
         "destroy",
