@@ -23,19 +23,7 @@ use super::lock;
 use super::plan::{groups_of, plan, GroupOwnership, Plan, Selection};
 use super::planfile::PlanFile;
 use super::steps::{cluster_of, refresh_owners, run_steps, send, tail, Step};
-
-/// How one step of an apply ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    /// Applied, and the probe afterwards shows no drift.
-    Succeeded,
-    /// The step failed, or drift remained.
-    Failed,
-    /// Never ran (a dependency failed or did not run, blocked, its host unreachable,
-    /// interrupted).
-    NeverRan,
-}
+pub use super::steps::{ApplySummary, StepStatus};
 
 /// One step of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,19 +40,6 @@ pub struct StepReport {
     pub detail: Option<String>,
     /// Wall-clock milliseconds of the step.
     pub duration_ms: Option<u64>,
-}
-
-/// Counts of an apply.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApplySummary {
-    /// Steps that succeeded.
-    pub succeeded: usize,
-    /// Steps that failed.
-    pub failed: usize,
-    /// Steps that never ran.
-    pub never_ran: usize,
-    /// Resources already converged (no step).
-    pub unchanged: usize,
 }
 
 /// The result of an apply.

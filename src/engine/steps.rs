@@ -11,16 +11,43 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
+
 use crate::step::{Payload, PayloadStep, ResourceKind, StepOutcome, WIRE_VERSION};
 use crate::topology::{Resource, Target};
 
-use super::apply::{ApplySummary, StepStatus};
 use super::context::Context;
 use super::event::Event;
 use super::ids::new_id;
 use super::journal::Journal;
 use super::plan::GroupOwnership;
 use super::schedule::{self, Job, JobStatus};
+
+/// How one step of an apply ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Applied, and the probe afterwards shows no drift.
+    Succeeded,
+    /// The step failed, or drift remained.
+    Failed,
+    /// Never ran (a dependency failed or did not run, blocked, its host unreachable,
+    /// interrupted).
+    NeverRan,
+}
+
+/// Counts of an apply.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplySummary {
+    /// Steps that succeeded.
+    pub succeeded: usize,
+    /// Steps that failed.
+    pub failed: usize,
+    /// Steps that never ran.
+    pub never_ran: usize,
+    /// Resources already converged (no step).
+    pub unchanged: usize,
+}
 
 /// One step to run.
 #[derive(Debug, Clone)]
