@@ -133,6 +133,7 @@ impl Builder<'_> {
             },
             sql_owners::Desired {
                 preferred_owners: owners.clone(),
+                auto_failback: i.auto_failback.as_ref().is_some_and(|f| f.value),
             },
         );
         // MAXDOP 1 wherever a MessageBox is or will be: the DR destination of log shipping

@@ -1,0 +1,112 @@
+//! What a DBA also expects (issue 9, "A DBA would also expect"): the failback policy of the
+//! SQL and SSO roles, as the DTC role has it.
+
+use std::path::Path;
+
+use super::tests::{apply_ok, converge_until, lab, probe_of, res, step};
+use crate::inventory::{parse, Inventory};
+use crate::step::StepAction;
+use crate::topology::Topology;
+
+/// The lab inventory with `edit` applied to its text.
+fn lab_with(edit: (&str, &str)) -> (Inventory, Topology, tempfile::TempDir) {
+    let path = Path::new("inventories/lab.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(edit.0), "{}", edit.0);
+    let inv = parse(path, text.replacen(edit.0, edit.1, 1))
+        .unwrap()
+        .inventory;
+    let topo = Topology::build(&inv, None).unwrap();
+    (inv, topo, tempfile::tempdir().unwrap())
+}
+
+/// The one check of a verify step of `address`: (ok, detail).
+fn verify_of(dir: &Path, inv: &Inventory, topo: &Topology, address: &str) -> (bool, String) {
+    let o = step(dir, inv, res(topo, address), StepAction::Verify);
+    assert!(o.ok, "{address}: {}", o.error);
+    let checks = o.result.unwrap()["checks"].clone();
+    let c = &checks.as_array().unwrap()[0];
+    (
+        c["ok"].as_bool().unwrap(),
+        c["detail"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn the_sql_role_takes_the_inventorys_failback_policy_and_verify_sees_it_drift() {
+    // Default: Windows' own (ClusterGroupPreventFailback).
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let owners = "sql.LABBTSSQL.owners";
+    converge_until(d, &inv, &topo, owners);
+    apply_ok(d, &inv, res(&topo, owners));
+    assert_eq!(
+        probe_of(d, &inv, res(&topo, owners))["auto_failback"],
+        false
+    );
+
+    // Asked for in the inventory: set, and verified.
+    let (inv, topo, dir) = lab_with((
+        "tempdb_files: 4\n",
+        "tempdb_files: 4\n            auto_failback: true\n",
+    ));
+    let d = dir.path();
+    converge_until(d, &inv, &topo, owners);
+    apply_ok(d, &inv, res(&topo, owners));
+    let o = probe_of(d, &inv, res(&topo, owners));
+    assert_eq!(o["auto_failback"], true);
+    assert_eq!(
+        o["preferred_owners"],
+        serde_json::json!(["LABSQL1", "LABSQL2"])
+    );
+    assert!(verify_of(d, &inv, &topo, owners).0);
+    // Someone turns failback off in Failover Cluster Manager: verify fails, apply mends it.
+    crate::sim::world::update(d, &inv, |w| {
+        let g = w
+            .cluster_mut("LABSQLCL")
+            .and_then(|c| c.group_mut("SQL Server (MSSQLSERVER)"))
+            .expect("the FCI's group");
+        g.auto_failback = false;
+    })
+    .unwrap();
+    let (ok, detail) = verify_of(d, &inv, &topo, owners);
+    assert!(!ok && detail.contains("auto_failback"), "{detail}");
+    assert!(apply_ok(d, &inv, res(&topo, owners)));
+    assert!(verify_of(d, &inv, &topo, owners).0);
+}
+
+#[test]
+fn the_sso_role_takes_the_inventorys_owners_and_failback_policy() {
+    let path = Path::new("inventories/contoso-prod.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let sso = "sso_master_secret: { name: BTSSSO01, ip: 10.10.0.23 }";
+    assert!(text.contains(sso));
+    let build = |text: String| {
+        let inv = parse(path, text).unwrap().inventory;
+        let topo = Topology::build(&inv, None).unwrap();
+        let r = topo.get("cluster.BTSSQLCL01.sso.owners").unwrap().clone();
+        (
+            r.desired["preferred_owners"].clone(),
+            r.desired["auto_failback"].clone(),
+        )
+    };
+    // Default: every node, the master MessageBox's preferred node last; failback off.
+    let (owners, failback) = build(text.clone());
+    assert_eq!(failback, false);
+    let nodes: Vec<String> = serde_json::from_value(owners).unwrap();
+    assert!(nodes.len() >= 2, "{nodes:?}");
+    // As the inventory says.
+    let mut reversed = nodes.clone();
+    reversed.reverse();
+    let edited = text.replacen(
+        sso,
+        &format!(
+            "sso_master_secret: {{ name: BTSSSO01, ip: 10.10.0.23, preferred_owners: [{}], auto_failback: true }}",
+            reversed.join(", ")
+        ),
+        1,
+    );
+    let (owners, failback) = build(edited);
+    assert_eq!(failback, true);
+    assert_eq!(owners, serde_json::json!(reversed));
+}
