@@ -309,6 +309,9 @@ kinds! {
     AvailabilityGroup => availability_group,
     /// A secondary replica joined to its availability group (`ag.AG.join.NODE`).
     AgJoin => ag_join,
+    /// `Test-Dtc` between a BizTalk server and its site's clustered DTC role, a verify check
+    /// (`biztalk.SITE.dtc-test.SERVER`).
+    DtcTest => dtc_test,
 }
 
 impl ResourceKind {
@@ -375,6 +378,7 @@ mod tests {
                         ResourceKind::DtcNetwork
                             | ResourceKind::Quorum
                             | ResourceKind::HostInstances
+                            | ResourceKind::DtcTest
                     )
             );
             assert!(!kind.checks().is_empty(), "{kind:?} names no checks");

@@ -110,3 +110,43 @@ fn the_sso_role_takes_the_inventorys_owners_and_failback_policy() {
     assert_eq!(failback, true);
     assert_eq!(owners, serde_json::json!(reversed));
 }
+
+#[test]
+fn test_dtc_passes_between_a_biztalk_server_and_the_dtc_role_only_when_both_allow_it() {
+    // WB-DTC-06: Test-Dtc warns about each computer whose MSDTC refuses network transactions
+    // or whose DTC firewall rules are off, and does not propagate.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let test = "biztalk.primary.dtc-test.LABBTS1";
+    super::tests::converge(d, &inv, &topo);
+    let (ok, detail) = verify_of(d, &inv, &topo, test);
+    assert!(ok, "{detail}");
+    assert!(detail.contains("between LABBTS1 and LABDTC"), "{detail}");
+    // Inbound transactions turned off on the BizTalk server.
+    crate::sim::world::update(d, &inv, |w| {
+        w.host_mut("LABBTS1").unwrap().dtc.inbound = false;
+    })
+    .unwrap();
+    let (ok, detail) = verify_of(d, &inv, &topo, test);
+    assert!(!ok);
+    assert!(
+        detail.contains("LABBTS1: Inbound transactions are not allowed and this computer cannot participate in network transactions.")
+            && detail.contains("should be fixed in order to complete the transactions propagation test"),
+        "{detail}"
+    );
+    // bisrc apply mends the setting, and the test passes again.
+    apply_ok(d, &inv, res(&topo, "node.LABBTS1.dtc"));
+    assert!(verify_of(d, &inv, &topo, test).0);
+    // The DTC firewall rule group off on the role's owner.
+    crate::sim::world::update(d, &inv, |w| {
+        let owner = w
+            .cluster("LABSQLCL")
+            .and_then(|c| c.group("LABDTC"))
+            .map(|g| g.owner.clone())
+            .unwrap();
+        w.host_mut(&owner).unwrap().dtc_rule_group_enabled = false;
+    })
+    .unwrap();
+    let (ok, detail) = verify_of(d, &inv, &topo, test);
+    assert!(!ok && detail.contains("LABDTC: Firewall rule"), "{detail}");
+}

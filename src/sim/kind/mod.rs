@@ -23,6 +23,7 @@ mod clustered_dtc;
 mod database_settings;
 mod dr_restore;
 mod dtc_network;
+mod dtc_test;
 mod firewall;
 mod group_owner;
 mod host_instances;
@@ -152,5 +153,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::HostInstances => handler::<k::host_instances::HostInstances>(),
         K::SsoServer => handler::<k::sso_server::SsoServer>(),
         K::Messagebox => handler::<k::messagebox::Messagebox>(),
+        K::DtcTest => handler::<k::dtc_test::DtcTest>(),
     }
 }

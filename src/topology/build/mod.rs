@@ -9,6 +9,7 @@ mod availability;
 mod biztalk;
 mod cluster;
 mod dr;
+mod dtc_test;
 
 pub(super) use dr::after_promotion;
 #[cfg(test)]
@@ -252,6 +253,7 @@ impl<'a> Builder<'a> {
         for cluster in &site.clusters {
             self.cluster(site, cluster);
         }
+        self.dtc_tests(site);
     }
 
     /// A server's firewall: the rules its roles need, and nothing more.
