@@ -463,6 +463,11 @@ pub struct SqlInstance {
     /// Static TCP port (default 1433).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Spanned<u16>>,
+    /// Grant *Lock pages in memory* (`SeLockMemoryPrivilege`) to the engine account on every
+    /// owner (default false: it takes effect at the next service start, and memory locked by
+    /// SQL Server is not paged out, so `max_server_memory_mb` must leave Windows its share).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_pages_in_memory: Option<Spanned<bool>>,
 }
 
 /// SQL Server editions bisrc knows.

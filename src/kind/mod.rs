@@ -312,6 +312,9 @@ kinds! {
     /// `Test-Dtc` between a BizTalk server and its site's clustered DTC role, a verify check
     /// (`biztalk.SITE.dtc-test.SERVER`).
     DtcTest => dtc_test,
+    /// User rights of the SQL engine account on one FCI node, granted before SQL setup
+    /// (`sql.I.rights.NODE`).
+    UserRights => user_rights,
 }
 
 impl ResourceKind {

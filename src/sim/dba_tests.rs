@@ -150,3 +150,54 @@ fn test_dtc_passes_between_a_biztalk_server_and_the_dtc_role_only_when_both_allo
     let (ok, detail) = verify_of(d, &inv, &topo, test);
     assert!(!ok && detail.contains("LABDTC: Firewall rule"), "{detail}");
 }
+
+#[test]
+fn the_engine_account_gets_instant_file_initialisation_on_every_owner_before_setup() {
+    use crate::kind::user_rights::{LOCK_MEMORY, MANAGE_VOLUME};
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    // SQL setup comes after the rights of every owner.
+    let fci = res(&topo, "sql.LABBTSSQL");
+    for n in ["LABSQL1", "LABSQL2"] {
+        let a = format!("sql.LABBTSSQL.rights.{n}");
+        assert!(fci.depends_on.contains(&a), "{:?}", fci.depends_on);
+        assert_eq!(
+            res(&topo, &a).desired["rights"],
+            serde_json::json!([MANAGE_VOLUME]),
+            "Lock Pages in Memory only when the inventory asks"
+        );
+    }
+    // Someone else already holds the right: the grant keeps them.
+    crate::sim::world::update(d, &inv, |w| {
+        w.host_mut("LABSQL1")
+            .unwrap()
+            .user_rights
+            .entry(MANAGE_VOLUME.into())
+            .or_default()
+            .insert("BUILTIN\\Administrators".into());
+    })
+    .unwrap();
+    let rights = res(&topo, "sql.LABBTSSQL.rights.LABSQL1");
+    assert_eq!(probe_of(d, &inv, rights)["rights"], serde_json::json!([]));
+    let (ok, detail) = verify_of(d, &inv, &topo, &rights.address);
+    assert!(!ok && detail.contains("rights"), "{detail}");
+    assert!(apply_ok(d, &inv, rights));
+    assert_eq!(
+        probe_of(d, &inv, rights)["rights"],
+        serde_json::json!([MANAGE_VOLUME])
+    );
+    assert!(verify_of(d, &inv, &topo, &rights.address).0);
+    let w = crate::sim::status(d, &inv).unwrap().world;
+    let holders = &w.host("LABSQL1").unwrap().user_rights[MANAGE_VOLUME];
+    assert!(holders.contains("BUILTIN\\Administrators") && holders.contains("LAB\\gmsa-sqlbts$"));
+
+    // Lock Pages in Memory when asked.
+    let (_, topo, _dir) = lab_with((
+        "tempdb_files: 4\n",
+        "tempdb_files: 4\n            lock_pages_in_memory: true\n",
+    ));
+    assert_eq!(
+        res(&topo, "sql.LABBTSSQL.rights.LABSQL2").desired["rights"],
+        serde_json::json!([LOCK_MEMORY, MANAGE_VOLUME])
+    );
+}

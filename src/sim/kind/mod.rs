@@ -37,6 +37,7 @@ mod sql_login;
 mod sql_owners;
 mod sso_role;
 mod sso_server;
+mod user_rights;
 mod windows_feature;
 
 use serde_json::Value;
@@ -154,5 +155,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::SsoServer => handler::<k::sso_server::SsoServer>(),
         K::Messagebox => handler::<k::messagebox::Messagebox>(),
         K::DtcTest => handler::<k::dtc_test::DtcTest>(),
+        K::UserRights => handler::<k::user_rights::UserRights>(),
     }
 }

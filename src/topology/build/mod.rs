@@ -10,6 +10,7 @@ mod biztalk;
 mod cluster;
 mod dr;
 mod dtc_test;
+mod user_rights;
 
 pub(super) use dr::after_promotion;
 #[cfg(test)]
