@@ -377,6 +377,11 @@ pub struct ClusteredDtc {
     /// Nodes preferred to own the role, in order (default: the cluster's node order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_owners: Option<Vec<SpStr>>,
+    /// Failback policy: `true` lets the role move back to its first preferred owner when that
+    /// node returns (`AutoFailbackType` 1). Default `false`, Windows' own default
+    /// (`ClusterGroupPreventFailback`): a failback is a second outage at a moment nobody chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_failback: Option<Spanned<bool>>,
 }
 
 /// MSDTC authentication level (`Set-DtcNetworkSetting -AuthenticationLevel`).
@@ -402,6 +407,15 @@ pub struct SsoMasterSecret {
     /// Storage name of a disk for the role (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disk: Option<SpStr>,
+    /// Nodes preferred to own the role, in order (default: every node, the one the master
+    /// MessageBox's instance prefers last, so the secret server keeps off the busiest node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_owners: Option<Vec<SpStr>>,
+    /// Failback policy: `true` lets the role move back to its first preferred owner when that
+    /// node returns (`AutoFailbackType` 1). Default `false`, Windows' own default
+    /// (`ClusterGroupPreventFailback`): a failback is a second outage at a moment nobody chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_failback: Option<Spanned<bool>>,
 }
 
 /// A SQL Server failover cluster instance.
@@ -421,6 +435,11 @@ pub struct SqlInstance {
     /// Nodes allowed to own the role, in preference order (default: the cluster's node order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_owners: Option<Vec<SpStr>>,
+    /// Failback policy: `true` lets the role move back to its first preferred owner when that
+    /// node returns (`AutoFailbackType` 1). Default `false`, Windows' own default
+    /// (`ClusterGroupPreventFailback`): a failback is a second outage at a moment nobody chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_failback: Option<Spanned<bool>>,
     /// Folder or UNC path holding setup.exe.
     pub setup_media: SpStr,
     /// Storage names of the disks that belong to this instance's role.
@@ -444,6 +463,11 @@ pub struct SqlInstance {
     /// Static TCP port (default 1433).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Spanned<u16>>,
+    /// Grant *Lock pages in memory* (`SeLockMemoryPrivilege`) to the engine account on every
+    /// owner (default false: it takes effect at the next service start, and memory locked by
+    /// SQL Server is not paged out, so `max_server_memory_mb` must leave Windows its share).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_pages_in_memory: Option<Spanned<bool>>,
 }
 
 /// SQL Server editions bisrc knows.

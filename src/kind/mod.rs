@@ -309,6 +309,12 @@ kinds! {
     AvailabilityGroup => availability_group,
     /// A secondary replica joined to its availability group (`ag.AG.join.NODE`).
     AgJoin => ag_join,
+    /// `Test-Dtc` between a BizTalk server and its site's clustered DTC role, a verify check
+    /// (`biztalk.SITE.dtc-test.SERVER`).
+    DtcTest => dtc_test,
+    /// User rights of the SQL engine account on one FCI node, granted before SQL setup
+    /// (`sql.I.rights.NODE`).
+    UserRights => user_rights,
 }
 
 impl ResourceKind {
@@ -375,6 +381,7 @@ mod tests {
                         ResourceKind::DtcNetwork
                             | ResourceKind::Quorum
                             | ResourceKind::HostInstances
+                            | ResourceKind::DtcTest
                     )
             );
             assert!(!kind.checks().is_empty(), "{kind:?} names no checks");

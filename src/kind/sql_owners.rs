@@ -1,5 +1,5 @@
-//! `sql_owners`: preferred owners of a clustered role's group: an FCI's (`sql.I.owners`) or
-//! the SSO master secret server's (`cluster.C.sso.owners`).
+//! `sql_owners`: preferred owners and failback policy of a clustered role's group: an FCI's
+//! (`sql.I.owners`) or the SSO master secret server's (`cluster.C.sso.owners`).
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +8,7 @@ use super::{Kind, Removal, ResourceKind};
 /// The kind.
 pub struct SqlOwners;
 
-/// Verify: the preferred owners are as desired.
+/// Verify: the preferred owners and the failback policy are as desired.
 pub const CHECK_PREFERRED_OWNERS: &str = "sql-preferred-owners";
 
 impl Kind for SqlOwners {
@@ -36,6 +36,12 @@ pub struct Params {
 pub struct Desired {
     /// Preferred owners, in order.
     pub preferred_owners: Vec<String>,
+    /// Failback policy (`AutoFailbackType` 1 allows failback to the first preferred owner when
+    /// it returns). Off by default, as Windows and Microsoft's cluster documentation have it
+    /// (`ClusterGroupPreventFailback`,
+    /// <https://learn.microsoft.com/previous-versions/windows/desktop/mscs/groups-autofailbacktype>):
+    /// a failback is a second outage, at a moment nobody chose.
+    pub auto_failback: bool,
 }
 
 /// Owners of the FCI group.
@@ -44,4 +50,6 @@ pub struct Desired {
 pub struct SqlOwnersObserved {
     /// `Get-ClusterOwnerNode -Group` in order.
     pub preferred_owners: Vec<String>,
+    /// The group's `AutoFailbackType` is 1 (allow failback).
+    pub auto_failback: bool,
 }

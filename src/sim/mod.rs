@@ -26,6 +26,8 @@ mod sql;
 pub mod world;
 
 #[cfg(test)]
+mod dba_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod windows_refusal_tests;

@@ -167,7 +167,10 @@ fn fresh_world_probes_parse_and_converged_world_matches_desired() {
                 Observed::from_probe(r.kind, o).unwrap().exists(),
                 matches!(
                     r.kind,
-                    ResourceKind::DtcNetwork | ResourceKind::Quorum | ResourceKind::HostInstances
+                    ResourceKind::DtcNetwork
+                        | ResourceKind::Quorum
+                        | ResourceKind::HostInstances
+                        | ResourceKind::DtcTest
                 ),
                 "{}",
                 r.address

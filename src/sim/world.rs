@@ -85,6 +85,10 @@ pub struct HostState {
     /// Enterprise SSO configured on this server (BizTalk configuration's SSO feature).
     #[serde(default)]
     pub sso: Option<SsoNodeState>,
+    /// User rights assignment (Local Security Policy): privilege constant → accounts holding
+    /// it (`user_rights`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_rights: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// A BizTalk server's registry and services as a DR promotion leaves them.

@@ -449,6 +449,12 @@ pub const BZ123: Rule = rule(
     Error,
     "a DTC role's `preferred_owners` are nodes of its cluster",
 );
+/// SSO role owners.
+pub const BZ124: Rule = rule(
+    "BZ124",
+    Error,
+    "an SSO master secret server role's `preferred_owners` are nodes of its cluster",
+);
 // ---- availability groups ----
 /// An availability group runs SQL Server 2016 or later (distributed transactions).
 pub const BZ160: Rule = rule(
@@ -551,8 +557,8 @@ pub const RULES: &[Rule] = &[
     BZ061, BZ062, BZ063, BZ064, BZ065, BZ066, BZ070, BZ071, BZ072, BZ073, BZ074, BZ075, BZ076,
     BZ077, BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094,
     BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108, BZ110, BZ111,
-    BZ120, BZ121, BZ122, BZ123, BZ160, BZ161, BZ162, BZ163, BZ164, BZ165, BZ166, BZ167, BZ168,
-    BZ169, BZ170, BZ171, BZ172, BZ173, BZ174, BZ175,
+    BZ120, BZ121, BZ122, BZ123, BZ124, BZ160, BZ161, BZ162, BZ163, BZ164, BZ165, BZ166, BZ167,
+    BZ168, BZ169, BZ170, BZ171, BZ172, BZ173, BZ174, BZ175,
 ];
 
 /// The catalogue entry of `code`.

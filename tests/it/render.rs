@@ -1554,3 +1554,62 @@ fn the_failover_watch_probe_of_host_instances_is_well_formed() {
             && !text.contains("Get-WinEvent -FilterHashtable @{ LogName = 'System'")
     );
 }
+
+/// The failover watch reads the event logs language-independently and per provider, and
+/// waits for ENTSSO as well as for the host instances (independent review of host_instances):
+/// 7036 is matched on its binary data (service key name and state number), never on the
+/// localized state word; 5410, 10590 and 7036 are each asked of their own provider; the wait
+/// loop runs while anything that should run (ENTSSO included) is stopped.
+#[test]
+fn the_failover_watch_reads_events_language_independently_and_waits_for_entsso() {
+    let r = Renderer::new(None).unwrap();
+    let inv = load_text("lab", &inventory_text("lab"));
+    let topo = Topology::build(&inv, None).unwrap();
+    let mut res = topo.get("biztalk.primary.hosts.LABBTS1").unwrap().clone();
+    res.params.insert(
+        "watch".into(),
+        serde_json::json!({"since_s": 1764680000u64, "wait_s": 360}),
+    );
+    let text = r
+        .step(&inv, &topo, &res, bisrc::step::StepAction::Probe)
+        .unwrap();
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !code.contains("'running'"),
+        "no English state word of 7036's text is compared (Win32_Service's State is not localized): {code}"
+    );
+    assert!(!code.contains("BizTalk host name"), "{code}");
+    let queries: Vec<&str> = code
+        .lines()
+        .filter(|l| l.contains("Get-WinEvent -FilterHashtable"))
+        .collect();
+    for (id, provider) in [
+        ("Id = 5410", "ProviderName = 'BizTalk Server'"),
+        ("Id = 10590", "ProviderName = 'ENTSSO'"),
+        ("Id = 7036", "ProviderName = 'Service Control Manager'"),
+    ] {
+        assert!(
+            queries
+                .iter()
+                .any(|q| q.contains(id) && q.contains(provider)),
+            "{id} is read from {provider} only: {queries:#?}"
+        );
+    }
+    assert!(
+        queries.iter().all(|q| q.contains("ProviderName")),
+        "{queries:#?}"
+    );
+    assert!(code.contains(".Event.EventData.Binary"), "{code}");
+    let wait = code
+        .lines()
+        .find(|l| l.trim_start().starts_with("while ("))
+        .expect("the watch waits");
+    assert!(
+        wait.contains("$stoppedAutomatic.Count -gt 0"),
+        "the wait covers ENTSSO (in stoppedAutomatic), not the host instances only: {wait}"
+    );
+}

@@ -174,6 +174,7 @@ const CASES: &[Case] = &[
     case(SCALED, &[("172.16.5.11] }", "172.16.5.11], memory_mb: 102400 }"), ("max_server_memory_mb: 98304\n", "max_server_memory_mb: 98304\n            min_server_memory_mb: 60000\n")], "BZ121", 33, 1),
     case(SCALED, &[("172.16.5.12] }", "172.16.5.12], memory_mb: 65536 }")], "BZ122", 64, 1),
     case(LAB, &[("disk: DTC }", "disk: DTC, preferred_owners: [LABSQL2, LABSQL9] }")], "BZ123", 42, 1),
+    case(PROD, &[("sso_master_secret: { name: BTSSSO01, ip: 10.10.0.23 }", "sso_master_secret: { name: BTSSSO01, ip: 10.10.0.23, preferred_owners: [BTSSQL99], auto_failback: true }")], "BZ124", 56, 1),
     // ... and the account and secret rules cover the new accounts
     case(LAB, &[(LAB_HOSTS, LAB_SSO), ("backup_password: { env: BTS_SSO_BACKUP_PASSWORD }", "backup_password: Hunter2Secret")], "BZ080", 18, 1),
     case(PROD, &[(PROD_HOSTS, PROD_SSO), ("svc-bre, password: { env: BTS_BRE_PASSWORD }", "svc-bre, password: Hunter2Secret")], "BZ080", 22, 1),

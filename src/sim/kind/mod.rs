@@ -23,6 +23,7 @@ mod clustered_dtc;
 mod database_settings;
 mod dr_restore;
 mod dtc_network;
+mod dtc_test;
 mod firewall;
 mod group_owner;
 mod host_instances;
@@ -36,6 +37,7 @@ mod sql_login;
 mod sql_owners;
 mod sso_role;
 mod sso_server;
+mod user_rights;
 mod windows_feature;
 
 use serde_json::Value;
@@ -152,5 +154,7 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::HostInstances => handler::<k::host_instances::HostInstances>(),
         K::SsoServer => handler::<k::sso_server::SsoServer>(),
         K::Messagebox => handler::<k::messagebox::Messagebox>(),
+        K::DtcTest => handler::<k::dtc_test::DtcTest>(),
+        K::UserRights => handler::<k::user_rights::UserRights>(),
     }
 }

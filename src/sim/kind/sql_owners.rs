@@ -1,5 +1,6 @@
-//! `sql_owners` on a simulated node: the FCI group's preferred owners
-//! (`Set-ClusterOwnerNode -Group`), each of which must be a possible owner already.
+//! `sql_owners` on a simulated node: the FCI's (or SSO role's) group's preferred owners
+//! (`Set-ClusterOwnerNode -Group`), each of which must be a possible owner already, and its
+//! failback policy (`AutoFailbackType`).
 
 use super::{Simulated, Spec};
 use crate::kind::sql_owners::{SqlOwners, SqlOwnersObserved, CHECK_PREFERRED_OWNERS};
@@ -11,13 +12,16 @@ use crate::step::Check;
 
 impl Simulated for SqlOwners {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<SqlOwnersObserved, String> {
-        let preferred_owners = c
+        let group = c
             .node_cluster()
             .and_then(|cl| w.cluster(&cl))
-            .and_then(|cl| cl.group(&s.params.group))
-            .map(|g| g.preferred_owners.clone())
-            .unwrap_or_default();
-        Ok(SqlOwnersObserved { preferred_owners })
+            .and_then(|cl| cl.group(&s.params.group));
+        Ok(SqlOwnersObserved {
+            preferred_owners: group
+                .map(|g| g.preferred_owners.clone())
+                .unwrap_or_default(),
+            auto_failback: group.is_some_and(|g| g.auto_failback),
+        })
     }
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
@@ -38,6 +42,7 @@ impl Simulated for SqlOwners {
             }
         }
         g.preferred_owners.clone_from(want);
+        g.auto_failback = s.desired.auto_failback;
         Ok(())
     }
 
@@ -51,7 +56,7 @@ impl Simulated for SqlOwners {
             CHECK_PREFERRED_OWNERS,
             c,
             o,
-            &["preferred_owners"],
+            &["preferred_owners", "auto_failback"],
             &c.apply_hint(),
         )])
     }

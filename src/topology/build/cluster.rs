@@ -234,7 +234,7 @@ impl Builder<'_> {
                         || nodes.clone(),
                         |o| o.iter().map(|n| n.value.clone()).collect(),
                     ),
-                    auto_failback: false,
+                    auto_failback: dtc.auto_failback.as_ref().is_some_and(|f| f.value),
                 },
             );
             self.last().immutable = vec!["name"];

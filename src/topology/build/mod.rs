@@ -9,6 +9,8 @@ mod availability;
 mod biztalk;
 mod cluster;
 mod dr;
+mod dtc_test;
+mod user_rights;
 
 pub(super) use dr::after_promotion;
 #[cfg(test)]
@@ -252,6 +254,7 @@ impl<'a> Builder<'a> {
         for cluster in &site.clusters {
             self.cluster(site, cluster);
         }
+        self.dtc_tests(site);
     }
 
     /// A server's firewall: the rules its roles need, and nothing more.

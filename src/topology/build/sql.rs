@@ -30,6 +30,10 @@ impl Builder<'_> {
         }
         let group = sql_group(i);
         deps.extend(owners.iter().map(|n| format!("node.{n}.firewall")));
+        // The engine account's rights before setup starts the service (instant file
+        // initialisation from the first start).
+        let rights = self.engine_rights(site, c, i);
+        deps.extend(rights);
         let (network, mask) = network_for_ip(site, &i.ip);
         let mut secrets = Vec::new();
         for (role, acct) in [
@@ -133,6 +137,7 @@ impl Builder<'_> {
             },
             sql_owners::Desired {
                 preferred_owners: owners.clone(),
+                auto_failback: i.auto_failback.as_ref().is_some_and(|f| f.value),
             },
         );
         // MAXDOP 1 wherever a MessageBox is or will be: the DR destination of log shipping

@@ -166,6 +166,9 @@ impl Builder<'_> {
         if let Some(b) = busy {
             preferred.sort_by_key(|n| n.eq_ignore_ascii_case(&b));
         }
+        if let Some(o) = &m.preferred_owners {
+            preferred = o.iter().map(|n| n.value.clone()).collect();
+        }
         let role_addr = format!("cluster.{cname}.sso");
         self.resource::<sql_owners::SqlOwners>(
             format!("cluster.{cname}.sso.owners"),
@@ -181,6 +184,7 @@ impl Builder<'_> {
             },
             sql_owners::Desired {
                 preferred_owners: preferred,
+                auto_failback: m.auto_failback.as_ref().is_some_and(|f| f.value),
             },
         );
     }
