@@ -95,7 +95,25 @@ impl Simulated for BiztalkGroup {
                 ));
             }
         }
-        let wanted = s.desired.databases.clone();
+        // What configuration records where the group's probe reads it (the management
+        // database's own server, adm_Group's tracking database, adm_MessageBox's master), as
+        // the probe reports it: the network name, without the instance.
+        let master_db = p.roles.key_of("messagebox");
+        let wanted: std::collections::BTreeMap<String, String> = p
+            .roles
+            .iter()
+            .filter(|(db, role)| {
+                crate::kind::biztalk_group::recorded_by_group(role, master_db == Some(*db))
+            })
+            .filter_map(|(db, _)| {
+                p.servers.get(db).map(|s| {
+                    (
+                        db.to_string(),
+                        s.split('\\').next().unwrap_or(s).to_string(),
+                    )
+                })
+            })
+            .collect();
         let existing = w
             .instance(&mgmt_server)
             .and_then(|i| i.databases.get(&mgmt))
