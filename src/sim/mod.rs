@@ -22,8 +22,11 @@ mod lockfile;
 mod roles;
 mod shipping;
 mod sql;
+pub mod sql_side;
 pub mod world;
 
+#[cfg(test)]
+mod sql_refusal_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

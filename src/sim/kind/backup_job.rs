@@ -8,7 +8,8 @@ use crate::kind::backup_job::{
 };
 use crate::sim::checks::diff_check;
 use crate::sim::sql::{agent_running, missing_job, online, reach};
-use crate::sim::world::{BackupSettings, World};
+use crate::sim::sql_side::{access_denied, may_update_job, security, share_allows};
+use crate::sim::world::{vnn, BackupSettings, InstanceState, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
@@ -62,12 +63,83 @@ fn fresh(w: &World, c: &Ctx, s: &Spec<BackupJob>) -> Check {
                 utc(t)
             ),
         ),
-        None => check(
-            CHECK_FRESH,
-            false,
-            format!("no successful full backup recorded by '{job}'; enable the job and make sure SQL Server Agent runs"),
-        ),
+        None => match w
+            .sql_side
+            .job_failures
+            .get(&format!("{}/{job}", crate::sim::world::vnn(server)))
+        {
+            Some(e) => check(
+                CHECK_FRESH,
+                false,
+                format!("no successful full backup recorded by '{job}'; its last run failed: {e}"),
+            ),
+            None => check(
+                CHECK_FRESH,
+                false,
+                format!("no successful full backup recorded by '{job}'; enable the job and make sure SQL Server Agent runs"),
+            ),
+        },
     }
+}
+
+/// Why the job's run would fail on Windows, if it would (the job history's message).
+/// WB-BAK-05: `sp_MarkAll` and `sp_CleanUpMarkLog` reach every other instance holding a
+/// BizTalk database through the linked servers the job creates, inside a distributed
+/// transaction: each linked server needs RPC Out (Msg 7411) and MSDTC must run on the node
+/// owning each instance (Msg 8501). WB-BAK-06: each instance's SQL Server service account
+/// writes its backup files to the share (Msg 3201).
+/// https://learn.microsoft.com/en-us/biztalk/core/how-to-configure-the-backup-biztalk-server-job ;
+/// https://learn.microsoft.com/en-us/sql/relational-databases/errors-events/database-engine-events-and-errors
+fn first_run_failure(w: &World, server: &str, destination: &str, mark: &str) -> Option<String> {
+    let own = vnn(server);
+    let involved: Vec<&InstanceState> = w
+        .instances
+        .values()
+        .filter(|i| i.databases.values().any(|d| d.role.is_some()))
+        .collect();
+    let linked: Vec<&&InstanceState> = involved
+        .iter()
+        .filter(|i| vnn(&i.network_name) != own)
+        .collect();
+    let sec = security(w, server);
+    for i in &linked {
+        if sec.rpc_out_off.contains(&vnn(&i.network_name)) {
+            return Some(format!(
+                "Server '{}' is not configured for RPC.",
+                i.network_name
+            ));
+        }
+    }
+    if !linked.is_empty() {
+        for i in &involved {
+            let owner = w
+                .cluster(&i.cluster)
+                .and_then(|cl| cl.group(&i.group))
+                .map(|g| g.owner.clone())
+                .unwrap_or_default();
+            if w.host(&owner).is_some_and(|h| h.stopped("MSDTC")) {
+                return Some(format!(
+                    "MSDTC on server '{}' is unavailable.",
+                    i.network_name
+                ));
+            }
+        }
+    }
+    for i in &involved {
+        if !share_allows(w, &i.engine_account, "write") {
+            let db = i
+                .databases
+                .iter()
+                .find(|(_, d)| d.role.is_some())
+                .map(|(n, _)| n.as_str())
+                .unwrap_or("master");
+            return Some(access_denied(&format!(
+                "{}{}_{db}_Full_{mark}.bak",
+                destination, i.network_name
+            )));
+        }
+    }
+    None
 }
 
 impl Simulated for BackupJob {
@@ -94,8 +166,13 @@ impl Simulated for BackupJob {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let (server, job, want) = (&s.params.server, &s.params.job_name, &s.desired);
-        reach(w, server)?;
+        if !reach(w, server)?.jobs.contains_key(job) {
+            return Err(missing_job(job));
+        }
+        may_update_job(w, server, job)?;
         let agent = agent_running(w, server);
+        // What the job's first run would hit, decided before the world changes.
+        let run_failure = first_run_failure(w, server, &want.destination, &want.mark_name);
         let now = c.now;
         let i = w.instance_mut(server).expect("reached");
         let j = i.jobs.get_mut(job).ok_or_else(|| missing_job(job))?;
@@ -117,8 +194,12 @@ impl Simulated for BackupJob {
         j.enabled = want.enabled;
         // The job's first run after enabling takes a full backup (when the agent runs).
         let mut took_set = false;
+        let mut failure = None;
         if newly && agent {
-            if b.destination.is_none() {
+            if let Some(e) = run_failure {
+                j.last_outcome = Some("Failed".into());
+                failure = Some(e);
+            } else if b.destination.is_none() {
                 j.last_outcome = Some("Failed".into());
             } else {
                 b.last_full_backup = Some(now);
@@ -126,6 +207,12 @@ impl Simulated for BackupJob {
                 took_set = true;
             }
             j.last_run = Some(now);
+        }
+        let key = format!("{}/{job}", crate::sim::world::vnn(server));
+        if let Some(e) = failure {
+            w.sql_side.job_failures.insert(key, e);
+        } else if took_set {
+            w.sql_side.job_failures.remove(&key);
         }
         if took_set {
             crate::sim::shipping::backup_set(w, server, &want.mark_name, now);

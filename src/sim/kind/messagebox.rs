@@ -3,7 +3,7 @@
 //!
 //! Preconditions enforced (docs/windows-behaviour.md): WB-MBOX-01 (publication stays on in at
 //! least one MessageBox of the group), WB-MBOX-02 (adding a MessageBox needs the group, the
-//! instance answering and its SQL Server Agent running). Sources:
+//! instance answering, the account sysadmin there and its SQL Server Agent running). Sources:
 //! https://learn.microsoft.com/en-us/biztalk/core/how-to-add-a-new-messagebox-database ;
 //! https://learn.microsoft.com/en-us/biztalk/core/how-to-disable-new-message-publication ;
 //! https://learn.microsoft.com/en-us/biztalk/core/technical-reference/msbts-msgboxsetting-wmi
@@ -68,6 +68,13 @@ impl Simulated for Messagebox {
                 return Err(wmi_error(
                     "Invalid namespace or the BizTalk group is not configured on this server",
                 ));
+            }
+            // The account is a SQL Server administrator on the target instance.
+            if !crate::sim::sql_side::caller_is_sysadmin(w, &p.server) {
+                return Err(wmi_error(&format!(
+                    "Failed to create the MessageBox database '{}' on '{}': the account '{}' is not a member of the sysadmin role there",
+                    p.database, p.server, w.sql_side.caller
+                )));
             }
             if !agent_running(w, &p.server) {
                 return Err(wmi_error(&format!(

@@ -39,7 +39,10 @@ impl Simulated for SqlFci {
             data_dir: Some(i.data_dir.clone()),
             log_dir: Some(i.log_dir.clone()),
             tempdb_dir: Some(i.tempdb_dir.clone()),
-            backup_dir: Some(i.backup_dir.clone()),
+            // WB-TSQL-06: xp_instance_regread (undocumented) answers only a sysadmin; for
+            // anyone else the OUTPUT parameter stays NULL.
+            backup_dir: crate::sim::sql_side::caller_is_sysadmin(w, &s.params.network_name)
+                .then(|| i.backup_dir.clone()),
             engine_account: Some(i.engine_account.clone()),
             agent_account: Some(i.agent_account.clone()),
             disks,
