@@ -481,3 +481,70 @@ fn the_group_probe_reports_what_the_management_database_records_and_replans_empt
         assert!(!names.iter().any(|n| n.as_str() == "SSODB"), "{name}");
     }
 }
+
+#[test]
+fn sql_faults_rehearse_a_locked_down_account_and_a_share_without_write_then_clear() {
+    use super::faults::{inject, Fault};
+    use super::sql_side::SqlFault;
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    let config = res(&topo, "sql.LABBTSSQL.config");
+    let done = inject(
+        d,
+        &inv,
+        &Fault::Sql(SqlFault::Caller {
+            instance: "labbtssql".into(),
+            rights: CallerRights::NoLogin,
+        }),
+    )
+    .unwrap();
+    assert_eq!(done, "on LABBTSSQL, LAB\\bisrc has no login");
+    assert!(error_of(d, &inv, config).contains("Login failed for user 'LAB\\bisrc'."));
+    // The scheduled run of the backup job hits the share (WB-BAK-06).
+    inject(
+        d,
+        &inv,
+        &Fault::Sql(SqlFault::Caller {
+            instance: "LABBTSSQL".into(),
+            rights: CallerRights::Sysadmin,
+        }),
+    )
+    .unwrap();
+    let engine = world::load(d, &inv)
+        .unwrap()
+        .instance("LABBTSSQL")
+        .unwrap()
+        .engine_account
+        .clone();
+    inject(
+        d,
+        &inv,
+        &Fault::Sql(SqlFault::ShareDeny {
+            account: engine,
+            right: "write".into(),
+        }),
+    )
+    .unwrap();
+    let e = inject(d, &inv, &Fault::BackupRun("LABBTSSQL".into()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Operating system error 5(Access is denied.)."),
+        "{e}"
+    );
+    let e = inject(
+        d,
+        &inv,
+        &Fault::Sql(SqlFault::RpcOutOff {
+            instance: "LABBTSSQL".into(),
+            linked: "NOSUCHSQL".into(),
+        }),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("no SQL Server instance named NOSUCHSQL"), "{e}");
+    inject(d, &inv, &Fault::Clear).unwrap();
+    apply_ok(d, &inv, config);
+    inject(d, &inv, &Fault::BackupRun("LABBTSSQL".into())).unwrap();
+}

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::world::{vnn, World};
+use super::world::{vnn, InstanceState, World};
 use crate::inventory::Inventory;
 
 /// What the client in `templates/partials/sql.ps1` sets: `TrustServerCertificate = $true`
@@ -217,4 +217,157 @@ pub fn may_update_job(w: &World, server: &str, job: &str) -> Result<(), String> 
     Err(query_error(
         "Only members of sysadmin role are allowed to update or delete jobs owned by a different login.",
     ))
+}
+
+/// Why a run of the Backup BizTalk Server job on `server` would fail on Windows, if it would (the job history's message).
+/// WB-BAK-05: `sp_MarkAll` and `sp_CleanUpMarkLog` reach every other instance holding a
+/// BizTalk database through the linked servers the job creates, inside a distributed
+/// transaction: each linked server needs RPC Out (Msg 7411) and MSDTC must run on the node
+/// owning each instance (Msg 8501). WB-BAK-06: each instance's SQL Server service account
+/// writes its backup files to the share (Msg 3201).
+/// https://learn.microsoft.com/en-us/biztalk/core/how-to-configure-the-backup-biztalk-server-job ;
+/// https://learn.microsoft.com/en-us/sql/relational-databases/errors-events/database-engine-events-and-errors
+pub fn backup_run_failure(
+    w: &World,
+    server: &str,
+    destination: &str,
+    mark: &str,
+) -> Option<String> {
+    let own = vnn(server);
+    let involved: Vec<&InstanceState> = w
+        .instances
+        .values()
+        .filter(|i| i.databases.values().any(|d| d.role.is_some()))
+        .collect();
+    let linked: Vec<&&InstanceState> = involved
+        .iter()
+        .filter(|i| vnn(&i.network_name) != own)
+        .collect();
+    let sec = security(w, server);
+    for i in &linked {
+        if sec.rpc_out_off.contains(&vnn(&i.network_name)) {
+            return Some(format!(
+                "Server '{}' is not configured for RPC.",
+                i.network_name
+            ));
+        }
+    }
+    if !linked.is_empty() {
+        for i in &involved {
+            let owner = w
+                .cluster(&i.cluster)
+                .and_then(|cl| cl.group(&i.group))
+                .map(|g| g.owner.clone())
+                .unwrap_or_default();
+            if w.host(&owner).is_some_and(|h| h.stopped("MSDTC")) {
+                return Some(format!(
+                    "MSDTC on server '{}' is unavailable.",
+                    i.network_name
+                ));
+            }
+        }
+    }
+    for i in &involved {
+        if !share_allows(w, &i.engine_account, "write") {
+            let db = i
+                .databases
+                .iter()
+                .find(|(_, d)| d.role.is_some())
+                .map(|(n, _)| n.as_str())
+                .unwrap_or("master");
+            return Some(access_denied(&format!(
+                "{}{}_{db}_Full_{mark}.bak",
+                destination, i.network_name
+            )));
+        }
+    }
+    None
+}
+
+/// SQL-side faults an operator rehearses with `bisrc sim fault sql ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlFault {
+    /// The account bisrc connects as loses rights on an instance (a locked-down estate).
+    Caller {
+        /// Instance network name.
+        instance: String,
+        /// What it keeps.
+        rights: CallerRights,
+    },
+    /// An account loses a right (`read`, `write`, `delete`) on the backup share.
+    ShareDeny {
+        /// `DOMAIN\name`.
+        account: String,
+        /// `read`, `write` or `delete`.
+        right: String,
+    },
+    /// A linked server of an instance loses RPC Out.
+    RpcOutOff {
+        /// Instance network name (the one holding the linked server).
+        instance: String,
+        /// The linked server (another instance's network name).
+        linked: String,
+    },
+}
+
+/// Applies a SQL-side fault; returns what happened, in one line.
+pub fn inject(w: &mut World, f: &SqlFault) -> Result<String, String> {
+    let known = |w: &World, server: &str| {
+        w.instance(server)
+            .map(|i| i.network_name.clone())
+            .ok_or_else(|| {
+                format!("no SQL Server instance named {server} is installed yet (apply it first)")
+            })
+    };
+    match f {
+        SqlFault::Caller { instance, rights } => {
+            let name = known(w, instance)?;
+            security_mut(w, &name).caller = *rights;
+            let what = match rights {
+                CallerRights::Sysadmin => "is sysadmin",
+                CallerRights::Login => "has a login without any server role",
+                CallerRights::NoLogin => "has no login",
+            };
+            Ok(format!("on {name}, {} {what}", w.sql_side.caller))
+        }
+        SqlFault::ShareDeny { account, right } => {
+            if !["read", "write", "delete"].contains(&right.as_str()) {
+                return Err(format!(
+                    "{right} is not a share right: read, write or delete"
+                ));
+            }
+            w.sql_side
+                .share_denied
+                .entry(account.to_ascii_uppercase())
+                .or_default()
+                .insert(right.clone());
+            Ok(format!(
+                "{account} may no longer {right} on the backup share"
+            ))
+        }
+        SqlFault::RpcOutOff { instance, linked } => {
+            let name = known(w, instance)?;
+            let other = known(w, linked)?;
+            security_mut(w, &name)
+                .rpc_out_off
+                .insert(other.to_ascii_uppercase());
+            Ok(format!(
+                "the linked server {other} on {name} has RPC Out off"
+            ))
+        }
+    }
+}
+
+/// `bisrc sim fault clear`: rights, the share and linked servers as in the healthy lab (the
+/// instances' own settings, such as `show advanced options`, stay as the steps left them).
+pub fn clear(w: &mut World) {
+    for s in w.sql_side.instances.values_mut() {
+        s.caller = CallerRights::Sysadmin;
+        s.rpc_out_off.clear();
+        s.untrusted_certificate = false;
+        s.sessions.clear();
+    }
+    w.sql_side.unknown_accounts.clear();
+    w.sql_side.share_denied.clear();
+    w.sql_side.schema_scripts_missing.clear();
 }

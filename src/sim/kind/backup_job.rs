@@ -8,8 +8,8 @@ use crate::kind::backup_job::{
 };
 use crate::sim::checks::diff_check;
 use crate::sim::sql::{agent_running, missing_job, online, reach};
-use crate::sim::sql_side::{access_denied, may_update_job, security, share_allows};
-use crate::sim::world::{vnn, BackupSettings, InstanceState, World};
+use crate::sim::sql_side::{backup_run_failure, may_update_job};
+use crate::sim::world::{BackupSettings, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
@@ -82,66 +82,6 @@ fn fresh(w: &World, c: &Ctx, s: &Spec<BackupJob>) -> Check {
     }
 }
 
-/// Why the job's run would fail on Windows, if it would (the job history's message).
-/// WB-BAK-05: `sp_MarkAll` and `sp_CleanUpMarkLog` reach every other instance holding a
-/// BizTalk database through the linked servers the job creates, inside a distributed
-/// transaction: each linked server needs RPC Out (Msg 7411) and MSDTC must run on the node
-/// owning each instance (Msg 8501). WB-BAK-06: each instance's SQL Server service account
-/// writes its backup files to the share (Msg 3201).
-/// https://learn.microsoft.com/en-us/biztalk/core/how-to-configure-the-backup-biztalk-server-job ;
-/// https://learn.microsoft.com/en-us/sql/relational-databases/errors-events/database-engine-events-and-errors
-fn first_run_failure(w: &World, server: &str, destination: &str, mark: &str) -> Option<String> {
-    let own = vnn(server);
-    let involved: Vec<&InstanceState> = w
-        .instances
-        .values()
-        .filter(|i| i.databases.values().any(|d| d.role.is_some()))
-        .collect();
-    let linked: Vec<&&InstanceState> = involved
-        .iter()
-        .filter(|i| vnn(&i.network_name) != own)
-        .collect();
-    let sec = security(w, server);
-    for i in &linked {
-        if sec.rpc_out_off.contains(&vnn(&i.network_name)) {
-            return Some(format!(
-                "Server '{}' is not configured for RPC.",
-                i.network_name
-            ));
-        }
-    }
-    if !linked.is_empty() {
-        for i in &involved {
-            let owner = w
-                .cluster(&i.cluster)
-                .and_then(|cl| cl.group(&i.group))
-                .map(|g| g.owner.clone())
-                .unwrap_or_default();
-            if w.host(&owner).is_some_and(|h| h.stopped("MSDTC")) {
-                return Some(format!(
-                    "MSDTC on server '{}' is unavailable.",
-                    i.network_name
-                ));
-            }
-        }
-    }
-    for i in &involved {
-        if !share_allows(w, &i.engine_account, "write") {
-            let db = i
-                .databases
-                .iter()
-                .find(|(_, d)| d.role.is_some())
-                .map(|(n, _)| n.as_str())
-                .unwrap_or("master");
-            return Some(access_denied(&format!(
-                "{}{}_{db}_Full_{mark}.bak",
-                destination, i.network_name
-            )));
-        }
-    }
-    None
-}
-
 impl Simulated for BackupJob {
     fn probe(w: &World, _: &Ctx, s: &Spec<Self>) -> Result<BackupJobObserved, String> {
         let found = reach(w, &s.params.server)?.jobs.get(&s.params.job_name);
@@ -172,7 +112,7 @@ impl Simulated for BackupJob {
         may_update_job(w, server, job)?;
         let agent = agent_running(w, server);
         // What the job's first run would hit, decided before the world changes.
-        let run_failure = first_run_failure(w, server, &want.destination, &want.mark_name);
+        let run_failure = backup_run_failure(w, server, &want.destination, &want.mark_name);
         let now = c.now;
         let i = w.instance_mut(server).expect("reached");
         let j = i.jobs.get_mut(job).ok_or_else(|| missing_job(job))?;
