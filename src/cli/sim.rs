@@ -171,8 +171,8 @@ pub enum SqlFaultCommand {
     ShareDeny {
         /// `DOMAIN\name`, e.g. a SQL Server or SQL Agent service account.
         account: String,
-        /// `read`, `write` or `delete`.
-        #[arg(value_parser = ["read", "write", "delete"])]
+        /// `read` (restores, log shipping) or `write` (backups).
+        #[arg(value_parser = ["read", "write"])]
         right: String,
     },
     /// A linked server of an instance loses RPC Out (the Backup BizTalk Server job marks

@@ -548,3 +548,18 @@ fn sql_faults_rehearse_a_locked_down_account_and_a_share_without_write_then_clea
     apply_ok(d, &inv, config);
     inject(d, &inv, &Fault::BackupRun("LABBTSSQL".into())).unwrap();
 }
+
+#[test]
+fn group_configuration_needs_a_sysadmin_account_on_every_instance() {
+    // WB-BTS-03.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let group = res(&topo, "biztalk.primary.group");
+    converge_until(d, &inv, &topo, &group.address);
+    set_caller(d, &inv, "LABBTSSQL", CallerRights::Login);
+    let e = error_of(d, &inv, group);
+    assert_eq!(
+        e,
+        "BizTalk Server Configuration failed: the account 'LAB\\bisrc' is not a member of the sysadmin role on SQL Server 'LABBTSSQL'"
+    );
+}

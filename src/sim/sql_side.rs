@@ -34,8 +34,7 @@ pub struct SqlSide {
     /// Windows accounts and groups Active Directory does not know (upper case).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub unknown_accounts: BTreeSet<String>,
-    /// Rights on the backup share withheld from an account (upper case): `read`, `write`,
-    /// `delete`.
+    /// Rights on the backup share withheld from an account (upper case): `read`, `write`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub share_denied: BTreeMap<String, BTreeSet<String>>,
     /// Hosts (upper case) whose `<BizTalk>\Schema` folder lacks the log shipping scripts.
@@ -189,7 +188,7 @@ pub fn account_known(w: &World, account: &str) -> bool {
         .contains(&account.to_ascii_uppercase())
 }
 
-/// Whether `account` holds `right` (`read`, `write`, `delete`) on the backup share.
+/// Whether `account` holds `right` (`read`, `write`) on the backup share.
 pub fn share_allows(w: &World, account: &str, right: &str) -> bool {
     !w.sql_side
         .share_denied
@@ -294,11 +293,11 @@ pub enum SqlFault {
         /// What it keeps.
         rights: CallerRights,
     },
-    /// An account loses a right (`read`, `write`, `delete`) on the backup share.
+    /// An account loses a right (`read`, `write`) on the backup share.
     ShareDeny {
         /// `DOMAIN\name`.
         account: String,
-        /// `read`, `write` or `delete`.
+        /// `read` or `write`.
         right: String,
     },
     /// A linked server of an instance loses RPC Out.
@@ -331,9 +330,11 @@ pub fn inject(w: &mut World, f: &SqlFault) -> Result<String, String> {
             Ok(format!("on {name}, {} {what}", w.sql_side.caller))
         }
         SqlFault::ShareDeny { account, right } => {
-            if !["read", "write", "delete"].contains(&right.as_str()) {
+            // Delete (xp_delete_file's purge, WB-BAK-04) fails silently on Windows: nothing
+            // to rehearse.
+            if !["read", "write"].contains(&right.as_str()) {
                 return Err(format!(
-                    "{right} is not a share right: read, write or delete"
+                    "{right} is not a share right to withhold: read or write"
                 ));
             }
             w.sql_side

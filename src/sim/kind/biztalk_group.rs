@@ -76,13 +76,20 @@ impl Simulated for BiztalkGroup {
                 c.node
             ));
         }
-        // Every instance must answer before anything is created.
+        // Every instance must answer, the account sysadmin there (WB-BTS-03), before
+        // anything is created.
         for (_, s) in p.servers.iter() {
             reach(w, s).map_err(|e| {
                 format!(
                     "BizTalk Server Configuration failed: cannot connect to SQL Server '{s}'. {e}"
                 )
             })?;
+            if !crate::sim::sql_side::caller_is_sysadmin(w, s) {
+                return Err(format!(
+                    "BizTalk Server Configuration failed: the account '{}' is not a member of the sysadmin role on SQL Server '{s}'",
+                    w.sql_side.caller
+                ));
+            }
         }
         // WB-BTS-04: the Enterprise SSO feature joins an SSO system only if one exists (the
         // clustered master secret server's nodes created it), and Create makes one.
