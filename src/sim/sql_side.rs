@@ -197,7 +197,7 @@ pub fn share_allows(w: &World, account: &str, right: &str) -> bool {
 }
 
 /// Msg 3201 for a backup file the account cannot open on the share (WB-BAK-06).
-/// https://learn.microsoft.com/en-us/sql/relational-databases/backup-restore/back-up-databases-to-a-network-share
+/// https://learn.microsoft.com/en-us/sql/t-sql/statements/backup-transact-sql
 pub fn access_denied(path: &str) -> String {
     format!("Cannot open backup device '{path}'. Operating system error 5(Access is denied.).")
 }
