@@ -409,7 +409,7 @@ fn the_backup_job_needs_write_on_the_share_for_every_engine_account() {
 }
 
 #[test]
-fn adding_a_messagebox_needs_a_sysadmin_account_on_its_instance() {
+fn adding_a_messagebox_needs_an_administrator_and_nothing_enlisted() {
     // WB-MBOX-02.
     let (inv, topo, dir) = build("scaled-out");
     let d = dir.path();
@@ -421,6 +421,24 @@ fn adding_a_messagebox_needs_a_sysadmin_account_on_its_instance() {
         e.contains("is not a member of the sysadmin role there"),
         "{e}"
     );
+    set_caller(d, &inv, "FABMSGSQL", CallerRights::Sysadmin);
+    edit(d, &inv, |w| w.sql_side.caller_not_biztalk_admin = true);
+    let e = error_of(d, &inv, mb2);
+    assert!(
+        e.contains("is not a member of the BizTalk Server Administrators group"),
+        "{e}"
+    );
+    edit(d, &inv, |w| {
+        w.sql_side.caller_not_biztalk_admin = false;
+        w.sql_side.enlisted_artefacts = true;
+    });
+    let e = error_of(d, &inv, mb2);
+    assert!(
+        e.contains("orchestrations, send ports or send port groups are enlisted"),
+        "{e}"
+    );
+    edit(d, &inv, |w| w.sql_side.enlisted_artefacts = false);
+    apply_ok(d, &inv, mb2);
 }
 
 #[test]

@@ -43,6 +43,13 @@ pub struct SqlSide {
     /// The message of a job's last failed run, by `VNN/job` (what the job history shows).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub job_failures: BTreeMap<String, String>,
+    /// The account bisrc connects as is not in the BizTalk Server Administrators group.
+    #[serde(default)]
+    pub caller_not_biztalk_admin: bool,
+    /// The group has orchestrations, send ports or send port groups enlisted (bisrc deploys
+    /// none; an operator's applications do).
+    #[serde(default)]
+    pub enlisted_artefacts: bool,
 }
 
 /// What the caller holds on an instance.
