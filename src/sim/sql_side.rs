@@ -240,9 +240,14 @@ pub fn backup_run_failure(
     mark: &str,
 ) -> Option<String> {
     let own = vnn(server);
+    // The group's instances: those of this site holding a BizTalk database (a DR site's
+    // copies belong to the DR site's own job).
+    let site_of = |i: &InstanceState| w.cluster(&i.cluster).map(|c| c.site.clone());
+    let site = w.instance(server).and_then(site_of);
     let involved: Vec<&InstanceState> = w
         .instances
         .values()
+        .filter(|i| site_of(i) == site)
         .filter(|i| i.databases.values().any(|d| d.role.is_some()))
         .collect();
     let linked: Vec<&&InstanceState> = involved
