@@ -172,8 +172,10 @@ fn advanced_options_are_refused_until_show_advanced_options_is_on() {
 }
 
 #[test]
-fn xp_instance_regread_answers_only_a_sysadmin() {
-    // WB-TSQL-06: the FCI probe's backup directory comes back NULL for anyone else.
+fn the_instance_probe_needs_a_sysadmin_caller() {
+    // WB-TSQL-06: the FCI probe's batch reads sys.dm_server_services (VIEW SERVER STATE,
+    // Msg 300) and the backup directory through xp_instance_regread (NULL for anyone but
+    // sysadmin); it is read only while the role is Online.
     let (inv, topo, dir) = lab();
     let d = dir.path();
     let fci = res(&topo, "sql.LABBTSSQL");
@@ -183,7 +185,12 @@ fn xp_instance_regread_answers_only_a_sysadmin() {
         json!("S:\\MSSQL\\Backup")
     );
     set_caller(d, &inv, "LABBTSSQL", CallerRights::Login);
-    assert_eq!(probe_of(d, &inv, fci)["backup_dir"], Value::Null);
+    let o = step(d, &inv, fci, StepAction::Probe);
+    assert!(!o.ok);
+    assert_eq!(
+        o.error,
+        "Exception calling \"Fill\" with \"1\" argument(s): \"VIEW SERVER STATE permission was denied on object 'server', database 'master'.\""
+    );
 }
 
 #[test]
