@@ -147,6 +147,42 @@ pub enum FaultCommand {
     /// Clear every fault: nodes up, services running, cluster disks online, no step faults,
     /// availability replicas caught up.
     Clear,
+    /// SQL Server side: the account bisrc connects as, the backup share, linked servers.
+    Sql {
+        /// Which.
+        #[command(subcommand)]
+        fault: SqlFaultCommand,
+    },
+}
+
+/// `bisrc sim fault sql ...` (docs/windows-behaviour.md: WB-SQL-04, LOGIN-02, JOB-03,
+/// BAK-05, BAK-06).
+#[derive(Debug, clap::Subcommand)]
+pub enum SqlFaultCommand {
+    /// What the account bisrc connects as holds on an instance: sysadmin, login, no-login.
+    Caller {
+        /// Instance network name, e.g. LABBTSSQL.
+        instance: String,
+        /// `sysadmin`, `login` (no server role) or `no-login`.
+        #[arg(value_parser = ["sysadmin", "login", "no-login"])]
+        rights: String,
+    },
+    /// An account loses a right on the backup share.
+    ShareDeny {
+        /// `DOMAIN\name`, e.g. a SQL Server or SQL Agent service account.
+        account: String,
+        /// `read` (restores, log shipping) or `write` (backups).
+        #[arg(value_parser = ["read", "write"])]
+        right: String,
+    },
+    /// A linked server of an instance loses RPC Out (the Backup BizTalk Server job marks
+    /// every instance through them).
+    RpcOutOff {
+        /// The instance holding the linked server.
+        instance: String,
+        /// The linked server: another instance's network name.
+        linked: String,
+    },
 }
 
 /// Runs `bisrc sim ...`.
@@ -213,5 +249,22 @@ fn to_fault(f: FaultCommand) -> Fault {
             node,
         },
         FaultCommand::Clear => Fault::Clear,
+        FaultCommand::Sql { fault } => Fault::Sql(sql_fault(fault)),
+    }
+}
+
+fn sql_fault(f: SqlFaultCommand) -> crate::sim::sql_side::SqlFault {
+    use crate::sim::sql_side::{CallerRights, SqlFault};
+    match f {
+        SqlFaultCommand::Caller { instance, rights } => SqlFault::Caller {
+            instance,
+            rights: match rights.as_str() {
+                "login" => CallerRights::Login,
+                "no-login" => CallerRights::NoLogin,
+                _ => CallerRights::Sysadmin,
+            },
+        },
+        SqlFaultCommand::ShareDeny { account, right } => SqlFault::ShareDeny { account, right },
+        SqlFaultCommand::RpcOutOff { instance, linked } => SqlFault::RpcOutOff { instance, linked },
     }
 }

@@ -151,6 +151,15 @@ pub struct Params {
     pub b2b_operators: Option<String>,
 }
 
+/// Whether the management database records where a database of `role` lives in a place the
+/// group's probe reads (`templates/sql/biztalk_group_probe.sql.hbs`: the management database
+/// itself, the tracking database in `adm_Group`, the master MessageBox in `adm_MessageBox`).
+/// The group's desired databases, and a DR re-pointing's, are exactly these: the others
+/// (SSO, Rule Engine, BAM, the other MessageBoxes) are proven by their own resources.
+pub fn recorded_by_group(role: &str, master_messagebox: bool) -> bool {
+    matches!(role, "management" | "tracking") || (role == "messagebox" && master_messagebox)
+}
+
 /// Desired state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Desired {

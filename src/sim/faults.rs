@@ -104,6 +104,8 @@ pub enum Fault {
     /// Clears every fault: step faults removed, nodes up, services started, disks online,
     /// replicas caught up.
     Clear,
+    /// A SQL-side fault (`sim/sql_side.rs`): rights, the backup share, linked servers.
+    Sql(super::sql_side::SqlFault),
 }
 
 /// Why a fault could not be injected.
@@ -257,9 +259,11 @@ fn apply_fault(
                     d.state = Some("Online".into());
                 }
             }
+            super::sql_side::clear(w);
             fail_over(w);
             Ok("every fault cleared: nodes up, services running, cluster disks online".into())
         }
+        Fault::Sql(f) => super::sql_side::inject(w, f),
     }
 }
 
@@ -433,8 +437,16 @@ fn backup_run(w: &mut World, server: &str) -> Result<String, String> {
     }
     let prefix = job
         .backup
-        .and_then(|b| b.mark_name)
+        .as_ref()
+        .and_then(|b| b.mark_name.clone())
         .unwrap_or_else(|| "BTS".into());
+    let destination = job.backup.and_then(|b| b.destination).unwrap_or_default();
+    // What the job's run hits on Windows (WB-BAK-05, WB-BAK-06): no backup set then.
+    if let Some(e) = super::sql_side::backup_run_failure(w, server, &destination, &prefix) {
+        return Err(format!(
+            "the Backup BizTalk Server job on {server} failed: {e}"
+        ));
+    }
     // Marks are one per second: a run in the same second as the last one waits for the next.
     let mut now = super::unix_now();
     if let Some(last) = w.instance(server).and_then(|i| i.backup_history.last()) {

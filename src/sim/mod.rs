@@ -23,10 +23,13 @@ mod lockfile;
 mod roles;
 mod shipping;
 mod sql;
+pub mod sql_side;
 pub mod world;
 
 #[cfg(test)]
 mod dba_tests;
+#[cfg(test)]
+mod sql_refusal_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

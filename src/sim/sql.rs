@@ -1,17 +1,22 @@
 //! SQL Server mechanics several kinds' handlers share: reaching an instance through its
-//! network name (failing like `Invoke-Sqlcmd` when its group is not online), setup's error
+//! network name (failing as `SqlConnection.Open()` does under Windows PowerShell 5.1 when its
+//! group is not online, its certificate is refused or the caller has no login), setup's error
 //! form, moving disks into an FCI's group, and whether SQL Server Agent runs.
 
 use super::cluster::group_state;
 use super::world::{InstanceState, World};
 use crate::topology::AVAILABLE_STORAGE;
 
-/// The instance `server` (`VNN` or `VNN\INSTANCE`) as a client reaches it: the
-/// `Invoke-Sqlcmd` network error when no such instance was ever installed (its network name
-/// does not resolve) or when its group is not online — a real client cannot tell the two apart.
+/// The instance `server` (`VNN` or `VNN\INSTANCE`) as bisrc's client
+/// (`templates/partials/sql.ps1`) reaches it: the network error when no such instance was ever
+/// installed (its network name does not resolve) or when its group is not online — a real
+/// client cannot tell the two apart — then the TLS handshake and the login (WB-SQL-02/03/04).
 pub(super) fn reach<'w>(w: &'w World, server: &str) -> Result<&'w InstanceState, String> {
     match w.instance(server) {
-        Some(i) if online(w, i) => Ok(i),
+        Some(i) if online(w, i) => {
+            super::sql_side::open(w, server, super::sql_side::CLIENT_TRUSTS_SERVER_CERTIFICATE)?;
+            Ok(i)
+        }
         _ => Err(sql_error(server)),
     }
 }
@@ -26,10 +31,13 @@ pub(super) fn online(w: &World, i: &InstanceState) -> bool {
         .unwrap_or(false)
 }
 
-/// What `Invoke-Sqlcmd` prints when the server does not answer.
-pub(super) fn sql_error(server: &str) -> String {
-    format!(
-        "Invoke-Sqlcmd : A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible. Verify that the instance name is correct and that SQL Server is configured to allow remote connections. (provider: Named Pipes Provider, error: 40 - Could not open a connection to SQL Server) [server {server}]"
+/// What `SqlConnection.Open()` throws under Windows PowerShell 5.1 when the server does not
+/// answer (SqlClient's message names no server; `$BisrcServer` in the step does).
+pub(super) fn sql_error(_server: &str) -> String {
+    super::sql_side::exception(
+        "Open",
+        0,
+        "A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible. Verify that the instance name is correct and that SQL Server is configured to allow remote connections. (provider: Named Pipes Provider, error: 40 - Could not open a connection to SQL Server)",
     )
 }
 
@@ -82,11 +90,12 @@ pub(super) fn agent_running(w: &World, server: &str) -> bool {
         .is_some_and(|h| h.up && !h.stopped("SQLSERVERAGENT"))
 }
 
-/// What `Invoke-Sqlcmd` prints when a job the step changes does not exist.
+/// What the step prints when a job it changes does not exist (Msg 14262; BizTalk
+/// configuration creates the job).
 pub(super) fn missing_job(job: &str) -> String {
-    format!(
-        "Invoke-Sqlcmd : The specified @job_name ('{job}') does not exist. (Msg 14262) Run the BizTalk group configuration first."
-    )
+    super::sql_side::query_error(&format!(
+        "The specified @job_name ('{job}') does not exist."
+    ))
 }
 
 /// SQL Server setup `/ACTION=RemoveNode` for the instance `server` on `node` (WB-DEL-04): the

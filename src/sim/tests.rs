@@ -148,7 +148,7 @@ fn fresh_world_probes_parse_and_converged_world_matches_desired() {
         let topo = Topology::build(&inv, None).unwrap();
         let dir = tempfile::tempdir().unwrap();
         for r in &topo.resources {
-            // Steps that talk T-SQL through the network name fail as Invoke-Sqlcmd does while
+            // Steps that talk T-SQL through the network name fail as SqlConnection.Open() does while
             // no FCI answers there (the engine plans them as create behind the FCI).
             if sql_backed(r.kind) {
                 let o = step(dir.path(), &inv, r, StepAction::Probe);
@@ -316,7 +316,7 @@ fn preconditions_are_enforced_with_windows_like_errors() {
 }
 
 #[test]
-fn apply_of_owner_bound_sql_steps_fails_like_invoke_sqlcmd_when_the_group_is_down() {
+fn apply_of_owner_bound_sql_steps_fails_like_sqlclient_when_the_group_is_down() {
     let (inv, topo, dir) = lab();
     let d = dir.path();
     converge(d, &inv, &topo);

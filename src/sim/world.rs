@@ -49,6 +49,9 @@ pub struct World {
     /// Availability groups, by upper-case name (`sim/ag.rs`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ags: BTreeMap<String, super::ag::AgState>,
+    /// Logins, rights, `sp_configure`, linked servers, the backup share (`sim/sql_side.rs`).
+    #[serde(default)]
+    pub sql_side: super::sql_side::SqlSide,
 }
 
 /// One Windows server.
@@ -526,6 +529,7 @@ impl World {
             }
         }
         super::ag::fresh(&mut w, inv);
+        super::sql_side::fresh(&mut w, inv);
         w
     }
 

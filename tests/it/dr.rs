@@ -175,15 +175,20 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
     p.stdout_has(&format!(
         "dr.LABDRSQL.restore: BizTalkDTADb, BizTalkMgmtDb, BizTalkMsgBoxDb, SSODB online on LABDRSQL; restored to mark {newest}; data-loss window: "
     ));
-    // Every BizTalk database is online on the DR instance, recording the DR servers.
+    // Every BizTalk database is online on the DR instance; the management database records
+    // the DR server for those it records (itself, tracking, the master MessageBox).
     let dr = &w["instances"]["LABDRSQL"];
     for db in ["BizTalkMgmtDb", "BizTalkMsgBoxDb", "BizTalkDTADb", "SSODB"] {
         assert!(dr["databases"][db].is_object(), "{db} not online: {dr}");
-        assert_eq!(
-            dr["databases"]["BizTalkMgmtDb"]["biztalk_group"][db],
-            "LABDRSQL"
-        );
     }
+    assert_eq!(
+        dr["databases"]["BizTalkMgmtDb"]["biztalk_group"],
+        serde_json::json!({
+            "BizTalkMgmtDb": "LABDRSQL",
+            "BizTalkMsgBoxDb": "LABDRSQL",
+            "BizTalkDTADb": "LABDRSQL"
+        })
+    );
     // The BizTalk server points at the DR network name and was restarted against it.
     assert_eq!(
         w["hosts"]["LABDRBTS1"]["biztalk_registry"]["mgmt_server"],

@@ -45,7 +45,7 @@ fn plan_makes_one_connection_and_one_payload_per_host() {
 
 #[test]
 fn fresh_world_sql_steps_behind_an_uninstalled_fci_plan_as_create_not_unknown() {
-    // Nothing answers on the FCI's network name yet, so T-SQL probes fail (as Invoke-Sqlcmd
+    // Nothing answers on the FCI's network name yet, so T-SQL probes fail (as SqlClient
     // would); what they depend on is being created, so they are creates, with the reason.
     let lab = Lab::shipped();
     let v = lab.run(&["plan", "--format", "json"]).code(0).json();

@@ -19,7 +19,13 @@ impl Simulated for AgentJob {
 
     fn apply(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let (server, job) = (&s.params.server, &s.params.job_name);
-        reach(w, server)?;
+        if !reach(w, server)?.jobs.contains_key(job) {
+            return Err(missing_job(job));
+        }
+        // WB-JOB-03: only sysadmin changes a job another login owns (Msg 14525).
+        if reach(w, server)?.jobs.get(job).map(|j| j.enabled) != Some(s.desired.enabled) {
+            crate::sim::sql_side::may_update_job(w, server, job)?;
+        }
         let i = w.instance_mut(server).expect("reached");
         let j = i.jobs.get_mut(job).ok_or_else(|| missing_job(job))?;
         j.enabled = s.desired.enabled;

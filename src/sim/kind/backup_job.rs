@@ -8,6 +8,7 @@ use crate::kind::backup_job::{
 };
 use crate::sim::checks::diff_check;
 use crate::sim::sql::{agent_running, missing_job, online, reach};
+use crate::sim::sql_side::{backup_run_failure, may_update_job};
 use crate::sim::world::{BackupSettings, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
@@ -62,11 +63,22 @@ fn fresh(w: &World, c: &Ctx, s: &Spec<BackupJob>) -> Check {
                 utc(t)
             ),
         ),
-        None => check(
-            CHECK_FRESH,
-            false,
-            format!("no successful full backup recorded by '{job}'; enable the job and make sure SQL Server Agent runs"),
-        ),
+        None => match w
+            .sql_side
+            .job_failures
+            .get(&format!("{}/{job}", crate::sim::world::vnn(server)))
+        {
+            Some(e) => check(
+                CHECK_FRESH,
+                false,
+                format!("no successful full backup recorded by '{job}'; its last run failed: {e}"),
+            ),
+            None => check(
+                CHECK_FRESH,
+                false,
+                format!("no successful full backup recorded by '{job}'; enable the job and make sure SQL Server Agent runs"),
+            ),
+        },
     }
 }
 
@@ -94,8 +106,13 @@ impl Simulated for BackupJob {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let (server, job, want) = (&s.params.server, &s.params.job_name, &s.desired);
-        reach(w, server)?;
+        if !reach(w, server)?.jobs.contains_key(job) {
+            return Err(missing_job(job));
+        }
+        may_update_job(w, server, job)?;
         let agent = agent_running(w, server);
+        // What the job's first run would hit, decided before the world changes.
+        let run_failure = backup_run_failure(w, server, &want.destination, &want.mark_name);
         let now = c.now;
         let i = w.instance_mut(server).expect("reached");
         let j = i.jobs.get_mut(job).ok_or_else(|| missing_job(job))?;
@@ -117,8 +134,12 @@ impl Simulated for BackupJob {
         j.enabled = want.enabled;
         // The job's first run after enabling takes a full backup (when the agent runs).
         let mut took_set = false;
+        let mut failure = None;
         if newly && agent {
-            if b.destination.is_none() {
+            if let Some(e) = run_failure {
+                j.last_outcome = Some("Failed".into());
+                failure = Some(e);
+            } else if b.destination.is_none() {
                 j.last_outcome = Some("Failed".into());
             } else {
                 b.last_full_backup = Some(now);
@@ -126,6 +147,12 @@ impl Simulated for BackupJob {
                 took_set = true;
             }
             j.last_run = Some(now);
+        }
+        let key = format!("{}/{job}", crate::sim::world::vnn(server));
+        if let Some(e) = failure {
+            w.sql_side.job_failures.insert(key, e);
+        } else if took_set {
+            w.sql_side.job_failures.remove(&key);
         }
         if took_set {
             crate::sim::shipping::backup_set(w, server, &want.mark_name, now);

@@ -76,13 +76,20 @@ impl Simulated for BiztalkGroup {
                 c.node
             ));
         }
-        // Every instance must answer before anything is created.
+        // Every instance must answer, the account sysadmin there (WB-BTS-03), before
+        // anything is created.
         for (_, s) in p.servers.iter() {
             reach(w, s).map_err(|e| {
                 format!(
                     "BizTalk Server Configuration failed: cannot connect to SQL Server '{s}'. {e}"
                 )
             })?;
+            if !crate::sim::sql_side::caller_is_sysadmin(w, s) {
+                return Err(format!(
+                    "BizTalk Server Configuration failed: the account '{}' is not a member of the sysadmin role on SQL Server '{s}'",
+                    w.sql_side.caller
+                ));
+            }
         }
         // WB-BTS-04: the Enterprise SSO feature joins an SSO system only if one exists (the
         // clustered master secret server's nodes created it), and Create makes one.
@@ -95,7 +102,25 @@ impl Simulated for BiztalkGroup {
                 ));
             }
         }
-        let wanted = s.desired.databases.clone();
+        // What configuration records where the group's probe reads it (the management
+        // database's own server, adm_Group's tracking database, adm_MessageBox's master), as
+        // the probe reports it: the network name, without the instance.
+        let master_db = p.roles.key_of("messagebox");
+        let wanted: std::collections::BTreeMap<String, String> = p
+            .roles
+            .iter()
+            .filter(|(db, role)| {
+                crate::kind::biztalk_group::recorded_by_group(role, master_db == Some(*db))
+            })
+            .filter_map(|(db, _)| {
+                p.servers.get(db).map(|s| {
+                    (
+                        db.to_string(),
+                        s.split('\\').next().unwrap_or(s).to_string(),
+                    )
+                })
+            })
+            .collect();
         let existing = w
             .instance(&mgmt_server)
             .and_then(|i| i.databases.get(&mgmt))

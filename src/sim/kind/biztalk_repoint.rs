@@ -50,9 +50,17 @@ impl Simulated for BiztalkRepoint {
             for (db, server) in &want.databases {
                 open(w, server, db).map_err(|e| format!("UpdateDatabase.vbs: {e}"))?;
             }
+            // UpdateDatabase.vbs rewrites the server of each database SampleUpdateInfo.xml
+            // moves, in the places the management database already records.
             let i = w.instance_mut(&want.mgmt_server).expect("reached");
             let d = i.databases.get_mut(mgmt).expect("opened");
-            d.biztalk_group = Some(want.databases.clone());
+            let mut recorded = d.biztalk_group.clone().unwrap_or_default();
+            for (db, server) in recorded.iter_mut() {
+                if let Some(m) = p.moves.iter().find(|m| m.name.eq_ignore_ascii_case(db)) {
+                    *server = m.new.split('\\').next().unwrap_or(&m.new).to_string();
+                }
+            }
+            d.biztalk_group = Some(recorded);
         } else {
             let recorded = reach(w, &want.mgmt_server)?
                 .databases

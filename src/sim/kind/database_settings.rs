@@ -12,10 +12,11 @@ use crate::sim::world::World;
 use crate::sim::Ctx;
 use crate::step::Check;
 
+/// Msg 911 (BizTalk configuration creates the database).
 fn missing_db(db: &str) -> String {
-    format!(
-        "Invoke-Sqlcmd : Database '{db}' does not exist. Make sure that the name is entered correctly. (Msg 911) Run the BizTalk group configuration first."
-    )
+    crate::sim::sql_side::query_error(&format!(
+        "Database '{db}' does not exist. Make sure that the name is entered correctly."
+    ))
 }
 
 impl Simulated for DatabaseSettings {
@@ -41,7 +42,9 @@ impl Simulated for DatabaseSettings {
         let d = i.databases.get_mut(db).ok_or_else(|| missing_db(db))?;
         let v = &want.recovery_model;
         if !["FULL", "BULK_LOGGED", "SIMPLE"].contains(&v.as_str()) {
-            return Err(format!("Msg 102: Incorrect syntax near '{v}'."));
+            return Err(crate::sim::sql_side::query_error(&format!(
+                "Incorrect syntax near '{v}'."
+            )));
         }
         d.recovery_model.clone_from(v);
         if let Some(v) = want.auto_create_statistics {

@@ -8,10 +8,14 @@ use crate::kind::log_shipping::{
 };
 use crate::sim::checks::diff_check;
 use crate::sim::shipping::{age, catch_up, HISTORY_JOB};
-use crate::sim::sql::{reach, sql_error};
+use crate::sim::sql::reach;
+use crate::sim::sql_side::{access_denied, query_error, security, share_allows, sp_configure};
 use crate::sim::world::{LogShippingState, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
+
+/// Msg 15281 (the source is read through OPENROWSET).
+const AD_HOC_BLOCKED: &str = "SQL Server blocked access to STATEMENT 'OpenRowset/OpenDatasource' of component 'Ad Hoc Distributed Queries' because this component is turned off as part of the security configuration for this server. A system administrator can enable the use of 'Ad Hoc Distributed Queries' by using sp_configure.";
 
 /// The restore job log shipping creates on the destination.
 const RESTORE_JOB: &str = "BTS Log Shipping - Restore Databases";
@@ -37,7 +41,7 @@ impl Simulated for LogShipping {
         })
     }
 
-    fn apply(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+    fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let (p, want) = (&s.params, &s.desired);
         let dest = &p.destination_server;
         let source = &p.source_server;
@@ -45,12 +49,30 @@ impl Simulated for LogShipping {
             .management_database
             .clone()
             .unwrap_or_else(|| "BizTalkMgmtDb".into());
-        reach(w, dest)?;
-        let src = reach(w, source).map_err(|_| {
-            format!(
-                "bts_ConfigureBizTalkLogShipping: cannot reach the source management server '{source}' through the linked server. {}",
-                sql_error(source)
-            )
+        if reach(w, dest)?.log_shipping.is_none() {
+            // WB-LS-01: the destination scripts ship in BizTalk's Schema folder on this node.
+            if w.sql_side
+                .schema_scripts_missing
+                .contains(&c.node.to_ascii_uppercase())
+            {
+                let folder = crate::kind::ExtrasEnv::biztalk_folder(&c.inv.biztalk.version);
+                return Err(format!(
+                    "C:\\Program Files (x86)\\{folder}\\Schema\\LogShipping_Destination_Schema.sql not found; install the BizTalk Server administration tools on this node"
+                ));
+            }
+            // WB-LS-02 / WB-TSQL-01: templates/sql/log_shipping.sql.hbs turns on show advanced
+            // options, then Ad Hoc Distributed Queries, before bts_ConfigureBizTalkLogShipping
+            // (which reads the source through OPENROWSET: Msg 15281 while it is off).
+            sp_configure(w, dest, "show advanced options", 1)?;
+            sp_configure(w, dest, "Ad Hoc Distributed Queries", 1)?;
+        }
+        if !security(w, dest).ad_hoc_distributed_queries {
+            return Err(query_error(AD_HOC_BLOCKED));
+        }
+        let src = reach(w, source).map_err(|e| {
+            query_error(&format!(
+                "bts_ConfigureBizTalkLogShipping: cannot reach the source management server '{source}' through the linked server: {e}"
+            ))
         })?;
         let has_history = src
             .jobs
@@ -67,14 +89,22 @@ impl Simulated for LogShipping {
             l.eq_ignore_ascii_case(&agent) && roles.iter().any(|r| r == "sysadmin")
         });
         if !sysadmin {
-            return Err(format!(
-                "bts_ConfigureBizTalkLogShipping: Login failed for user '{agent}' on the linked server '{source}': the destination's SQL Server Agent account needs a login with sysadmin on the source management instance"
-            ));
+            return Err(query_error(&format!(
+                "Login failed for user '{agent}'. (bts_ConfigureBizTalkLogShipping, linked server '{source}': the destination's SQL Server Agent account needs a login with sysadmin on the source management instance)"
+            )));
         }
         if !src.databases.contains_key(&mgmt) || !has_history {
-            return Err(format!(
+            return Err(query_error(&format!(
                 "bts_ConfigureBizTalkLogShipping: no backup history in {mgmt}.adm_BackupHistory on '{source}'; configure and enable the Backup BizTalk Server job on the source first"
-            ));
+            )));
+        }
+        // WB-BAK-06 / WB-LOGIN-03: the destination restores the source's backup files from
+        // the share as its SQL Server Agent account (Msg 3201 without read).
+        if !share_allows(w, &agent, "read") {
+            return Err(query_error(&access_denied(&format!(
+                "{}{source}_{mgmt}_Full.bak",
+                p.backup_destination
+            ))));
         }
         let mut databases = want.databases.clone();
         databases.sort();

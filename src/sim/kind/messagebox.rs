@@ -3,7 +3,8 @@
 //!
 //! Preconditions enforced (docs/windows-behaviour.md): WB-MBOX-01 (publication stays on in at
 //! least one MessageBox of the group), WB-MBOX-02 (adding a MessageBox needs the group, the
-//! instance answering and its SQL Server Agent running). Sources:
+//! instance answering, the account a BizTalk Server Administrator and sysadmin there, its SQL
+//! Server Agent running and nothing enlisted). Sources:
 //! https://learn.microsoft.com/en-us/biztalk/core/how-to-add-a-new-messagebox-database ;
 //! https://learn.microsoft.com/en-us/biztalk/core/how-to-disable-new-message-publication ;
 //! https://learn.microsoft.com/en-us/biztalk/core/technical-reference/msbts-msgboxsetting-wmi
@@ -68,6 +69,27 @@ impl Simulated for Messagebox {
                 return Err(wmi_error(
                     "Invalid namespace or the BizTalk group is not configured on this server",
                 ));
+            }
+            // The account is a BizTalk Server Administrator, and no orchestration, send port
+            // or send port group is enlisted ("How to add a new MessageBox database"; the
+            // wording of both refusals is [to confirm on Windows]).
+            if w.sql_side.caller_not_biztalk_admin {
+                return Err(wmi_error(&format!(
+                    "Access denied. The account '{}' is not a member of the BizTalk Server Administrators group",
+                    w.sql_side.caller
+                )));
+            }
+            if w.sql_side.enlisted_artefacts {
+                return Err(wmi_error(
+                    "A MessageBox database cannot be added while orchestrations, send ports or send port groups are enlisted; unenlist them first",
+                ));
+            }
+            // The account is a SQL Server administrator on the target instance.
+            if !crate::sim::sql_side::caller_is_sysadmin(w, &p.server) {
+                return Err(wmi_error(&format!(
+                    "Failed to create the MessageBox database '{}' on '{}': the account '{}' is not a member of the sysadmin role there",
+                    p.database, p.server, w.sql_side.caller
+                )));
             }
             if !agent_running(w, &p.server) {
                 return Err(wmi_error(&format!(

@@ -7,6 +7,7 @@ use crate::kind::sql_config::{
 };
 use crate::sim::checks::diff_check;
 use crate::sim::sql::reach;
+use crate::sim::sql_side::{query_error, sp_configure};
 use crate::sim::world::World;
 use crate::sim::{check, Ctx};
 use crate::step::Check;
@@ -32,7 +33,9 @@ impl Simulated for SqlConfig {
         // and min ≤ max (https://learn.microsoft.com/sql/database-engine/configure-windows/server-memory-server-configuration-options);
         // MAXDOP is 0 to 32767. sp_configure refuses an out-of-range value with error 15129.
         let invalid = |v: u64, option: &str| {
-            format!("Msg 15129: '{v}' is not a valid value for configuration option '{option}'.")
+            query_error(&format!(
+                "'{v}' is not a valid value for configuration option '{option}'."
+            ))
         };
         if want.max_server_memory_mb < 128 {
             return Err(invalid(want.max_server_memory_mb, "max server memory (MB)"));
@@ -41,10 +44,27 @@ impl Simulated for SqlConfig {
             return Err(invalid(u64::from(v), "max degree of parallelism"));
         }
         if want.min_server_memory_mb > want.max_server_memory_mb {
-            return Err(
-                "sp_configure: min server memory (MB) must not be greater than max server memory (MB)"
-                    .into(),
-            );
+            return Err(query_error(
+                "sp_configure: min server memory (MB) must not be greater than max server memory (MB)",
+            ));
+        }
+        // The batch of templates/sql/sql_config.sql.hbs, in its order: show advanced options
+        // first, then the advanced options (WB-TSQL-01).
+        sp_configure(w, server, "show advanced options", 1)?;
+        sp_configure(
+            w,
+            server,
+            "max server memory (MB)",
+            want.max_server_memory_mb,
+        )?;
+        sp_configure(
+            w,
+            server,
+            "min server memory (MB)",
+            want.min_server_memory_mb,
+        )?;
+        if let Some(v) = want.max_degree_of_parallelism {
+            sp_configure(w, server, "max degree of parallelism", u64::from(v))?;
         }
         let i = w.instance_mut(server).expect("reached");
         i.max_server_memory_mb = want.max_server_memory_mb;

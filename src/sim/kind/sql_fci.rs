@@ -8,7 +8,7 @@ use super::{Simulated, Spec};
 use crate::kind::sql_fci::{SqlFci, SqlFciObserved, CHECK_AGENT_RUNNING, CHECK_ONLINE};
 use crate::sim::cluster::{group_state, require};
 use crate::sim::roles::{role_detail, start_group};
-use crate::sim::sql::{agent_running, setup_error, take_disks};
+use crate::sim::sql::{agent_running, reach, setup_error, take_disks};
 use crate::sim::world::{vnn, GroupKind, GroupState, InstanceState, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
@@ -29,22 +29,38 @@ impl Simulated for SqlFci {
             })
             .unwrap_or((None, Vec::new()));
         disks.sort();
-        Ok(SqlFciObserved {
+        let mut o = SqlFciObserved {
             installed: true,
             instance: Some(i.instance.clone()),
             network_name: Some(i.network_name.clone()),
             ip: Some(i.ip.clone()),
-            version: Some(i.version.clone()),
-            edition: Some(i.edition.clone()),
-            data_dir: Some(i.data_dir.clone()),
-            log_dir: Some(i.log_dir.clone()),
-            tempdb_dir: Some(i.tempdb_dir.clone()),
-            backup_dir: Some(i.backup_dir.clone()),
-            engine_account: Some(i.engine_account.clone()),
-            agent_account: Some(i.agent_account.clone()),
             disks,
-            state,
-        })
+            state: state.clone(),
+            ..SqlFciObserved::default()
+        };
+        // The rest comes from SQL Server (templates/sql/sql_fci_probe.sql.hbs), which the
+        // template reads only while the role is Online. The simulator reports it from its
+        // model even while the role is not (the template reports null then: a known gap,
+        // see docs/windows-behaviour.md WB-TSQL-06).
+        if state.as_deref() == Some("Online") {
+            reach(w, &s.params.network_name)?;
+            // WB-TSQL-06: sys.dm_server_services needs VIEW SERVER STATE (Msg 300), and
+            // xp_instance_regread answers NULL, for a caller that is not sysadmin.
+            if !crate::sim::sql_side::caller_is_sysadmin(w, &s.params.network_name) {
+                return Err(crate::sim::sql_side::query_error(
+                    "VIEW SERVER STATE permission was denied on object 'server', database 'master'.",
+                ));
+            }
+        }
+        o.version = Some(i.version.clone());
+        o.edition = Some(i.edition.clone());
+        o.data_dir = Some(i.data_dir.clone());
+        o.log_dir = Some(i.log_dir.clone());
+        o.tempdb_dir = Some(i.tempdb_dir.clone());
+        o.backup_dir = Some(i.backup_dir.clone());
+        o.engine_account = Some(i.engine_account.clone());
+        o.agent_account = Some(i.agent_account.clone());
+        Ok(o)
     }
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {

@@ -55,15 +55,17 @@ impl Builder<'_> {
                 deps.push(r.address.clone());
             }
         }
-        // The group configuration creates the master MessageBox only; the others are the
-        // messagebox resources' (below).
+        // What the management database records where the group's probe reads it (the
+        // master MessageBox only: the others are the messagebox resources', below).
         let master_msgbox = inv.master_messagebox().map(|d| d.name.value.clone());
         let databases: NameMap = inv
             .databases
             .iter()
             .filter(|d| {
-                d.role.value != DatabaseRole::Messagebox
-                    || master_msgbox.as_deref() == Some(d.name.as_str())
+                biztalk_group::recorded_by_group(
+                    d.role.value.as_str(),
+                    master_msgbox.as_deref() == Some(d.name.as_str()),
+                )
             })
             .map(|d| (d.name.value.clone(), d.instance.value.clone()))
             .collect();

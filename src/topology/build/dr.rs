@@ -83,7 +83,12 @@ impl Builder<'_> {
             let Some((_, dst)) = dest_of(&d.instance) else {
                 continue;
             };
-            databases.insert(d.name.value.clone(), dst.name.value.clone());
+            if crate::kind::biztalk_group::recorded_by_group(
+                d.role.value.as_str(),
+                master.as_deref() == Some(d.name.as_str()),
+            ) {
+                databases.insert(d.name.value.clone(), dst.name.value.clone());
+            }
             moves.push(DbMove {
                 name: d.name.value.clone(),
                 label: update_info_label(d.role.value).to_string(),
