@@ -16,14 +16,18 @@ pub mod ag;
 pub mod biztalk_runtime;
 mod checks;
 mod cluster;
+pub mod env;
 pub mod faults;
 mod kind;
 mod lockfile;
+pub mod partitions;
 mod roles;
 mod shipping;
 mod sql;
 pub mod world;
 
+#[cfg(test)]
+mod refusals;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -57,6 +57,13 @@ fn ensure_role(
             ));
         }
     }
+    // WB-ROLE-01: the CNO creates the role's computer object (VCO) in AD, or takes a
+    // pre-staged one; otherwise the network name resource fails to come online (event 1194).
+    super::env::create_computer_object(
+        w,
+        name,
+        &format!("{what} : The network name resource '{name}' failed to come online (event 1194)"),
+    )?;
     // The role starts where its storage is (or on this node when it has none).
     let owner = disk
         .and_then(|_| cl.group(AVAILABLE_STORAGE).map(|g| g.owner.clone()))

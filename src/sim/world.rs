@@ -49,6 +49,10 @@ pub struct World {
     /// Availability groups, by upper-case name (`sim/ag.rs`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ags: BTreeMap<String, super::ag::AgState>,
+    /// What Windows checks that the steps never change (rights, AD, language; `sim/env.rs`):
+    /// healthy by default.
+    #[serde(default, skip_serializing_if = "super::env::Env::is_healthy")]
+    pub env: super::env::Env,
 }
 
 /// One Windows server.
@@ -183,6 +187,12 @@ pub struct DiskState {
     pub resource_name: Option<String>,
     /// Resource state when clustered: `Online`, `Offline`, `Failed`.
     pub state: Option<String>,
+    /// `GPT` or `MBR` once initialized (`None`: RAW; `sim/partitions.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_style: Option<String>,
+    /// Its partitions, in disk order (the data partition holds the volume above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<super::partitions::Partition>,
 }
 
 /// `SITE/NUMBER`, the key of a disk in [`World::disks`].
@@ -200,6 +210,10 @@ pub struct ValidationState {
     /// The tests that failed (Test-Cluster's warnings), when it did not pass.
     #[serde(default)]
     pub failed: Vec<String>,
+    /// Test categories that tested nothing (`Storage` when every shared disk was online in a
+    /// clustered role; WB-VAL-04).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// A failover cluster.

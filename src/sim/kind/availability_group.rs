@@ -115,6 +115,17 @@ impl Simulated for AvailabilityGroup {
         if !w.ags.contains_key(&key) {
             create(w, c, s)?;
         }
+        // WB-AG-05: the CNO creates the listener's computer object (or takes a pre-staged one).
+        if w.ags.get(&key).is_some_and(|a| a.listener.is_none()) {
+            crate::sim::env::create_computer_object(
+                w,
+                &d.listener,
+                &format!(
+                    "ALTER AVAILABILITY GROUP … ADD LISTENER : The network name resource '{}' failed to come online (event 1194)",
+                    d.listener
+                ),
+            )?;
+        }
         let ag = w.ags.get_mut(&key).expect("created");
         ag.dtc_per_db = true;
         if ag.listener.is_none() {

@@ -92,6 +92,16 @@ impl Simulated for Cluster {
                 ));
             }
         }
+        // WB-VAL-04: Microsoft supports a cluster whose full validation passed, storage
+        // included; a kept validation whose storage tests tested nothing does not count.
+        if let Some(v) = w.validations.get(&name.to_ascii_uppercase()) {
+            if v.skipped.iter().any(|x| x == "Storage") {
+                return Err(format!(
+                    "cluster validation did not include the storage tests (every shared disk was online in a clustered role); New-Cluster needs a full validation: take the disks out of their roles and validate again before creating '{name}'"
+                ));
+            }
+        }
+        crate::sim::env::require_admin_on(w, &nodes, "New-Cluster")?;
         features_installed(w, &nodes)?;
         for n in &nodes {
             if !active(w, n) {
@@ -105,6 +115,20 @@ impl Simulated for Cluster {
                     other.name
                 ));
             }
+        }
+        // WB-CL-04: the cluster name object is created in AD by the creating account (or a
+        // pre-staged, disabled one is taken); otherwise New-Cluster fails and tears down.
+        crate::sim::env::create_computer_object(
+            w,
+            &name,
+            &format!("New-Cluster : There was an error creating the cluster name '{name}' in Active Directory, and the cluster was destroyed"),
+        )?;
+        // WB-CL-08: in Azure, New-Cluster without -ManagementPointNetworkType makes a
+        // distributed network name (the template does not pass Singleton).
+        if w.env.azure {
+            w.env
+                .distributed_management_point
+                .insert(name.to_ascii_uppercase());
         }
         let site = w.host(&c.node).map(|h| h.site.clone()).unwrap_or_default();
         // The cluster discovers one network per subnet the nodes have an address on.

@@ -6,6 +6,7 @@ use crate::kind::firewall::{
     sql_rule, Firewall, FirewallObserved, CHECK_PORTS_OPEN, SQL_BROWSER_RULE, SSO_RPC_RULES,
 };
 use crate::sim::checks::diff_check;
+use crate::sim::env::{find_dtc_rules, GroupSelector};
 use crate::sim::world::{FirewallRule, HostState, World};
 use crate::sim::Ctx;
 use crate::step::Check;
@@ -66,6 +67,13 @@ impl Simulated for Firewall {
     }
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        // WB-FW-01: the NetSecurity provider denies a session that is not elevated.
+        crate::sim::env::require_admin(w, &c.node, "New-NetFirewallRule")?;
+        // WB-FW-02: the template selects the MSDTC group by its Group (indirect string), the
+        // same on every language; by display name it would find nothing on a localized node.
+        if s.desired.dtc_rule_group_enabled {
+            find_dtc_rules(w, &c.node, GroupSelector::Group, &s.params.dtc_rule_group)?;
+        }
         let h = c.this_host_mut(w)?;
         for name in &s.params.rule_names {
             match h.firewall_rules.get_mut(name) {

@@ -18,6 +18,17 @@ impl Simulated for WindowsFeature {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let f = &s.params.feature;
+        // WB-FEAT-01, WB-FEAT-02.
+        crate::sim::env::require_admin(w, &c.node, "Install-WindowsFeature")?;
+        if s.desired.installed
+            && !c
+                .this_host(w)?
+                .features
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(f))
+        {
+            crate::sim::env::feature_source(w, &c.node, f)?;
+        }
         let h = c.this_host_mut(w)?;
         if !s.desired.installed {
             h.features.retain(|x| !x.eq_ignore_ascii_case(f));
