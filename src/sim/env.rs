@@ -63,6 +63,26 @@ pub struct HostEnv {
     /// A policy forbids local user accounts (validation's CSV tests create `CliTest2`).
     #[serde(default)]
     pub local_accounts_forbidden: bool,
+    /// Features whose installation asks for a restart on this node (`RestartNeeded` Yes).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub restart_needed: BTreeSet<String>,
+    /// Features installed and waiting for that restart (`InstallState` InstallPending);
+    /// cleared when the node powers up again (`bisrc sim fault node-up`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pending_restart: BTreeSet<String>,
+    /// The ENTSSO service account lacks what SSO configuration needs here: membership of SSO
+    /// Administrators or *Log on as a service* (WB-SSO-03).
+    #[serde(default)]
+    pub sso_account_lacks_rights: bool,
+}
+
+impl HostEnv {
+    /// Whether `feature` waits for a restart here.
+    pub fn pending(&self, feature: &str) -> bool {
+        self.pending_restart
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(feature))
+    }
 }
 
 /// Active Directory as the cluster meets it.
@@ -240,6 +260,17 @@ pub(super) fn cloud_witness(w: &World, account: &str) -> Result<(), String> {
     if w.env.azure_blob_unreachable {
         return Err(format!(
             "Set-ClusterQuorum : There was an error configuring the cloud witness with account '{account}': the nodes cannot reach https://{account}.blob.core.windows.net (HTTPS, port 443); the witness stays offline."
+        ));
+    }
+    Ok(())
+}
+
+/// WB-SSO-03: SSO configuration on a node needs the ENTSSO service account in SSO
+/// Administrators with *Log on as a service* there.
+pub(super) fn sso_service_account(w: &World, node: &str, account: &str) -> Result<(), String> {
+    if w.env.host(node).sso_account_lacks_rights {
+        return Err(format!(
+            "BizTalk Server Configuration (Enterprise SSO) failed: the Enterprise SSO service account '{account}' cannot run the service on '{node}': it needs membership of the SSO Administrators group and the 'Log on as a service' right on every node"
         ));
     }
     Ok(())

@@ -159,6 +159,10 @@ fn apply_fault(
         Fault::NodeUp(n) => {
             let n = host_key(w, n)?;
             w.host_mut(&n).expect("known").up = true;
+            // Powered up again: features waiting for a restart are installed now.
+            if let Some(e) = w.env.hosts.get_mut(&n.to_ascii_uppercase()) {
+                e.pending_restart.clear();
+            }
             fail_over(w);
             Ok(format!("node {n} is up"))
         }
@@ -362,6 +366,7 @@ fn drift(
         kind: r.kind,
         params: &r.params,
         desired: &r.desired,
+        script: "",
         now: super::unix_now(),
     };
     let observed = super::probe(w, &c)?;

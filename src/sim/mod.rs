@@ -22,6 +22,7 @@ mod kind;
 mod lockfile;
 pub mod partitions;
 mod roles;
+mod script;
 mod shipping;
 mod sql;
 pub mod world;
@@ -196,7 +197,14 @@ pub fn serve(
                 if !w.host(&node).is_some_and(|h| h.up) {
                     return None;
                 }
-                Some(run_step(w, inventory, &node, &header, &payload))
+                Some(run_step(
+                    w,
+                    inventory,
+                    &node,
+                    &header,
+                    &step.script,
+                    &payload,
+                ))
             })
         } else {
             // Probes and verifications only read: answer from the world as read (under the
@@ -210,7 +218,7 @@ pub fn serve(
                 },
             };
             let answer = if w.host(&node).is_some_and(|h| h.up) {
-                Some(read_step(&w, inventory, &node, &header))
+                Some(read_step(&w, inventory, &node, &header, &step.script))
             } else {
                 None
             };
@@ -386,13 +394,14 @@ fn run_step(
     inv: &Inventory,
     node: &str,
     header: &StepHeader,
+    script: &str,
     payload: &Payload,
 ) -> Result<Value, String> {
     if !changes_the_world(header.action) {
-        return read_step(w, inv, node, header);
+        return read_step(w, inv, node, header, script);
     }
     let empty = Map::new();
-    let c = step_ctx(inv, node, header, &empty);
+    let c = step_ctx(inv, node, header, script, &empty);
     for key in &header.secrets {
         if !payload.secrets.contains_key(key) {
             return Err(format!(
@@ -413,13 +422,23 @@ fn run_step(
         return Err(e);
     }
     let changed = *w != before;
-    Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
+    // A step that left a restart pending on this node says so (Install-WindowsFeature's
+    // RestartNeeded; WB-FEAT-03).
+    let reboot_required =
+        w.env.host(node).pending_restart.len() > before.env.host(node).pending_restart.len();
+    Ok(serde_json::json!({ "changed": changed, "reboot_required": reboot_required }))
 }
 
 /// Runs a probe or verify step: these only read the world.
-fn read_step(w: &World, inv: &Inventory, node: &str, header: &StepHeader) -> Result<Value, String> {
+fn read_step(
+    w: &World,
+    inv: &Inventory,
+    node: &str,
+    header: &StepHeader,
+    script: &str,
+) -> Result<Value, String> {
     let empty = Map::new();
-    let c = step_ctx(inv, node, header, &empty);
+    let c = step_ctx(inv, node, header, script, &empty);
     match header.action {
         StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
         StepAction::Verify => {
@@ -438,6 +457,7 @@ fn step_ctx<'a>(
     inv: &'a Inventory,
     node: &str,
     header: &'a StepHeader,
+    script: &'a str,
     empty: &'a Map<String, Value>,
 ) -> Ctx<'a> {
     let spec = header.spec.as_object().unwrap_or(empty);
@@ -449,6 +469,7 @@ fn step_ctx<'a>(
         kind: header.kind,
         params: obj("params"),
         desired: obj("desired"),
+        script,
         now: unix_now(),
     }
 }
@@ -482,6 +503,9 @@ pub(crate) struct Ctx<'a> {
     /// The header's `spec.desired`, read by the kind's handler as its typed desired state
     /// (and compared key by key with the observed state by the verify helpers).
     desired: &'a Map<String, Value>,
+    /// The step's whole text. Read only where the header cannot say what Windows would meet:
+    /// a cmdlet's switches and how a program is started (`sim/script.rs`).
+    script: &'a str,
     /// Unix time.
     now: u64,
 }

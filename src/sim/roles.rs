@@ -212,9 +212,12 @@ pub(super) fn remove_role(
     gkind: GroupKind,
     name: &str,
 ) -> Result<(), String> {
-    let Some((cl, _)) = role_group(w, c, name).filter(|(_, g)| g.kind == gkind) else {
+    let Some((cl, g)) = role_group(w, c, name).filter(|(_, g)| g.kind == gkind) else {
         return Ok(());
     };
+    // WB-DEL-03: a group that holds resources goes only with -RemoveResources.
+    let has_resources = g.network_name.is_some() || g.ip.is_some() || !g.disks.is_empty();
+    super::script::removes_resources(c.script, name, has_resources)?;
     if !has_quorum(w, cl) {
         return Err(format!(
             "Remove-ClusterGroup : The cluster '{}' does not have quorum; its configuration cannot change now.",

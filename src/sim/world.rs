@@ -550,7 +550,7 @@ impl World {
             h.features
                 .iter()
                 .any(|f| f.eq_ignore_ascii_case("Failover-Clustering"))
-        })
+        }) && !self.env.host(name).pending("Failover-Clustering")
     }
 
     /// The host named `name`, mutable.

@@ -42,6 +42,18 @@ fn opens(h: &HostState, protocol: &str, port: &str) -> bool {
         .any(|r| r.enabled && r.protocol == protocol && r.local_port == port)
 }
 
+/// WB-FW-03: `New-NetFirewallRule -Name` refuses a name the node already has (the template
+/// looks each name up first, so its apply never meets this).
+fn new_net_firewall_rule(h: &mut HostState, name: &str, rule: FirewallRule) -> Result<(), String> {
+    if h.firewall_rules.contains_key(name) {
+        return Err(format!(
+            "New-NetFirewallRule : Cannot create a file when that file already exists. (rule '{name}')"
+        ));
+    }
+    h.firewall_rules.insert(name.to_string(), rule);
+    Ok(())
+}
+
 impl Simulated for Firewall {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<FirewallObserved, String> {
         let h = c.this_host(w)?;
@@ -82,7 +94,7 @@ impl Simulated for Firewall {
                     let rule = rule_for(name, s).ok_or_else(|| {
                         format!("New-NetFirewallRule : no rule definition for {name}")
                     })?;
-                    h.firewall_rules.insert(name.clone(), rule);
+                    new_net_firewall_rule(h, name, rule)?;
                 }
             }
         }
@@ -111,5 +123,30 @@ impl Simulated for Firewall {
             ],
             &c.apply_hint(),
         )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_net_firewall_rule_refuses_a_name_the_node_has() {
+        // WB-FW-03.
+        let mut h = HostState::default();
+        let rule = FirewallRule {
+            protocol: "TCP".into(),
+            local_port: "1433".into(),
+            service: None,
+            enabled: true,
+        };
+        new_net_firewall_rule(&mut h, "bisrc-sql-tcp-1433", rule.clone()).unwrap();
+        let e = new_net_firewall_rule(&mut h, "bisrc-sql-tcp-1433", rule).unwrap_err();
+        assert!(
+            e.starts_with(
+                "New-NetFirewallRule : Cannot create a file when that file already exists."
+            ),
+            "{e}"
+        );
     }
 }

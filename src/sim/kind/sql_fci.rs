@@ -103,6 +103,8 @@ impl Simulated for SqlFci {
                 "rule 'Cluster_IsWMIServiceOperational' failed: the Failover Clustering feature is not installed on this node".into(),
             ));
         }
+        // WB-PROC-02: setup runs QUIET from its configuration file.
+        crate::sim::script::silent(c.script).map_err(setup_error)?;
         // WB-SETUP-05: the setup account is a local administrator on every node.
         let members = w
             .cluster(&cname)

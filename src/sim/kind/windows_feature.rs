@@ -12,7 +12,9 @@ impl Simulated for WindowsFeature {
         let h = c.this_host(w)?;
         let f = &s.params.feature;
         Ok(WindowsFeatureObserved {
-            installed: h.features.iter().any(|x| x.eq_ignore_ascii_case(f)),
+            // InstallPending is not Installed (WB-FEAT-03).
+            installed: h.features.iter().any(|x| x.eq_ignore_ascii_case(f))
+                && !w.env.host(&c.node).pending(f),
         })
     }
 
@@ -36,6 +38,16 @@ impl Simulated for WindowsFeature {
             // Install-WindowsFeature would ask for a restart; the lab skips it to stay
             // fast, so the simulator reports reboot_required: false.
             h.features.insert(f.clone());
+            // WB-FEAT-03: a feature that needs a restart is not usable until then.
+            let needs = w
+                .env
+                .host(&c.node)
+                .restart_needed
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(f));
+            if needs {
+                w.env.host_mut(&c.node).pending_restart.insert(f.clone());
+            }
         }
         Ok(())
     }

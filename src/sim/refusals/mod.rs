@@ -5,3 +5,4 @@
 mod windows_ad;
 mod windows_disk;
 mod windows_host;
+mod windows_script;

@@ -254,3 +254,138 @@ fn set_dtc_network_setting_restarts_msdtc_only_when_a_setting_changes() {
     assert!(!apply_ok(d, &inv, dtc));
     assert_eq!(restarts(), Some(1));
 }
+
+#[test]
+fn a_feature_that_needs_a_restart_is_not_usable_until_the_node_restarts() {
+    // WB-FEAT-03: Install-WindowsFeature says RestartNeeded; InstallPending is not Installed.
+    use crate::sim::faults::{inject, Fault};
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let feature = res(&topo, "node.LABSQL1.feature.failover-clustering");
+    update(d, &inv, |w| {
+        w.env
+            .host_mut("LABSQL1")
+            .restart_needed
+            .insert("Failover-Clustering".into());
+    })
+    .unwrap();
+    let o = crate::sim::tests::step(d, &inv, feature, StepAction::Apply);
+    assert!(o.ok, "{}", o.error);
+    assert_eq!(o.result.unwrap()["reboot_required"], true);
+    assert_eq!(probe_of(d, &inv, feature)["installed"], false);
+    let validation = res(&topo, "cluster.LABSQLCL.validation");
+    converge_until(d, &inv, &topo, &validation.address);
+    let e = error_of(d, &inv, validation);
+    assert!(
+        e.contains("The Failover Clustering feature on node 'LABSQL1' waits for a restart"),
+        "{e}"
+    );
+    // The restart: the node powers off and on.
+    inject(d, &inv, &Fault::NodeDown("LABSQL1".into())).unwrap();
+    inject(d, &inv, &Fault::NodeUp("LABSQL1".into())).unwrap();
+    assert_eq!(probe_of(d, &inv, feature)["installed"], true);
+    apply_ok(d, &inv, validation);
+}
+
+#[test]
+fn new_cluster_needs_its_address_on_a_network_of_every_node() {
+    // WB-CL-05.
+    use crate::kind::cluster::{Cluster, Desired, Params};
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let cluster = res(&topo, "cluster.LABSQLCL");
+    converge_until(d, &inv, &topo, &cluster.address);
+    let params: Params = crate::kind::from_map(&cluster.params).unwrap();
+    let elsewhere = crate::topology::Resource::new::<Cluster>(
+        cluster.address.clone(),
+        &cluster.site,
+        cluster.target.clone(),
+        params,
+        Desired {
+            exists: true,
+            name: "LABSQLCL".into(),
+            static_address: "10.9.9.9".into(),
+        },
+    );
+    let e = error_of(d, &inv, &elsewhere);
+    assert!(
+        e.contains(
+            "New-Cluster : The static address '10.9.9.9' is not on any network of the nodes"
+        ),
+        "{e}"
+    );
+    apply_ok(d, &inv, cluster);
+}
+
+#[test]
+fn a_dtc_resource_needs_a_network_name_and_a_disk_in_its_group() {
+    // WB-ROLE-04: the role's disk taken out of its group by hand.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let dtc = res(&topo, "cluster.LABSQLCL.dtc");
+    converge_until(d, &inv, &topo, &dtc.address);
+    apply_ok(d, &inv, dtc);
+    update(d, &inv, |w| {
+        let cl = w.cluster_mut("LABSQLCL").unwrap();
+        cl.group_mut("LABDTC").unwrap().disks.clear();
+    })
+    .unwrap();
+    let e = error_of(d, &inv, dtc);
+    assert!(
+        e.contains("cannot come online: it depends on a network name and a disk in its own group, and the group has no disk"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_clustered_dtc_keeps_its_own_settings_apart_from_the_nodes() {
+    // WB-DTC-05 (what is modelled): Set-DtcNetworkSetting -DtcName <role> sets the clustered
+    // instance; a node's local DTC settings do not reach it.
+    use crate::kind::dtc_network::{Desired, DtcNetwork, Params};
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let dtc = res(&topo, "cluster.LABSQLCL.dtc");
+    converge_until(d, &inv, &topo, &dtc.address);
+    apply_ok(d, &inv, dtc);
+    let local = res(&topo, "node.LABSQL1.dtc");
+    let mut desired: Desired = crate::kind::from_map(&local.desired).unwrap();
+    desired.remote_clients = true;
+    let params: Params = crate::kind::from_map(&local.params).unwrap();
+    let changed = crate::topology::Resource::new::<DtcNetwork>(
+        local.address.clone(),
+        &local.site,
+        local.target.clone(),
+        params,
+        desired,
+    );
+    apply_ok(d, &inv, &changed);
+    assert_eq!(probe_of(d, &inv, &changed)["remote_clients"], true);
+    assert_eq!(probe_of(d, &inv, dtc)["remote_clients"], false);
+}
+
+#[test]
+fn sso_configuration_needs_the_service_accounts_rights_on_the_node() {
+    // WB-SSO-03, on contoso-prod's clustered master secret server.
+    let inv = crate::sim::tests::inventory("contoso-prod");
+    let topo = Topology::build(&inv, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let node = res(&topo, "cluster.BTSSQLCL01.sso.node.SQLN01");
+    converge_until(d, &inv, &topo, &node.address);
+    update(d, &inv, |w| {
+        w.env.host_mut("SQLN01").sso_account_lacks_rights = true;
+    })
+    .unwrap();
+    let e = error_of(d, &inv, node);
+    assert!(
+        e.contains(
+            "needs membership of the SSO Administrators group and the 'Log on as a service' right"
+        ),
+        "{e}"
+    );
+    update(d, &inv, |w| {
+        w.env.host_mut("SQLN01").sso_account_lacks_rights = false;
+    })
+    .unwrap();
+    apply_ok(d, &inv, node);
+}
