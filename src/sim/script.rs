@@ -28,6 +28,26 @@ pub(super) fn silent(script: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// WB-CL-08: `New-Cluster -ManagementPointNetworkType Singleton` (the default, Automatic,
+/// makes a distributed network name in Azure)
+/// (https://learn.microsoft.com/en-us/powershell/module/failoverclusters/new-cluster).
+pub(super) fn singleton_management_point(script: &str) -> bool {
+    script.contains("-ManagementPointNetworkType Singleton")
+}
+
+/// WB-SETUP-05: unattended setup needs the license terms accepted
+/// (`IACCEPTSQLSERVERLICENSETERMS`); without them setup stops asking for them
+/// (https://learn.microsoft.com/en-us/sql/database-engine/install-windows/install-sql-server-from-the-command-prompt).
+pub(super) fn accepts_license(script: &str) -> Result<(), String> {
+    if script.contains("/ConfigurationFile=")
+        && !script.contains("IACCEPTSQLSERVERLICENSETERMS=\"True\"")
+        && !script.contains("/IACCEPTSQLSERVERLICENSETERMS")
+    {
+        return Err("the /IACCEPTSQLSERVERLICENSETERMS parameter is missing: an unattended installation must accept the license terms".into());
+    }
+    Ok(())
+}
+
 /// WB-BTS-01: `Configuration.exe` is a Windows (GUI) program. Started without
 /// `Start-Process -Wait`, PowerShell returns at once, the script deletes the input file while
 /// the program still reads it, and the exit code is never read

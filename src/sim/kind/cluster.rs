@@ -176,9 +176,9 @@ impl Simulated for Cluster {
             &name,
             &format!("New-Cluster : There was an error creating the cluster name '{name}' in Active Directory, and the cluster was destroyed"),
         )?;
-        // WB-CL-08: in Azure, New-Cluster without -ManagementPointNetworkType makes a
-        // distributed network name (the template does not pass Singleton).
-        if w.env.azure {
+        // WB-CL-08: in Azure, New-Cluster without -ManagementPointNetworkType Singleton makes
+        // a distributed network name (the template passes Singleton; a stub body does not).
+        if w.env.azure && !crate::sim::script::singleton_management_point(c.script) {
             w.env
                 .distributed_management_point
                 .insert(name.to_ascii_uppercase());

@@ -105,6 +105,7 @@ impl Simulated for SqlFci {
         }
         // WB-PROC-02: setup runs QUIET from its configuration file.
         crate::sim::script::silent(c.script).map_err(setup_error)?;
+        crate::sim::script::accepts_license(c.script).map_err(setup_error)?;
         // WB-SETUP-05: the setup account is a local administrator on every node.
         let members = w
             .cluster(&cname)

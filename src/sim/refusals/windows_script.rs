@@ -132,3 +132,54 @@ fn remove_cluster_group_of_a_role_needs_remove_resources() {
     let o = serve_text(d, &inv, dtc, text);
     assert!(o.ok, "{}", o.error);
 }
+
+#[test]
+fn sql_setup_needs_the_license_terms_accepted() {
+    // WB-SETUP-05: unattended setup accepts the license terms in its configuration file.
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    let fci = res(&topo, "sql.LABBTSSQL");
+    converge_until(d, &inv, &topo, &fci.address);
+    let text = rendered(&inv, &topo, fci, StepAction::Apply);
+    let o = serve_text(
+        d,
+        &inv,
+        fci,
+        without(&text, "IACCEPTSQLSERVERLICENSETERMS=\"True\"", ""),
+    );
+    assert!(!o.ok);
+    assert!(
+        o.error
+            .contains("the /IACCEPTSQLSERVERLICENSETERMS parameter is missing"),
+        "{}",
+        o.error
+    );
+}
+
+#[test]
+fn in_azure_the_templates_cluster_has_a_singleton_management_point() {
+    // WB-CL-08: the template's New-Cluster passes -ManagementPointNetworkType Singleton, so
+    // the FCI installs in Azure; without it the cluster gets a distributed network name and
+    // SQL setup refuses (sql_setup_refuses_a_distributed_management_point_in_azure).
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    crate::sim::world::update(d, &inv, |w| w.env.azure = true).unwrap();
+    let cluster = res(&topo, "cluster.LABSQLCL");
+    converge_until(d, &inv, &topo, &cluster.address);
+    let text = rendered(&inv, &topo, cluster, StepAction::Apply);
+    let o = serve_text(d, &inv, cluster, text);
+    assert!(o.ok, "{}", o.error);
+    let w = crate::sim::world::load(d, &inv).unwrap();
+    assert!(w.env.distributed_management_point.is_empty());
+    let fci = res(&topo, "sql.LABBTSSQL");
+    for r in topo
+        .resources
+        .iter()
+        .skip_while(|r| r.address != cluster.address)
+        .skip(1)
+        .take_while(|r| r.address != fci.address)
+    {
+        apply_ok(d, &inv, r);
+    }
+    apply_ok(d, &inv, fci);
+}
