@@ -116,7 +116,7 @@ pub struct Prestaged {
 }
 
 impl Env {
-    /// Whether nothing is broken (the world file then carries no `env`).
+    /// Whether nothing is broken and nothing recorded (the world file then carries no `env`).
     pub fn is_healthy(&self) -> bool {
         *self == Env::default()
     }

@@ -101,8 +101,22 @@ pub enum Fault {
         /// Node of the replica.
         node: String,
     },
+    /// The node's Windows shows another UI language (`fr-FR`): built-in firewall groups
+    /// carry translated display names (WB-FW-02).
+    UiLanguage {
+        /// Node.
+        node: String,
+        /// Language tag.
+        language: String,
+    },
+    /// The connection account is not a local administrator on the node (or the session is
+    /// not elevated): cmdlets that change the system are denied (WB-FEAT-01, WB-FW-01, …).
+    NotAdmin(String),
+    /// Active Directory denies *Create Computer objects* on the cluster's OU: new cluster,
+    /// role and listener names cannot be created (WB-CL-04, WB-ROLE-01, WB-SETUP-03, WB-AG-05).
+    AdCreateDenied,
     /// Clears every fault: step faults removed, nodes up, services started, disks online,
-    /// replicas caught up.
+    /// replicas caught up, the Windows facts above healthy again.
     Clear,
 }
 
@@ -244,7 +258,30 @@ fn apply_fault(
             availability_group,
             node,
         } => super::ag::lag(w, availability_group, node),
+        Fault::UiLanguage { node, language } => {
+            let n = host_key(w, node)?;
+            w.env.host_mut(&n).ui_language = Some(language.clone());
+            Ok(format!("node {n} shows its UI in {language}"))
+        }
+        Fault::NotAdmin(node) => {
+            let n = host_key(w, node)?;
+            w.env.host_mut(&n).not_admin = true;
+            Ok(format!(
+                "the connection account is not a local administrator on {n}"
+            ))
+        }
+        Fault::AdCreateDenied => {
+            w.env.directory.create_denied = true;
+            Ok("Active Directory denies 'Create Computer objects' on the cluster's OU".into())
+        }
         Fault::Clear => {
+            // The Windows facts a fault or test broke are healthy again; what the steps made
+            // (a cluster's management point, MSDTC restarts counted) stays.
+            w.env.hosts.clear();
+            w.env.directory = Default::default();
+            w.env.disk_hidden_from.clear();
+            w.env.witness_share_denied.clear();
+            w.env.azure_blob_unreachable = false;
             for ag in w.ags.values_mut() {
                 ag.replicas.iter_mut().for_each(|r| r.lagging = false);
             }

@@ -125,7 +125,7 @@ pub(super) fn converge_role(
 /// access (`Role` ClusterAndClient); otherwise its IP address resource cannot come online
 /// (https://learn.microsoft.com/en-us/windows-server/failover-clustering/manage-cluster-networks,
 /// the wording below is bisrc's, not Windows's).
-fn client_network(w: &World, cluster: &str, ip: &str) -> Result<(), String> {
+pub(super) fn client_network(w: &World, cluster: &str, ip: &str) -> Result<(), String> {
     let Ok(addr) = ip.parse::<std::net::Ipv4Addr>() else {
         return Err(format!(
             "Add-ClusterServerRole : '{ip}' is not a valid IPv4 address."

@@ -116,7 +116,16 @@ impl Simulated for AvailabilityGroup {
             create(w, c, s)?;
         }
         // WB-AG-05: the CNO creates the listener's computer object (or takes a pre-staged one).
-        if w.ags.get(&key).is_some_and(|a| a.listener.is_none()) {
+        if let Some(cluster) = w
+            .ags
+            .get(&key)
+            .filter(|a| a.listener.is_none())
+            .map(|a| a.cluster.clone())
+        {
+            // Its static addresses lie in client networks of the cluster (WB-AG-05).
+            for ip in &p.listener_ips {
+                crate::sim::roles::client_network(w, &cluster, &ip.ip)?;
+            }
             crate::sim::env::create_computer_object(
                 w,
                 &d.listener,

@@ -184,3 +184,27 @@ fn a_cloud_witness_needs_every_node_to_reach_azure_blob_storage() {
     update(d, &inv, |w| w.env.azure_blob_unreachable = false).unwrap();
     apply_ok(d, &inv, &cloud);
 }
+
+#[test]
+fn an_availability_group_listener_needs_its_address_on_a_client_network() {
+    // WB-AG-05: the listener's static address on a cluster-only network.
+    let inv = inventory("ag/lab-ag");
+    let topo = Topology::build(&inv, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ag = res(&topo, "ag.BizTalkAG");
+    converge_until(d, &inv, &topo, &ag.address);
+    update(d, &inv, |w| {
+        let cl = w.cluster_mut("LABAGCL").unwrap();
+        for n in &mut cl.networks {
+            n.role = "Cluster".into();
+        }
+    })
+    .unwrap();
+    let e = error_of(d, &inv, ag);
+    assert!(
+        e.contains("The IP address resource '192.168.60.30' cannot come online")
+            && e.contains("does not allow client access"),
+        "{e}"
+    );
+}

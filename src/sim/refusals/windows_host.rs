@@ -389,3 +389,31 @@ fn sso_configuration_needs_the_service_accounts_rights_on_the_node() {
     .unwrap();
     apply_ok(d, &inv, node);
 }
+
+#[test]
+fn the_windows_facts_can_be_rehearsed_with_sim_faults_and_cleared() {
+    // `bisrc sim fault ui-language | not-admin | ad-create-denied`, then `clear`.
+    use crate::sim::faults::{inject, Fault};
+    let (inv, topo, dir) = lab();
+    let d = dir.path();
+    inject(
+        d,
+        &inv,
+        &Fault::UiLanguage {
+            node: "labsql1".into(),
+            language: "fr-FR".into(),
+        },
+    )
+    .unwrap();
+    inject(d, &inv, &Fault::NotAdmin("LABSQL2".into())).unwrap();
+    inject(d, &inv, &Fault::AdCreateDenied).unwrap();
+    let w = crate::sim::world::load(d, &inv).unwrap();
+    assert_eq!(w.env.host("LABSQL1").ui_language.as_deref(), Some("fr-FR"));
+    assert!(w.env.directory.create_denied);
+    let e = error_of(d, &inv, res(&topo, "node.LABSQL2.firewall"));
+    assert!(e.contains("Access is denied"), "{e}");
+    assert!(inject(d, &inv, &Fault::NotAdmin("NOSUCH".into())).is_err());
+    inject(d, &inv, &Fault::Clear).unwrap();
+    assert!(crate::sim::world::load(d, &inv).unwrap().env.is_healthy());
+    apply_ok(d, &inv, res(&topo, "node.LABSQL2.firewall"));
+}
