@@ -79,13 +79,12 @@ impl Simulated for Firewall {
     }
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
-        // WB-FW-01: the NetSecurity provider denies a session that is not elevated.
-        crate::sim::env::require_admin(w, &c.node, "New-NetFirewallRule")?;
         // WB-FW-02: the template selects the MSDTC group by its Group (indirect string), the
         // same on every language; by display name it would find nothing on a localized node.
         if s.desired.dtc_rule_group_enabled {
             find_dtc_rules(w, &c.node, GroupSelector::Group, &s.params.dtc_rule_group)?;
         }
+        let before = c.this_host(w)?.clone();
         let h = c.this_host_mut(w)?;
         for name in &s.params.rule_names {
             match h.firewall_rules.get_mut(name) {
@@ -101,6 +100,11 @@ impl Simulated for Firewall {
         h.firewall_rules
             .retain(|n, _| !n.starts_with("bisrc-") || s.params.rule_names.contains(n));
         h.dtc_rule_group_enabled = s.desired.dtc_rule_group_enabled;
+        // WB-FW-01: the NetSecurity provider denies a change from a session that is not
+        // elevated (the template changes nothing when every rule is in place).
+        if *c.this_host(w)? != before {
+            crate::sim::env::require_admin(w, &c.node, "New-NetFirewallRule")?;
+        }
         Ok(())
     }
 

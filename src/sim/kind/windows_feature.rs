@@ -20,23 +20,25 @@ impl Simulated for WindowsFeature {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let f = &s.params.feature;
-        // WB-FEAT-01, WB-FEAT-02.
-        crate::sim::env::require_admin(w, &c.node, "Install-WindowsFeature")?;
-        if s.desired.installed
-            && !c
-                .this_host(w)?
-                .features
-                .iter()
-                .any(|x| x.eq_ignore_ascii_case(f))
-        {
-            crate::sim::env::feature_source(w, &c.node, f)?;
+        let present = c
+            .this_host(w)?
+            .features
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(f));
+        // The template calls Install-WindowsFeature only while the feature is not Installed
+        // (absent, or InstallPending): then it needs an elevated administrator (WB-FEAT-01)
+        // and, for an absent feature, its payload (WB-FEAT-02).
+        let installed = present && !w.env.host(&c.node).pending(f);
+        if s.desired.installed && !installed {
+            crate::sim::env::require_admin(w, &c.node, "Install-WindowsFeature")?;
+            if !present {
+                crate::sim::env::feature_source(w, &c.node, f)?;
+            }
         }
         let h = c.this_host_mut(w)?;
         if !s.desired.installed {
             h.features.retain(|x| !x.eq_ignore_ascii_case(f));
         } else if !h.features.iter().any(|x| x.eq_ignore_ascii_case(f)) {
-            // Install-WindowsFeature would ask for a restart; the lab skips it to stay
-            // fast, so the simulator reports reboot_required: false.
             h.features.insert(f.clone());
             // WB-FEAT-03: a feature that needs a restart is not usable until then.
             let needs = w

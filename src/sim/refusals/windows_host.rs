@@ -62,6 +62,11 @@ fn firewall_rules_need_an_elevated_session() {
     update(d, &inv, |w| w.env.host_mut("LABBTS1").not_admin = true).unwrap();
     let e = error_of(d, &inv, fw);
     assert!(e.contains("New-NetFirewallRule : Access is denied"), "{e}");
+    // Once every rule is in place the step only reads, which a plain user may.
+    update(d, &inv, |w| w.env.host_mut("LABBTS1").not_admin = false).unwrap();
+    assert!(apply_ok(d, &inv, fw));
+    update(d, &inv, |w| w.env.host_mut("LABBTS1").not_admin = true).unwrap();
+    assert!(!apply_ok(d, &inv, fw));
 }
 
 #[test]
