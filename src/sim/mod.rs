@@ -8,7 +8,10 @@
 //! kind's handler in `sim/kind/<kind>.rs` (which reads the spec as the kind's typed params and
 //! desired state); the world they act on ([`world::World`]) is kept under a directory shared
 //! by every simulated node. Apply steps enforce the real preconditions and fail with the
-//! message Windows would print. This module never prints, never imports anything above
+//! message Windows would print; what Windows checks that no step changes (rights, AD, the UI
+//! language, …) is the world's [`env::Env`], healthy by default. Where Windows's answer
+//! depends on the script's own text (a silent switch, `-RemoveResources`), the handler reads
+//! that text through `sim/script.rs`, and only there. This module never prints, never imports anything above
 //! `inventory`/`kind`/`step`/`topology`, and never stores a secret value (it only checks that
 //! the declared secrets were sent).
 
