@@ -3,7 +3,7 @@
 use super::{Simulated, Spec};
 use crate::kind::cluster_validation::{ClusterValidation, ClusterValidationObserved, CHECK_PASSED};
 use crate::sim::cluster::{active, features_installed};
-use crate::sim::world::{ValidationState, World};
+use crate::sim::world::{DiskState, GroupKind, ValidationState, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
@@ -39,12 +39,19 @@ impl Simulated for ClusterValidation {
         // disk so, the Storage category tested nothing. Only the validation New-Cluster
         // relies on counts: once the cluster exists, re-validating it gates nothing.
         let site = w.host(&c.node).map(|h| h.site.clone()).unwrap_or_default();
+        let in_a_role = |d: &DiskState| {
+            d.state.as_deref() == Some("Online")
+                && d.cluster
+                    .as_deref()
+                    .and_then(|cl| w.cluster(cl))
+                    .zip(d.resource_name.as_deref())
+                    .and_then(|(cl, r)| cl.group_of_disk(r))
+                    .is_some_and(|g| g.kind != GroupKind::Storage)
+        };
         let disks: Vec<_> = w.disks.values().filter(|d| d.site == site).collect();
         let skipped = if w.cluster(&s.params.cluster).is_none()
             && !disks.is_empty()
-            && disks
-                .iter()
-                .all(|d| d.cluster.is_some() && d.state.as_deref() == Some("Online"))
+            && disks.iter().all(|d| in_a_role(d))
         {
             vec!["Storage".to_string()]
         } else {

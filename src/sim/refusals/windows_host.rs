@@ -159,10 +159,33 @@ fn new_cluster_needs_a_validation_that_ran_the_storage_tests() {
     let validation = res(&topo, "cluster.LABSQLCL.validation");
     let cluster = res(&topo, "cluster.LABSQLCL");
     converge_until(d, &inv, &topo, &validation.address);
+    // The shared disks online in a role of another (old) cluster, then released.
     let disks_in_a_role = |w: &mut crate::sim::World, on: bool| {
+        let mut names = Vec::new();
         for disk in w.disks.values_mut() {
+            let name = format!("Disk {}", disk.number);
             disk.cluster = on.then(|| "OLDCL".to_string());
+            disk.resource_name = on.then(|| name.clone());
             disk.state = on.then(|| "Online".to_string());
+            names.push(name);
+        }
+        if on {
+            let role = crate::sim::world::GroupState {
+                name: "OLDSQL".into(),
+                kind: crate::sim::world::GroupKind::Sql,
+                disks: names,
+                ..Default::default()
+            };
+            w.clusters.insert(
+                "OLDCL".into(),
+                crate::sim::world::ClusterState {
+                    name: "OLDCL".into(),
+                    groups: vec![role],
+                    ..Default::default()
+                },
+            );
+        } else {
+            w.clusters.remove("OLDCL");
         }
     };
     update(d, &inv, |w| disks_in_a_role(w, true)).unwrap();
