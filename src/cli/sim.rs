@@ -144,6 +144,21 @@ pub enum FaultCommand {
         /// Node of the replica.
         node: String,
     },
+    /// The node's Windows shows another UI language (e.g. fr-FR): built-in firewall groups
+    /// have translated display names.
+    UiLanguage {
+        /// Node name.
+        node: String,
+        /// Language tag, e.g. fr-FR.
+        language: String,
+    },
+    /// The connection account is not a local administrator on the node.
+    NotAdmin {
+        /// Node name.
+        node: String,
+    },
+    /// Active Directory denies 'Create Computer objects' on the cluster's OU.
+    AdCreateDenied,
     /// Clear every fault: nodes up, services running, cluster disks online, no step faults,
     /// availability replicas caught up.
     Clear,
@@ -248,6 +263,9 @@ fn to_fault(f: FaultCommand) -> Fault {
             availability_group,
             node,
         },
+        FaultCommand::UiLanguage { node, language } => Fault::UiLanguage { node, language },
+        FaultCommand::NotAdmin { node } => Fault::NotAdmin(node),
+        FaultCommand::AdCreateDenied => Fault::AdCreateDenied,
         FaultCommand::Clear => Fault::Clear,
         FaultCommand::Sql { fault } => Fault::Sql(sql_fault(fault)),
     }

@@ -58,6 +58,22 @@ pub struct Params {
     /// The names of every bisrc rule the node needs (sorted): any other `bisrc-*` rule is
     /// one too many.
     pub rule_names: Vec<String>,
+    /// The built-in MSDTC rule group, by its `Group` (an indirect string the same on every
+    /// language of Windows; the display name is translated): [`DTC_RULE_GROUP`] (WB-FW-02).
+    #[serde(default = "dtc_rule_group")]
+    pub dtc_rule_group: String,
+}
+
+/// The `Group` of the built-in "Distributed Transaction Coordinator" firewall rules: the
+/// indirect string `@FirewallAPI.dll,-33502`, which `Enable-NetFirewallRule -Group` matches
+/// on every UI language, where `-DisplayGroup` needs the translated name (WB-FW-02;
+/// https://learn.microsoft.com/en-us/powershell/module/netsecurity/enable-netfirewallrule ,
+/// https://learn.microsoft.com/en-us/windows/win32/api/netfw/nf-netfw-inetfwpolicy2-enablerulegroup
+/// "the group name or an indirect string to the group name").
+pub const DTC_RULE_GROUP: &str = "@FirewallAPI.dll,-33502";
+
+fn dtc_rule_group() -> String {
+    DTC_RULE_GROUP.to_string()
 }
 
 impl Params {
@@ -76,6 +92,7 @@ impl Params {
             sql_browser,
             sso_master_secret_server,
             rule_names,
+            dtc_rule_group: dtc_rule_group(),
         }
     }
 

@@ -125,6 +125,12 @@ pub(super) fn require<'w>(
 pub(super) fn features_installed(w: &World, nodes: &[String]) -> Result<(), String> {
     for n in nodes {
         let installed = w.has_clustering_feature(n);
+        if !installed && w.env.host(n).pending("Failover-Clustering") {
+            // WB-FEAT-03: installed, but not usable until the node restarts.
+            return Err(format!(
+                "The Failover Clustering feature on node '{n}' waits for a restart (InstallState InstallPending). Restart the node first."
+            ));
+        }
         if !installed {
             return Err(format!(
                 "The Failover Clustering feature is not installed on node '{n}'. Install it (Install-WindowsFeature Failover-Clustering) on every node first."

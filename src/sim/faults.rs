@@ -101,8 +101,22 @@ pub enum Fault {
         /// Node of the replica.
         node: String,
     },
+    /// The node's Windows shows another UI language (`fr-FR`): built-in firewall groups
+    /// carry translated display names (WB-FW-02).
+    UiLanguage {
+        /// Node.
+        node: String,
+        /// Language tag.
+        language: String,
+    },
+    /// The connection account is not a local administrator on the node (or the session is
+    /// not elevated): cmdlets that change the system are denied (WB-FEAT-01, WB-FW-01, …).
+    NotAdmin(String),
+    /// Active Directory denies *Create Computer objects* on the cluster's OU: new cluster,
+    /// role and listener names cannot be created (WB-CL-04, WB-ROLE-01, WB-SETUP-03, WB-AG-05).
+    AdCreateDenied,
     /// Clears every fault: step faults removed, nodes up, services started, disks online,
-    /// replicas caught up.
+    /// replicas caught up, the Windows facts above healthy again.
     Clear,
     /// A SQL-side fault (`sim/sql_side.rs`): rights, the backup share, linked servers.
     Sql(super::sql_side::SqlFault),
@@ -161,6 +175,10 @@ fn apply_fault(
         Fault::NodeUp(n) => {
             let n = host_key(w, n)?;
             w.host_mut(&n).expect("known").up = true;
+            // Powered up again: features waiting for a restart are installed now.
+            if let Some(e) = w.env.hosts.get_mut(&n.to_ascii_uppercase()) {
+                e.pending_restart.clear();
+            }
             fail_over(w);
             Ok(format!("node {n} is up"))
         }
@@ -242,7 +260,30 @@ fn apply_fault(
             availability_group,
             node,
         } => super::ag::lag(w, availability_group, node),
+        Fault::UiLanguage { node, language } => {
+            let n = host_key(w, node)?;
+            w.env.host_mut(&n).ui_language = Some(language.clone());
+            Ok(format!("node {n} shows its UI in {language}"))
+        }
+        Fault::NotAdmin(node) => {
+            let n = host_key(w, node)?;
+            w.env.host_mut(&n).not_admin = true;
+            Ok(format!(
+                "the connection account is not a local administrator on {n}"
+            ))
+        }
+        Fault::AdCreateDenied => {
+            w.env.directory.create_denied = true;
+            Ok("Active Directory denies 'Create Computer objects' on the cluster's OU".into())
+        }
         Fault::Clear => {
+            // The Windows facts a fault or test broke are healthy again; what the steps made
+            // (a cluster's management point, MSDTC restarts counted) stays.
+            w.env.hosts.clear();
+            w.env.directory = Default::default();
+            w.env.disk_hidden_from.clear();
+            w.env.witness_share_denied.clear();
+            w.env.azure_blob_unreachable = false;
             for ag in w.ags.values_mut() {
                 ag.replicas.iter_mut().for_each(|r| r.lagging = false);
             }
@@ -366,6 +407,7 @@ fn drift(
         kind: r.kind,
         params: &r.params,
         desired: &r.desired,
+        script: "",
         now: super::unix_now(),
     };
     let observed = super::probe(w, &c)?;

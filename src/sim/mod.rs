@@ -8,7 +8,10 @@
 //! kind's handler in `sim/kind/<kind>.rs` (which reads the spec as the kind's typed params and
 //! desired state); the world they act on ([`world::World`]) is kept under a directory shared
 //! by every simulated node. Apply steps enforce the real preconditions and fail with the
-//! message Windows would print. This module never prints, never imports anything above
+//! message Windows would print; what Windows checks that no step changes (rights, AD, the UI
+//! language, …) is the world's [`env::Env`], healthy by default. Where Windows's answer
+//! depends on the script's own text (a silent switch, `-RemoveResources`), the handler reads
+//! that text through `sim/script.rs`, and only there. This module never prints, never imports anything above
 //! `inventory`/`kind`/`step`/`topology`, and never stores a secret value (it only checks that
 //! the declared secrets were sent).
 
@@ -16,11 +19,14 @@ pub mod ag;
 pub mod biztalk_runtime;
 mod checks;
 mod cluster;
+pub mod env;
 pub mod faults;
 pub mod inventory_cache;
 mod kind;
 mod lockfile;
+pub mod partitions;
 mod roles;
+mod script;
 mod shipping;
 mod sql;
 pub mod sql_side;
@@ -30,6 +36,8 @@ pub mod world;
 mod dba_tests;
 #[cfg(test)]
 mod sql_refusal_tests;
+#[cfg(test)]
+mod refusals;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -198,7 +206,14 @@ pub fn serve(
                 if !w.host(&node).is_some_and(|h| h.up) {
                     return None;
                 }
-                Some(run_step(w, inventory, &node, &header, &payload))
+                Some(run_step(
+                    w,
+                    inventory,
+                    &node,
+                    &header,
+                    &step.script,
+                    &payload,
+                ))
             })
         } else {
             // Probes and verifications only read: answer from the world as read (under the
@@ -212,7 +227,7 @@ pub fn serve(
                 },
             };
             let answer = if w.host(&node).is_some_and(|h| h.up) {
-                Some(read_step(&w, inventory, &node, &header))
+                Some(read_step(&w, inventory, &node, &header, &step.script))
             } else {
                 None
             };
@@ -388,13 +403,14 @@ fn run_step(
     inv: &Inventory,
     node: &str,
     header: &StepHeader,
+    script: &str,
     payload: &Payload,
 ) -> Result<Value, String> {
     if !changes_the_world(header.action) {
-        return read_step(w, inv, node, header);
+        return read_step(w, inv, node, header, script);
     }
     let empty = Map::new();
-    let c = step_ctx(inv, node, header, &empty);
+    let c = step_ctx(inv, node, header, script, &empty);
     for key in &header.secrets {
         if !payload.secrets.contains_key(key) {
             return Err(format!(
@@ -415,13 +431,23 @@ fn run_step(
         return Err(e);
     }
     let changed = *w != before;
-    Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
+    // A step that left a restart pending on this node says so (Install-WindowsFeature's
+    // RestartNeeded; WB-FEAT-03).
+    let reboot_required =
+        w.env.host(node).pending_restart.len() > before.env.host(node).pending_restart.len();
+    Ok(serde_json::json!({ "changed": changed, "reboot_required": reboot_required }))
 }
 
 /// Runs a probe or verify step: these only read the world.
-fn read_step(w: &World, inv: &Inventory, node: &str, header: &StepHeader) -> Result<Value, String> {
+fn read_step(
+    w: &World,
+    inv: &Inventory,
+    node: &str,
+    header: &StepHeader,
+    script: &str,
+) -> Result<Value, String> {
     let empty = Map::new();
-    let c = step_ctx(inv, node, header, &empty);
+    let c = step_ctx(inv, node, header, script, &empty);
     match header.action {
         StepAction::Probe => probe(w, &c).map(|o| serde_json::json!({ "observed": o })),
         StepAction::Verify => {
@@ -440,6 +466,7 @@ fn step_ctx<'a>(
     inv: &'a Inventory,
     node: &str,
     header: &'a StepHeader,
+    script: &'a str,
     empty: &'a Map<String, Value>,
 ) -> Ctx<'a> {
     let spec = header.spec.as_object().unwrap_or(empty);
@@ -451,6 +478,7 @@ fn step_ctx<'a>(
         kind: header.kind,
         params: obj("params"),
         desired: obj("desired"),
+        script,
         now: unix_now(),
     }
 }
@@ -484,6 +512,9 @@ pub(crate) struct Ctx<'a> {
     /// The header's `spec.desired`, read by the kind's handler as its typed desired state
     /// (and compared key by key with the observed state by the verify helpers).
     desired: &'a Map<String, Value>,
+    /// The step's whole text. Read only where the header cannot say what Windows would meet:
+    /// a cmdlet's switches and how a program is started (`sim/script.rs`).
+    script: &'a str,
     /// Unix time.
     now: u64,
 }

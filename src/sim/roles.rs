@@ -57,6 +57,13 @@ fn ensure_role(
             ));
         }
     }
+    // WB-ROLE-01: the CNO creates the role's computer object (VCO) in AD, or takes a
+    // pre-staged one; otherwise the network name resource fails to come online (event 1194).
+    super::env::create_computer_object(
+        w,
+        name,
+        &format!("{what} : The network name resource '{name}' failed to come online (event 1194)"),
+    )?;
     // The role starts where its storage is (or on this node when it has none).
     let owner = disk
         .and_then(|_| cl.group(AVAILABLE_STORAGE).map(|g| g.owner.clone()))
@@ -118,7 +125,7 @@ pub(super) fn converge_role(
 /// access (`Role` ClusterAndClient); otherwise its IP address resource cannot come online
 /// (https://learn.microsoft.com/en-us/windows-server/failover-clustering/manage-cluster-networks,
 /// the wording below is bisrc's, not Windows's).
-fn client_network(w: &World, cluster: &str, ip: &str) -> Result<(), String> {
+pub(super) fn client_network(w: &World, cluster: &str, ip: &str) -> Result<(), String> {
     let Ok(addr) = ip.parse::<std::net::Ipv4Addr>() else {
         return Err(format!(
             "Add-ClusterServerRole : '{ip}' is not a valid IPv4 address."
@@ -205,9 +212,12 @@ pub(super) fn remove_role(
     gkind: GroupKind,
     name: &str,
 ) -> Result<(), String> {
-    let Some((cl, _)) = role_group(w, c, name).filter(|(_, g)| g.kind == gkind) else {
+    let Some((cl, g)) = role_group(w, c, name).filter(|(_, g)| g.kind == gkind) else {
         return Ok(());
     };
+    // WB-DEL-03: a group that holds resources goes only with -RemoveResources.
+    let has_resources = g.network_name.is_some() || g.ip.is_some() || !g.disks.is_empty();
+    super::script::removes_resources(c.script, name, has_resources)?;
     if !has_quorum(w, cl) {
         return Err(format!(
             "Remove-ClusterGroup : The cluster '{}' does not have quorum; its configuration cannot change now.",

@@ -52,6 +52,10 @@ pub struct World {
     /// Logins, rights, `sp_configure`, linked servers, the backup share (`sim/sql_side.rs`).
     #[serde(default)]
     pub sql_side: super::sql_side::SqlSide,
+    /// What Windows checks that the steps never change (rights, AD, language; `sim/env.rs`):
+    /// healthy by default.
+    #[serde(default, skip_serializing_if = "super::env::Env::is_healthy")]
+    pub env: super::env::Env,
 }
 
 /// One Windows server.
@@ -190,6 +194,12 @@ pub struct DiskState {
     pub resource_name: Option<String>,
     /// Resource state when clustered: `Online`, `Offline`, `Failed`.
     pub state: Option<String>,
+    /// `GPT` or `MBR` once initialized (`None`: RAW; `sim/partitions.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_style: Option<String>,
+    /// Its partitions, in disk order (the data partition holds the volume above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<super::partitions::Partition>,
 }
 
 /// `SITE/NUMBER`, the key of a disk in [`World::disks`].
@@ -207,6 +217,10 @@ pub struct ValidationState {
     /// The tests that failed (Test-Cluster's warnings), when it did not pass.
     #[serde(default)]
     pub failed: Vec<String>,
+    /// Test categories that tested nothing (`Storage` when every shared disk was online in a
+    /// clustered role; WB-VAL-04).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// A failover cluster.
@@ -544,7 +558,7 @@ impl World {
             h.features
                 .iter()
                 .any(|f| f.eq_ignore_ascii_case("Failover-Clustering"))
-        })
+        }) && !self.env.host(name).pending("Failover-Clustering")
     }
 
     /// The host named `name`, mutable.

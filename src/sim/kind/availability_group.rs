@@ -115,6 +115,26 @@ impl Simulated for AvailabilityGroup {
         if !w.ags.contains_key(&key) {
             create(w, c, s)?;
         }
+        // WB-AG-05: the CNO creates the listener's computer object (or takes a pre-staged one).
+        if let Some(cluster) = w
+            .ags
+            .get(&key)
+            .filter(|a| a.listener.is_none())
+            .map(|a| a.cluster.clone())
+        {
+            // Its static addresses lie in client networks of the cluster (WB-AG-05).
+            for ip in &p.listener_ips {
+                crate::sim::roles::client_network(w, &cluster, &ip.ip)?;
+            }
+            crate::sim::env::create_computer_object(
+                w,
+                &d.listener,
+                &format!(
+                    "ALTER AVAILABILITY GROUP … ADD LISTENER : The network name resource '{}' failed to come online (event 1194)",
+                    d.listener
+                ),
+            )?;
+        }
         let ag = w.ags.get_mut(&key).expect("created");
         ag.dtc_per_db = true;
         if ag.listener.is_none() {

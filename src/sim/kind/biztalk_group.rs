@@ -68,6 +68,11 @@ impl Simulated for BiztalkGroup {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let p = &s.params;
+        // WB-BTS-06: the server's NetBIOS name is at most 15 characters.
+        crate::sim::env::netbios_name(&c.node)?;
+        // WB-PROC-02, WB-BTS-01: Configuration.exe silent, and waited for.
+        crate::sim::script::silent(c.script)?;
+        crate::sim::script::waits_for_configuration(c.script)?;
         let (mgmt, mgmt_server) = management(p)?;
         let dtc = w.host(&c.node).map(|h| h.dtc.clone()).unwrap_or_default();
         if !(dtc.network_dtc_access && dtc.inbound && dtc.outbound) {

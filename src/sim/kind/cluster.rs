@@ -12,6 +12,57 @@ use crate::sim::{check, Ctx};
 use crate::step::Check;
 use crate::topology::{AVAILABLE_STORAGE, CORE_GROUP};
 
+/// Whether `ip` lies in `subnet` (`10.0.0.0/255.255.255.0` or `/24`, as the topology splits it).
+fn in_subnet(ip: &str, subnet: &str) -> bool {
+    let (a, m) = crate::topology::split_subnet(subnet);
+    match (
+        ip.parse::<std::net::Ipv4Addr>(),
+        a.parse::<std::net::Ipv4Addr>(),
+        m.parse::<std::net::Ipv4Addr>(),
+    ) {
+        (Ok(ip), Ok(a), Ok(m)) => u32::from(ip) & u32::from(m) == u32::from(a) & u32::from(m),
+        _ => false,
+    }
+}
+
+/// WB-CL-05: `New-Cluster -StaticAddress` needs a network every node has an address on
+/// (https://learn.microsoft.com/en-us/powershell/module/failoverclusters/new-cluster).
+fn address_network(c: &Ctx, nodes: &[String], ip: &str) -> Result<(), String> {
+    if ip.is_empty() {
+        return Ok(());
+    }
+    let site = c.inv.sites.iter().find(|s| {
+        s.nodes
+            .iter()
+            .any(|n| n.name.value.eq_ignore_ascii_case(&c.node))
+    });
+    let Some(site) = site else { return Ok(()) };
+    let Some(net) = site
+        .networks
+        .iter()
+        .find(|n| in_subnet(ip, &n.subnet.value))
+    else {
+        return Err(format!(
+            "New-Cluster : The static address '{ip}' is not on any network of the nodes; no cluster network can hold it."
+        ));
+    };
+    for n in nodes {
+        let has = site
+            .nodes
+            .iter()
+            .filter(|x| x.name.value.eq_ignore_ascii_case(n))
+            .flat_map(|x| x.ips.iter())
+            .any(|a| in_subnet(&a.value, &net.subnet.value));
+        if !has {
+            return Err(format!(
+                "New-Cluster : The static address '{ip}' is on network {} ({}), where node '{n}' has no address.",
+                net.name.value, net.subnet.value
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Simulated for Cluster {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<ClusterObserved, String> {
         let Some(cl) = w
@@ -92,6 +143,16 @@ impl Simulated for Cluster {
                 ));
             }
         }
+        // WB-VAL-04: Microsoft supports a cluster whose full validation passed, storage
+        // included; a kept validation whose storage tests tested nothing does not count.
+        if let Some(v) = w.validations.get(&name.to_ascii_uppercase()) {
+            if v.skipped.iter().any(|x| x == "Storage") {
+                return Err(format!(
+                    "cluster validation did not include the storage tests (every shared disk was online in a clustered role); New-Cluster needs a full validation: take the disks out of their roles and validate again before creating '{name}'"
+                ));
+            }
+        }
+        crate::sim::env::require_admin_on(w, &nodes, "New-Cluster")?;
         features_installed(w, &nodes)?;
         for n in &nodes {
             if !active(w, n) {
@@ -105,6 +166,22 @@ impl Simulated for Cluster {
                     other.name
                 ));
             }
+        }
+        // WB-CL-05: the static address lies on a network every node has an address on.
+        address_network(c, &nodes, &ip)?;
+        // WB-CL-04: the cluster name object is created in AD by the creating account (or a
+        // pre-staged, disabled one is taken); otherwise New-Cluster fails and tears down.
+        crate::sim::env::create_computer_object(
+            w,
+            &name,
+            &format!("New-Cluster : There was an error creating the cluster name '{name}' in Active Directory, and the cluster was destroyed"),
+        )?;
+        // WB-CL-08: in Azure, New-Cluster without -ManagementPointNetworkType Singleton makes
+        // a distributed network name (the template passes Singleton; a stub body does not).
+        if w.env.azure && !crate::sim::script::singleton_management_point(c.script) {
+            w.env
+                .distributed_management_point
+                .insert(name.to_ascii_uppercase());
         }
         let site = w.host(&c.node).map(|h| h.site.clone()).unwrap_or_default();
         // The cluster discovers one network per subnet the nodes have an address on.

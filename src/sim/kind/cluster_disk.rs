@@ -5,6 +5,7 @@
 use super::{Simulated, Spec};
 use crate::kind::cluster_disk::{ClusterDisk, ClusterDiskObserved, CHECK_ONLINE};
 use crate::sim::cluster::{active, require};
+use crate::sim::partitions::Selection;
 use crate::sim::world::{disk_key, GroupKind, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
@@ -14,6 +15,30 @@ use crate::topology::AVAILABLE_STORAGE;
 fn key(w: &World, c: &Ctx, s: &Spec<ClusterDisk>) -> String {
     let site = w.host(&c.node).map(|h| h.site.clone()).unwrap_or_default();
     disk_key(&site, s.params.number)
+}
+
+/// WB-DISK-07: `Get-ClusterAvailableDisk` lists a disk only when every member sees it;
+/// otherwise `Add-ClusterDisk` gets nothing and the template throws
+/// (https://learn.microsoft.com/en-us/powershell/module/failoverclusters/get-clusteravailabledisk).
+fn available_to(w: &World, cluster: &str, key: &str, n: u32) -> Result<(), String> {
+    let Some(hidden) = w.env.disk_hidden_from.get(key) else {
+        return Ok(());
+    };
+    let members = w
+        .cluster(cluster)
+        .map(|c| c.members.clone())
+        .unwrap_or_default();
+    let blind: Vec<&String> = members
+        .iter()
+        .filter(|m| hidden.contains(&m.to_ascii_uppercase()))
+        .collect();
+    if blind.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "disk {n} is not available to the cluster (it must be a basic disk seen by every node): Get-ClusterAvailableDisk does not list it, node(s) {} do not see it",
+        blind.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    ))
 }
 
 impl Simulated for ClusterDisk {
@@ -59,6 +84,14 @@ impl Simulated for ClusterDisk {
             None
         };
         let mut new = d.clone();
+        if d.cluster.is_none() {
+            // Initialize-Disk, Get-BisrcDataPartition / New-Partition, Format-Volume's target
+            // (WB-DISK-02, -03, -05).
+            crate::sim::partitions::prepare(&mut new, Selection::ByType, &want.letter)?;
+            if let Some(cl) = &cluster {
+                available_to(w, cl, &k, n)?;
+            }
+        }
         let fs = want.file_system.clone();
         let au = want.allocation_unit_kb;
         match &d.file_system {

@@ -40,6 +40,23 @@ impl Simulated for ClusteredDtc {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let want = &s.desired;
+        // WB-ROLE-04: the DTC resource depends on a network name and a disk in its own group.
+        if let Some((_, g)) = crate::sim::roles::role_group(w, c, &want.name) {
+            let missing: Vec<&str> = [
+                ("network name", g.network_name.is_none()),
+                ("disk", g.disks.is_empty()),
+            ]
+            .into_iter()
+            .filter_map(|(what, gone)| gone.then_some(what))
+            .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "The Distributed Transaction Coordinator resource of role '{}' cannot come online: it depends on a network name and a disk in its own group, and the group has no {}.",
+                    want.name,
+                    missing.join(" and no ")
+                ));
+            }
+        }
         let role = Role {
             kind: GroupKind::Dtc,
             name: &want.name,

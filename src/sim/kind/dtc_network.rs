@@ -23,7 +23,9 @@ impl Simulated for DtcNetwork {
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let d = &s.desired;
+        let node = c.node.to_ascii_uppercase();
         let h = c.this_host_mut(w)?;
+        let before = h.dtc.clone();
         h.dtc.network_dtc_access = d.network_dtc_access;
         h.dtc.inbound = d.inbound;
         h.dtc.outbound = d.outbound;
@@ -36,9 +38,14 @@ impl Simulated for DtcNetwork {
             ));
         }
         h.dtc.authentication = v.clone();
-        // Set-DtcNetworkSetting restarts the MSDTC service.
+        // Set-DtcNetworkSetting restarts the MSDTC service (the template calls it only when a
+        // setting differs): the restart aborts the transactions in flight (WB-DTC-03), so the
+        // world counts it.
         h.stopped_services
             .retain(|s| !s.eq_ignore_ascii_case("MSDTC"));
+        if h.dtc != before {
+            *w.env.dtc_restarts.entry(node).or_default() += 1;
+        }
         Ok(())
     }
 

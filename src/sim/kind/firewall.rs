@@ -6,6 +6,7 @@ use crate::kind::firewall::{
     sql_rule, Firewall, FirewallObserved, CHECK_PORTS_OPEN, SQL_BROWSER_RULE, SSO_RPC_RULES,
 };
 use crate::sim::checks::diff_check;
+use crate::sim::env::{find_dtc_rules, GroupSelector};
 use crate::sim::world::{FirewallRule, HostState, World};
 use crate::sim::Ctx;
 use crate::step::Check;
@@ -41,6 +42,18 @@ fn opens(h: &HostState, protocol: &str, port: &str) -> bool {
         .any(|r| r.enabled && r.protocol == protocol && r.local_port == port)
 }
 
+/// WB-FW-03: `New-NetFirewallRule -Name` refuses a name the node already has (the template
+/// looks each name up first, so its apply never meets this).
+fn new_net_firewall_rule(h: &mut HostState, name: &str, rule: FirewallRule) -> Result<(), String> {
+    if h.firewall_rules.contains_key(name) {
+        return Err(format!(
+            "New-NetFirewallRule : Cannot create a file when that file already exists. (rule '{name}')"
+        ));
+    }
+    h.firewall_rules.insert(name.to_string(), rule);
+    Ok(())
+}
+
 impl Simulated for Firewall {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<FirewallObserved, String> {
         let h = c.this_host(w)?;
@@ -66,6 +79,12 @@ impl Simulated for Firewall {
     }
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        // WB-FW-02: the template selects the MSDTC group by its Group (indirect string), the
+        // same on every language; by display name it would find nothing on a localized node.
+        if s.desired.dtc_rule_group_enabled {
+            find_dtc_rules(w, &c.node, GroupSelector::Group, &s.params.dtc_rule_group)?;
+        }
+        let before = c.this_host(w)?.clone();
         let h = c.this_host_mut(w)?;
         for name in &s.params.rule_names {
             match h.firewall_rules.get_mut(name) {
@@ -74,13 +93,18 @@ impl Simulated for Firewall {
                     let rule = rule_for(name, s).ok_or_else(|| {
                         format!("New-NetFirewallRule : no rule definition for {name}")
                     })?;
-                    h.firewall_rules.insert(name.clone(), rule);
+                    new_net_firewall_rule(h, name, rule)?;
                 }
             }
         }
         h.firewall_rules
             .retain(|n, _| !n.starts_with("bisrc-") || s.params.rule_names.contains(n));
         h.dtc_rule_group_enabled = s.desired.dtc_rule_group_enabled;
+        // WB-FW-01: the NetSecurity provider denies a change from a session that is not
+        // elevated (the template changes nothing when every rule is in place).
+        if *c.this_host(w)? != before {
+            crate::sim::env::require_admin(w, &c.node, "New-NetFirewallRule")?;
+        }
         Ok(())
     }
 
@@ -103,5 +127,30 @@ impl Simulated for Firewall {
             ],
             &c.apply_hint(),
         )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_net_firewall_rule_refuses_a_name_the_node_has() {
+        // WB-FW-03.
+        let mut h = HostState::default();
+        let rule = FirewallRule {
+            protocol: "TCP".into(),
+            local_port: "1433".into(),
+            service: None,
+            enabled: true,
+        };
+        new_net_firewall_rule(&mut h, "bisrc-sql-tcp-1433", rule.clone()).unwrap();
+        let e = new_net_firewall_rule(&mut h, "bisrc-sql-tcp-1433", rule).unwrap_err();
+        assert!(
+            e.starts_with(
+                "New-NetFirewallRule : Cannot create a file when that file already exists."
+            ),
+            "{e}"
+        );
     }
 }

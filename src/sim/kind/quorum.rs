@@ -58,8 +58,16 @@ impl Simulated for Quorum {
                 }
                 wit.disk = Some(disk);
             }
-            "file_share" => wit.path.clone_from(&s.desired.path),
-            "cloud" => wit.account.clone_from(&s.desired.account),
+            "file_share" => {
+                // WB-QUO-02: the CNO must be able to write to the share.
+                crate::sim::env::witness_share(w, &name, s.desired.path.as_deref().unwrap_or(""))?;
+                wit.path.clone_from(&s.desired.path);
+            }
+            "cloud" => {
+                // WB-QUO-03: every node reaches Azure blob storage over HTTPS.
+                crate::sim::env::cloud_witness(w, s.desired.account.as_deref().unwrap_or(""))?;
+                wit.account.clone_from(&s.desired.account);
+            }
             "none" => {}
             other => return Err(format!("unknown witness kind '{other}'")),
         }

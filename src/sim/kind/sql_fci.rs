@@ -119,6 +119,31 @@ impl Simulated for SqlFci {
                 "rule 'Cluster_IsWMIServiceOperational' failed: the Failover Clustering feature is not installed on this node".into(),
             ));
         }
+        // WB-PROC-02: setup runs QUIET from its configuration file.
+        crate::sim::script::silent(c.script).map_err(setup_error)?;
+        crate::sim::script::accepts_license(c.script).map_err(setup_error)?;
+        // WB-SETUP-05: the setup account is a local administrator on every node.
+        let members = w
+            .cluster(&cname)
+            .map(|cl| cl.members.clone())
+            .unwrap_or_default();
+        crate::sim::env::require_admin_on(w, &members, "setup.exe").map_err(setup_error)?;
+        // WB-CL-08: SQL Server setup does not take a distributed management point.
+        if w.env
+            .distributed_management_point
+            .contains(&cname.to_ascii_uppercase())
+        {
+            return Err(setup_error(format!(
+                "the cluster '{cname}' has a distributed network name as its management point (New-Cluster in Azure without -ManagementPointNetworkType Singleton); SQL Server failover cluster setup fails at the network name step: recreate the cluster with -ManagementPointNetworkType Singleton"
+            )));
+        }
+        // WB-SETUP-03: the CNO creates the instance's computer object (VCO).
+        crate::sim::env::create_computer_object(
+            w,
+            name,
+            "rule 'Cluster_NetworkName' failed: setup could not bring the network name online and rolled back",
+        )
+        .map_err(setup_error)?;
         if w.cluster(&cname)
             .is_some_and(|cl| cl.group(group).is_some())
         {

@@ -47,6 +47,11 @@ impl Simulated for SqlFciNode {
                 "the Failover Clustering feature is not installed on this node".into(),
             ));
         }
+        // WB-PROC-02: setup runs QUIET from its configuration file.
+        crate::sim::script::silent(c.script).map_err(setup_error)?;
+        crate::sim::script::accepts_license(c.script).map_err(setup_error)?;
+        // WB-SETUP-05: the setup account is a local administrator on the node.
+        crate::sim::env::require_admin(w, &c.node, "setup.exe").map_err(setup_error)?;
         let already = i
             .installed_nodes
             .iter()

@@ -53,6 +53,11 @@ impl Simulated for SsoServer {
         let p = &s.params;
         let have = Self::probe(w, c, s)?;
         if !have.configured {
+            // WB-PROC-02, WB-BTS-01: Configuration.exe silent, and waited for.
+            crate::sim::script::silent(c.script)?;
+            crate::sim::script::waits_for_configuration(c.script)?;
+            // WB-SSO-03: the service account's rights on this node.
+            crate::sim::env::sso_service_account(w, &c.node, &p.service_account)?;
             reach(w, &p.sso_server).map_err(|e| {
                 format!("BizTalk Server Configuration (Enterprise SSO) failed: cannot connect to SQL Server '{}'. {e}", p.sso_server)
             })?;
