@@ -153,6 +153,11 @@ impl StateDir {
     pub fn world_dir(&self) -> PathBuf {
         self.root.join("world")
     }
+
+    /// The sites `bisrc dr promote` promoted, per environment: `dr-roles.json`.
+    pub fn dr_roles_file(&self) -> PathBuf {
+        self.root.join("dr-roles.json")
+    }
 }
 
 #[cfg(test)]

@@ -147,7 +147,7 @@ fn promote_is_refused_while_the_source_answers_and_forced_says_so() {
     forced
         .code(0)
         .stderr_has("--force: promoting site dr although the source answers as healthy (sql.LABBTSSQL.config on LABSQL1: answered)")
-        .stdout_has("Apply complete: 3 succeeded");
+        .stdout_has("Apply complete: 4 succeeded");
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
         .stdout_has("+ create   dr.LABDRSQL.restore")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("+ create   sql.LABDRSQL.job.backup-biztalk-server")
-        .stdout_has("Apply complete: 3 succeeded, 0 failed")
+        .stdout_has("Apply complete: 4 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     let w = world(&lab);
     let marks = w["instances"]["LABBTSSQL"]["backup_history"]
@@ -207,6 +207,122 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
         .stdout_has("No changes.");
 }
 
+/// The DR lab, both sites applied, two backup sets shipped, the primary site's nodes down
+/// and the DR site promoted.
+fn promoted() -> Lab {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0);
+    lab
+}
+
+#[test]
+fn after_a_promotion_plain_verify_on_the_dr_site_checks_it_as_the_primary() {
+    let lab = promoted();
+    // Before the promotion the DR site's verify checks log shipping; after it, the same
+    // command checks what is true of a primary, and passes.
+    let v = lab.run(&["verify", "--site", "dr", "--format", "json"]);
+    v.code(0);
+    let v = v.json();
+    assert_eq!(v["summary"]["failed"], 0, "{v}");
+    let names: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&bisrc::kind::log_shipping::CHECK_RESTORE_ENABLED),
+        "{names:?}"
+    );
+    // The databases online at the restored mark, BizTalk on the DR names, the backup job on
+    // the new primary, the group and its host instances.
+    for (resource, name) in [
+        ("dr.LABDRSQL.restore", "dr-restored-to-mark"),
+        ("dr.dr.repoint.LABDRBTS1", "biztalk-points-at-dr"),
+        (
+            "sql.LABDRSQL.job.backup-biztalk-server",
+            "backup-job-enabled",
+        ),
+        (
+            "sql.LABDRSQL.login.LAB\\SSO Administrators",
+            "sql-login-exists",
+        ),
+    ] {
+        let c = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["resource"] == resource && c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} on {resource} in {v}"));
+        assert_eq!(c["ok"], true, "{c}");
+    }
+    assert!(
+        names.contains(&bisrc::kind::host_instances::CHECK_RUNNING),
+        "{names:?}"
+    );
+    // The role was recorded by the promotion and is said.
+    lab.run(&["verify", "--site", "dr"])
+        .code(0)
+        .stderr_has("Promoted by `bisrc dr promote`: site dr");
+    // The promoted site plans empty: nothing would re-enable the shipping from the lost site.
+    lab.run(&["plan", "--site", "dr", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+    // A promoted site that is not well is still caught: SQL Server Agent stopped on the
+    // new primary (the backup job cannot run).
+    lab.fault(Fault::ServiceStop {
+        node: "LABDRSQL1".into(),
+        service: "SQLSERVERAGENT".into(),
+    });
+    lab.run(&["verify", "--site", "dr"])
+        .code(1)
+        .stdout_has("✗ sql-agent-running");
+}
+
+#[test]
+fn promote_in_json_prints_one_document_and_warnings_once() {
+    // A DR data disk without the 64 KB allocation unit: a warning (BZ054), not an error.
+    let inv = LAB_DR.replacen(
+        "{ name: SQLData, disk: 2, letter: S, size_gb: 100, allocation_unit_kb: 64 }\n      - { name: SQLLog,  disk: 3, letter: L, size_gb: 50, allocation_unit_kb: 64 }\n      - { name: DTC,     disk: 4, letter: M, size_gb: 1 }\n    clusters:\n      - name: LABDRSQLCL",
+        "{ name: SQLData, disk: 2, letter: S, size_gb: 100 }\n      - { name: SQLLog,  disk: 3, letter: L, size_gb: 50, allocation_unit_kb: 64 }\n      - { name: DTC,     disk: 4, letter: M, size_gb: 1 }\n    clusters:\n      - name: LABDRSQLCL",
+        1,
+    );
+    assert_ne!(inv, LAB_DR);
+    let lab = Lab::new(&inv);
+    lab.converge();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    let p = lab.run(&[
+        "dr",
+        "promote",
+        "--site",
+        "dr",
+        "--auto-approve",
+        "--format",
+        "json",
+    ]);
+    p.code(0);
+    // The whole of stdout is one JSON document.
+    let doc: serde_json::Value = serde_json::from_str(&p.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", p.stdout));
+    assert_eq!(
+        doc["source_checks"][0]["address"], "sql.LABBTSSQL.config",
+        "{doc}"
+    );
+    assert_eq!(doc["source_checks"][0]["answered"], false);
+    assert_eq!(doc["forced"], false);
+    assert_eq!(doc["report"]["summary"]["failed"], 0, "{doc}");
+    assert_eq!(doc["verify"]["summary"]["failed"], 0, "{doc}");
+    assert!(doc["plan"]["changes"].as_array().unwrap().len() >= 3);
+    // The inventory's warning is shown once, though the promotion runs two engines.
+    assert_eq!(p.stderr.matches("BZ054").count(), 1, "{}", p.stderr);
+}
+
 #[test]
 fn an_interrupted_promotion_resumes_from_the_observed_state() {
     let lab = applied();
@@ -227,7 +343,7 @@ fn an_interrupted_promotion_resumes_from_the_observed_state() {
         .stdout_has("Plan: 1 to create, 1 to update")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("enabled: false → true")
-        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 1 already converged");
+        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 5 already converged");
 }
 
 #[test]
@@ -428,9 +544,9 @@ fn promotion_over_real_sshd_with_sim_node() {
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(0)
         .stderr_has("The source does not answer")
-        .stdout_has("Apply complete: 3 succeeded, 0 failed")
+        .stdout_has("Apply complete: 4 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     lab.run(&["dr", "verify", "--site", "dr"])
         .code(0)
-        .stdout_has("Verify: 8 passed, 0 failed.");
+        .stdout_has("Verify: 12 passed, 0 failed.");
 }
