@@ -309,6 +309,12 @@ kinds! {
     AvailabilityGroup => availability_group,
     /// A secondary replica joined to its availability group (`ag.AG.join.NODE`).
     AgJoin => ag_join,
+    /// A log shipping destination's SQL Agent account in `BTS_BACKUP_USERS` of the BizTalk
+    /// databases on a source instance (`sql.I.backup-users.LOGIN`).
+    BackupUsers => backup_users,
+    /// The backup share's rights for the accounts of one log shipping pair
+    /// (`logshipping.S-to-D.share`).
+    BackupShare => backup_share,
 }
 
 impl ResourceKind {

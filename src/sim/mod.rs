@@ -13,6 +13,7 @@
 //! the declared secrets were sent).
 
 pub mod ag;
+pub mod backup_rights;
 pub mod biztalk_runtime;
 mod checks;
 mod cluster;
@@ -24,6 +25,8 @@ mod shipping;
 mod sql;
 pub mod world;
 
+#[cfg(test)]
+mod backup_rights_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -49,6 +49,13 @@ pub struct World {
     /// Availability groups, by upper-case name (`sim/ag.rs`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ags: BTreeMap<String, super::ag::AgState>,
+    /// The rights log shipping needs: `BTS_BACKUP_USERS`, the backup share
+    /// (`sim/backup_rights.rs`).
+    #[serde(
+        default,
+        skip_serializing_if = "super::backup_rights::DrRights::is_empty"
+    )]
+    pub dr_rights: super::backup_rights::DrRights,
 }
 
 /// One Windows server.
@@ -522,6 +529,7 @@ impl World {
             }
         }
         super::ag::fresh(&mut w, inv);
+        super::backup_rights::fresh(&mut w, inv);
         w
     }
 

@@ -398,10 +398,17 @@ mod tests {
         // The DR site's slice, plus the one cross-site resource log shipping needs: the DR
         // agent account's sysadmin login on the source management instance (and its hosts).
         let login = "sql.BTSSQL01.login.CONTOSO\\svc-sqlbtsdragt";
+        // ... and its membership in BTS_BACKUP_USERS there.
+        let backup_users = "sql.BTSSQL01.backup-users.CONTOSO\\svc-sqlbtsdragt";
         assert!(dr
             .resources
             .iter()
-            .all(|r| r.site == "dr" || r.address == login));
+            .all(|r| r.site == "dr" || r.address == login || r.address == backup_users));
+        assert_eq!(dr.get(backup_users).unwrap().site, "primary");
+        // The backup share's rights, checked from the DR instance (contoso's share is on a
+        // file server the inventory does not describe).
+        let share = dr.get("logshipping.BTSSQL01-to-DRSQL01.share").unwrap();
+        assert_eq!(share.immutable, vec!["rights"]);
         assert_eq!(dr.get(login).unwrap().site, "primary");
         assert!(dr.host("SQLN01").is_some() && dr.host("BTSAPP01").is_none());
         assert!(dr.get("logshipping.BTSSQL01-to-DRSQL01").is_some());

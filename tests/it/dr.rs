@@ -550,3 +550,132 @@ fn promotion_over_real_sshd_with_sim_node() {
         .code(0)
         .stdout_has("Verify: 12 passed, 0 failed.");
 }
+
+/// Rewrites the simulated world, as an admin of a server bisrc does not manage would.
+fn edit_world(lab: &Lab, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = lab.state().join("world/world.json");
+    let mut w: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut w);
+    std::fs::write(&path, serde_json::to_string_pretty(&w).unwrap()).unwrap();
+}
+
+#[test]
+fn the_dr_agent_is_put_in_bts_backup_users_of_the_source_databases() {
+    let lab = Lab::new(LAB_DR);
+    lab.run(&["apply", "--auto-approve", "--site", "primary"])
+        .code(0);
+    // The DR site's slice brings the membership on the source instance, before log shipping.
+    let r = lab.run(&["apply", "--auto-approve", "--site", "dr"]);
+    r.code(0);
+    let at = |s: &str| {
+        r.stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("{s}: {}", r.stdout))
+    };
+    assert!(
+        at("✓ sql.LABBTSSQL.login.LAB\\gmsa-sqlagtdr$")
+            < at("✓ sql.LABBTSSQL.backup-users.LAB\\gmsa-sqlagtdr$")
+    );
+    assert!(
+        at("✓ sql.LABBTSSQL.backup-users.LAB\\gmsa-sqlagtdr$")
+            < at("✓ logshipping.LABBTSSQL-to-LABDRSQL on")
+    );
+    let w = world(&lab);
+    let members = &w["dr_rights"]["backup_users"]["LABBTSSQL"];
+    for db in ["BizTalkMgmtDb", "BizTalkMsgBoxDb", "BizTalkDTADb", "SSODB"] {
+        assert_eq!(
+            members[db],
+            serde_json::json!(["LAB\\gmsa-sqlagtdr$"]),
+            "{w}"
+        );
+    }
+    // Removed behind bisrc's back: verify names the databases, plan puts it back.
+    edit_world(&lab, |w| {
+        w["dr_rights"]["backup_users"]["LABBTSSQL"]["BizTalkDTADb"] = serde_json::json!([]);
+    });
+    lab.run(&["verify", "--site", "dr"])
+        .code(1)
+        .stdout_has("✗ backup-users-member: LAB\\gmsa-sqlagtdr$ is not in BTS_BACKUP_USERS of BizTalkDTADb on LABBTSSQL");
+    lab.run(&["apply", "--auto-approve", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ sql.LABBTSSQL.backup-users.LAB\\gmsa-sqlagtdr$");
+    lab.run(&["verify", "--site", "dr"]).code(0);
+}
+
+#[test]
+fn a_share_on_a_file_server_bisrc_does_not_manage_is_checked_and_names_the_missing_right() {
+    let lab = applied();
+    let share = "\\\\labfs.lab.local\\biztalk-backup";
+    lab.run(&["verify", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ backup-share-rights");
+    // The file server's admin takes the DR SQL Server account's NTFS right away.
+    edit_world(&lab, |w| {
+        w["dr_rights"]["shares"][share.to_ascii_lowercase()]["ntfs"]
+            .as_object_mut()
+            .unwrap()
+            .remove("LAB\\gmsa-sqlbtsdr$");
+    });
+    // verify says which right is missing for whom, and that it is the operator's to grant.
+    lab.run(&["verify", "--site", "dr"])
+        .code(1)
+        .stdout_has(&format!("✗ backup-share-rights: {share}: LAB\\gmsa-sqlbtsdr$ needs change (has none); the share is on a server the inventory does not describe: grant these on it by hand"));
+    // plan shows it blocked, with the manual path; apply does not pretend to fix it.
+    lab.run(&["plan", "--site", "dr"])
+        .code(0)
+        .stdout_has("! blocked  logshipping.LABBTSSQL-to-LABDRSQL.share")
+        .stdout_has("\"LAB\\\\gmsa-sqlbtsdr$\":\"none\"")
+        .stdout_has("the backup share is on a server the inventory does not describe, so bisrc only checks it");
+    // Without read access the restore job restores nothing: the lag stops moving.
+    ship_two_sets(&lab);
+    let w = world(&lab);
+    assert_eq!(
+        w["instances"]["LABDRSQL"]["jobs"]["BTS Log Shipping - Restore Databases"]["last_outcome"],
+        "Failed"
+    );
+}
+
+#[test]
+fn a_share_on_a_host_of_the_inventory_gets_its_rights_from_apply() {
+    // The backup share served by the DR BizTalk server (a host the inventory describes).
+    let inv = LAB_DR.replace(
+        "destination: \\\\labfs.lab.local\\biztalk-backup\\",
+        "destination: \\\\labdrbts1.lab.local\\biztalk-backup\\",
+    );
+    assert_ne!(inv, LAB_DR);
+    let lab = Lab::new(&inv);
+    lab.run(&["apply", "--auto-approve", "--site", "primary"])
+        .code(0);
+    let p = lab.run(&["plan", "--site", "dr", "--format", "json"]);
+    p.code(0);
+    let p = p.json();
+    let share = p["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "logshipping.LABBTSSQL-to-LABDRSQL.share")
+        .unwrap_or_else(|| panic!("{p}"));
+    // The share exists (its admin made it) without the SQL accounts' rights: an update,
+    // run on the server that serves it.
+    assert_eq!(share["action"], "update", "{share}");
+    assert_eq!(share["runs_on"], "LABDRBTS1", "{share}");
+    lab.run(&["apply", "--auto-approve", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ logshipping.LABBTSSQL-to-LABDRSQL.share on LABDRBTS1")
+        .stdout_has("✓ logshipping.LABBTSSQL-to-LABDRSQL on");
+    let w = world(&lab);
+    let s = &w["dr_rights"]["shares"]["\\\\labdrbts1.lab.local\\biztalk-backup"];
+    for account in [
+        "LAB\\gmsa-sqlbts$",
+        "LAB\\gmsa-sqlagt$",
+        "LAB\\gmsa-sqlbtsdr$",
+        "LAB\\gmsa-sqlagtdr$",
+    ] {
+        assert_eq!(s["share"][account], "change", "{s}");
+        assert_eq!(s["ntfs"][account], "change", "{s}");
+    }
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+}

@@ -12,6 +12,8 @@ mod ag_replica;
 mod agent_job;
 mod availability_group;
 mod backup_job;
+mod backup_share;
+mod backup_users;
 mod biztalk_group;
 mod biztalk_repoint;
 mod cluster;
@@ -152,5 +154,7 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::HostInstances => handler::<k::host_instances::HostInstances>(),
         K::SsoServer => handler::<k::sso_server::SsoServer>(),
         K::Messagebox => handler::<k::messagebox::Messagebox>(),
+        K::BackupUsers => handler::<k::backup_users::BackupUsers>(),
+        K::BackupShare => handler::<k::backup_share::BackupShare>(),
     }
 }
