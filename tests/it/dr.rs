@@ -618,6 +618,12 @@ fn promotion_over_real_sshd_with_sim_node() {
     lab.run(&["dr", "verify", "--site", "dr"])
         .code(0)
         .stdout_has("Verify: 12 passed, 0 failed.");
+    // Plain verify of the promoted site, over the same sshd fleet.
+    lab.run(&["verify", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ dr-restored-to-mark")
+        .stdout_has("✓ biztalk-points-at-dr")
+        .stdout_has(" 0 failed.");
 }
 
 /// Rewrites the simulated world, as an admin of a server bisrc does not manage would.
