@@ -43,9 +43,9 @@ impl Kind for BackupShare {
     fn manual_path(key: &str) -> Option<String> {
         (key == "rights").then(|| {
             "the backup share is on a server the inventory does not describe, so bisrc only checks it: \
-             on that server, grant each account listed the right shown (share permission Change or Read, \
-             and the same on the shared folder's NTFS permissions: Modify or Read & execute), then run \
-             bisrc verify"
+             on that server, give each account whose right is not `change` Read and Write (share \
+             permission Change, and Modify in the shared folder's NTFS permissions), then run bisrc \
+             verify"
                 .to_string()
         })
     }
