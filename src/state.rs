@@ -207,6 +207,11 @@ impl StateDir {
     pub fn world_dir(&self) -> PathBuf {
         self.root.join("world")
     }
+
+    /// The sites `bisrc dr promote` promoted, per environment: `dr-roles.json`.
+    pub fn dr_roles_file(&self) -> PathBuf {
+        self.root.join("dr-roles.json")
+    }
 }
 
 /// `name` when it is a plain name (letters, digits, `.`, `_`, `-`, not starting with `.`),

@@ -7,6 +7,7 @@ use super::plan::{with_engine, with_engine_for, RunArgs};
 use super::Outcome;
 use crate::engine::plan::Selection;
 use crate::engine::setup::Scope;
+use crate::ui::dr::DrRun;
 use crate::ui::Ui;
 
 /// `bisrc dr` subcommands.
@@ -67,16 +68,17 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
     let Some(site) = args.run.site.clone() else {
         anyhow::bail!("`bisrc dr promote` needs --site NAME: the DR site to promote");
     };
-    // The source instances whose log shipping ends in this site, and their sites. (Read
-    // quietly: the runs below validate it and show its diagnostics.)
-    let Ok(loaded) = crate::inventory::load(&args.run.inv.inventory) else {
-        let _ = super::validate::load_valid(&args.run.inv.inventory, ui);
+    // Validated once here (its warnings shown once); the runs below load it quietly.
+    let Some(loaded) = super::validate::load_valid(&args.run.inv.inventory, ui) else {
         return Ok(Outcome::Failure);
     };
+    let mut run = args.run.clone();
+    run.validated = true;
     let inv = &loaded.inventory;
     if inv.site(&site).is_none() {
         anyhow::bail!("no site named {site} in the inventory");
     }
+    // The source instances whose log shipping ends in this site, and their sites.
     let mut sources: Vec<(String, String)> = Vec::new();
     for ls in &inv.backup.log_shipping {
         let (Some((ssite, _, src)), Some((dsite, _, _))) =
@@ -100,14 +102,14 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
         .map(|(s, _)| s.clone())
         .collect::<std::collections::BTreeSet<_>>()
     {
-        let mut run = args.run.clone();
-        run.site = Some(source_site.clone());
+        let mut source_run = run.clone();
+        source_run.site = Some(source_site.clone());
         let instances: Vec<String> = sources
             .iter()
             .filter(|(s, _)| *s == source_site)
             .map(|(_, i)| i.clone())
             .collect();
-        let Some(found) = with_engine(&run, ui, |ctx, _, _| {
+        let Some(found) = with_engine(&source_run, ui, |ctx, _, _| {
             crate::engine::dr::source_health(ctx, &instances)
         })?
         else {
@@ -149,26 +151,52 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
         ));
     }
     // 2. The promotion, as an apply of its resources; then its checks.
-    match apply_then_verify(&args.run, Scope::Promotion, args.auto_approve, ui)? {
-        Some(report) => {
-            show_promotion(&report, ui);
-            Ok(outcome_of(&report))
+    let Some(done) = apply_then_verify(&run, Scope::Promotion, args.auto_approve, ui)? else {
+        return Ok(Outcome::Failure);
+    };
+    // The databases are restored and BizTalk points at them: from now on plan, apply and
+    // verify treat the site as the primary (recorded even if a check below failed).
+    if done.verify.is_some() {
+        crate::engine::dr_role::record_promoted(&loaded.state(), &inv.environment.value, &site)?;
+    }
+    ui.dr_report(&DrRun {
+        source: &checks,
+        forced: healthy,
+        plan: &done.plan,
+        report: done.report.as_ref(),
+        verify: done.verify.as_ref(),
+    });
+    Ok(done.outcome())
+}
+
+/// What [`apply_then_verify`] did.
+struct Done {
+    plan: crate::engine::Plan,
+    report: Option<crate::engine::apply::ApplyReport>,
+    /// The checks, when the apply succeeded (or had nothing to do).
+    verify: Option<crate::engine::verify::VerifyReport>,
+}
+
+impl Done {
+    fn outcome(&self) -> Outcome {
+        match &self.verify {
+            Some(v) if v.ok() => Outcome::Success,
+            _ => Outcome::Failure,
         }
-        None => Ok(Outcome::Failure),
     }
 }
 
 /// A DR operation's resources applied like `bisrc apply` (shown, confirmed, locked,
-/// journaled; a fresh run plans from the observed state, so it resumes), then verified.
-/// `None` when the apply failed, was declined or the inventory is invalid (already shown).
+/// journaled; a fresh run plans from the observed state, so it resumes), then verified when
+/// the apply succeeded. `None` when the inventory is invalid (already shown).
 fn apply_then_verify(
     run: &RunArgs,
     scope: Scope,
     auto: bool,
     ui: &mut Ui,
-) -> anyhow::Result<Option<crate::engine::verify::VerifyReport>> {
+) -> anyhow::Result<Option<Done>> {
     let selection = Selection::default();
-    let Some((outcome, verified)) = with_engine_for(run, scope, ui, |ctx, _, ui| {
+    with_engine_for(run, scope, ui, |ctx, _, ui| {
         let mut confirm = |plan: &crate::engine::Plan| -> anyhow::Result<bool> {
             if auto {
                 if ui.format == crate::ui::OutputFormat::Human {
@@ -185,41 +213,17 @@ fn apply_then_verify(
             Some(r) => r.ok(),
             None => !outcome.plan.has_changes(),
         };
-        let verified = if applied {
+        let verify = if applied {
             Some(crate::engine::verify::verify(ctx, &selection)?)
         } else {
             None
         };
-        Ok((outcome, verified))
-    })?
-    else {
-        return Ok(None);
-    };
-    ui.apply_report(&outcome.plan, outcome.report.as_ref());
-    Ok(verified)
-}
-
-fn outcome_of(report: &crate::engine::verify::VerifyReport) -> Outcome {
-    if report.ok() {
-        Outcome::Success
-    } else {
-        Outcome::Failure
-    }
-}
-
-/// The promotion's verify report, then each restored instance's mark and data-loss window
-/// (the detail of its `dr-restored-to-mark` check), which a person needs to read even when
-/// every check passed.
-fn show_promotion(report: &crate::engine::verify::VerifyReport, ui: &mut Ui) {
-    ui.verify_report(report);
-    if ui.format != crate::ui::OutputFormat::Human {
-        return;
-    }
-    for c in &report.checks {
-        if c.name == crate::kind::dr_restore::CHECK_RESTORED {
-            ui.report(&format!("{}: {}", c.resource, c.detail));
-        }
-    }
+        Ok(Done {
+            plan: outcome.plan,
+            report: outcome.report,
+            verify,
+        })
+    })
 }
 
 /// Runs `bisrc dr verify`: the promotion's checks on the promoted site.
@@ -233,8 +237,12 @@ fn verify(run: RunArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
     else {
         return Ok(Outcome::Failure);
     };
-    show_promotion(&report, ui);
-    Ok(outcome_of(&report))
+    ui.promotion_checks(&report);
+    Ok(if report.ok() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
 }
 
 /// Runs `bisrc dr rebuild`: plan (with `--plan`) or apply, then verify, the lost site's
@@ -258,11 +266,15 @@ fn rebuild(args: RebuildArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
             Outcome::Success
         });
     }
-    match apply_then_verify(&args.run, Scope::Rebuild, args.auto_approve, ui)? {
-        Some(report) => {
-            ui.verify_report(&report);
-            Ok(outcome_of(&report))
-        }
-        None => Ok(Outcome::Failure),
-    }
+    let Some(done) = apply_then_verify(&args.run, Scope::Rebuild, args.auto_approve, ui)? else {
+        return Ok(Outcome::Failure);
+    };
+    ui.dr_report(&DrRun {
+        source: &[],
+        forced: false,
+        plan: &done.plan,
+        report: done.report.as_ref(),
+        verify: done.verify.as_ref(),
+    });
+    Ok(done.outcome())
 }

@@ -31,6 +31,10 @@ pub struct RunArgs {
     /// inventory).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// The inventory was already validated and its warnings shown in this command (`bisrc dr
+    /// promote` runs several engines): load it without showing them again.
+    #[arg(skip)]
+    pub validated: bool,
 }
 
 /// `--target` / `--exclude`.
@@ -56,7 +60,11 @@ impl SelectArgs {
 /// Loads and validates the inventory and builds the run setup; `None` when the inventory
 /// is invalid (diagnostics already shown).
 fn prepare(run: &RunArgs, scope: Scope, ui: &mut Ui) -> anyhow::Result<Option<Setup>> {
-    let Some(loaded) = super::validate::load_valid(&run.inv.inventory, ui) else {
+    let quiet = ui.quiet;
+    ui.quiet |= run.validated;
+    let loaded = super::validate::load_valid(&run.inv.inventory, ui);
+    ui.quiet = quiet;
+    let Some(loaded) = loaded else {
         return Ok(None);
     };
     let settings = RunSettings {
@@ -67,7 +75,15 @@ fn prepare(run: &RunArgs, scope: Scope, ui: &mut Ui) -> anyhow::Result<Option<Se
         templates: run.templates.clone(),
         scope,
     };
-    Ok(Some(setup::setup(loaded, &settings)?))
+    let setup = setup::setup(loaded, &settings)?;
+    if !setup.promoted.is_empty() && !run.validated {
+        ui.status(&format!(
+            "Promoted by `bisrc dr promote`: site {} (recorded in {}). Resources as the promotion left them: the BizTalk databases on the DR instances, log shipping reversed.",
+            setup.promoted.join(", "),
+            setup.loaded.state().dr_roles_file().display()
+        ));
+    }
+    Ok(Some(setup))
 }
 
 /// The shape of every verb that reaches the nodes: set the run up, show progress while

@@ -36,6 +36,7 @@ pub fn run(args: Args, ui: &mut Ui) -> anyhow::Result<Outcome> {
         accept_new_host_keys: args.accept_new_host_keys,
         world: args.world.clone(),
         templates: None,
+        validated: false,
     };
     let Some(released) = with_engine(&run, ui, |ctx, _, _| release(ctx, &args.id))? else {
         return Ok(Outcome::Failure);

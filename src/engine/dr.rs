@@ -9,7 +9,7 @@ use super::plan::{plan, Selection};
 use super::Context;
 
 /// One source instance as probed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceCheck {
     /// The resource probed (`sql.BTSSQL01.config`).
     pub address: String,

@@ -15,6 +15,7 @@ pub mod context;
 pub mod destroy;
 pub mod diff;
 pub mod dr;
+pub mod dr_role;
 pub mod error;
 pub mod event;
 pub mod failover;

@@ -61,6 +61,8 @@ pub struct Setup {
     pub lock: LockSite,
     /// Hosts at once.
     pub parallelism: usize,
+    /// The sites a DR promotion made primary (the topology is the promoted one when any).
+    pub promoted: Vec<String>,
 }
 
 /// The simulated world of an inventory: `<state dir>/world`.
@@ -71,7 +73,17 @@ pub fn world_dir(loaded: &Loaded) -> PathBuf {
 /// Builds the setup.
 pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
     loaded.state().check_layout()?;
+    let promoted = match settings.scope {
+        Scope::Inventory => {
+            super::dr_role::promoted_sites(&loaded.state(), &loaded.inventory.environment.value)?
+        }
+        _ => Vec::new(),
+    };
     let topology = match (settings.scope, settings.site.as_deref()) {
+        // After `bisrc dr promote`, the environment is the inventory as the promotion left it.
+        (Scope::Inventory, site) if !promoted.is_empty() => {
+            Topology::promoted(&loaded.inventory, site, &promoted)?
+        }
         (Scope::Inventory, site) => Topology::build(&loaded.inventory, site)?,
         (Scope::Promotion, Some(site)) => Topology::promotion(&loaded.inventory, site)?,
         (Scope::Rebuild, Some(site)) => Topology::rebuild(&loaded.inventory, site)?,
@@ -127,6 +139,7 @@ pub fn setup(loaded: Loaded, settings: &RunSettings) -> anyhow::Result<Setup> {
         connector,
         lock,
         parallelism,
+        promoted,
     })
 }
 

@@ -6,6 +6,7 @@
 //! `validate`) and never prints.
 
 mod anchor;
+pub mod backup_share;
 mod memory;
 mod model;
 mod secret;

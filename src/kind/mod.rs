@@ -315,6 +315,12 @@ kinds! {
     /// User rights of the SQL engine account on one FCI node, granted before SQL setup
     /// (`sql.I.rights.NODE`).
     UserRights => user_rights,
+    /// A log shipping destination's SQL Agent account in `BTS_BACKUP_USERS` of the BizTalk
+    /// databases on a source instance (`sql.I.backup-users.LOGIN`).
+    BackupUsers => backup_users,
+    /// The backup share's rights for the accounts of one log shipping pair
+    /// (`logshipping.S-to-D.share`).
+    BackupShare => backup_share,
 }
 
 impl ResourceKind {

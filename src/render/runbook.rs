@@ -194,17 +194,34 @@ fn outline(inv: &Inventory, invp: &str) -> Option<Vec<Block>> {
         text: "The check log-shipping-lag names the newest mark restored, its age, and the newest backup set not restored yet (the restore job always keeps the newest set for its next run). An age beyond two backup intervals means shipping has stopped.".into(),
         commands: vec![format!("bisrc verify -i {invp} --site {dr}")],
     });
+    // Who needs Read and Write on the backup share (the `backup_share` resources' accounts).
+    let mut accounts: Vec<String> = Vec::new();
+    for ls in &inv.backup.log_shipping {
+        if let (Some((_, _, s)), Some((_, _, d))) =
+            (inv.instance(&ls.source), inv.instance(&ls.destination))
+        {
+            for (a, _) in inv.backup_share_accounts(s, d) {
+                if !accounts.contains(&a) {
+                    accounts.push(a);
+                }
+            }
+        }
+    }
+    let dest = &inv.backup.destination;
+    let host = inv.backup_share_host();
     b.push(Block::Step {
-        automated: false,
+        automated: host.is_some(),
         title: "Rights on the backup share".into(),
-        text: format!(
-            "Every SQL Agent account ({}) needs read and write on {}.",
-            inv.instances()
-                .map(|(_, _, i)| i.service_accounts.agent.user.value.clone())
-                .collect::<Vec<_>>()
-                .join(", "),
-            inv.backup.destination
-        ),
+        text: match &host {
+            Some(h) => format!(
+                "Part of the DR site's apply: bisrc grants Read and Write on {dest} (share permission Change and NTFS Modify on its folder, on {h}) to {}. verify's backup-share-rights checks it.",
+                accounts.join(", ")
+            ),
+            None => format!(
+                "The share is on a server bisrc does not manage: grant Read and Write on {dest} (share permission Change and NTFS Modify on its folder) to {} (the SQL Server and SQL Agent accounts of both sites: after a promotion the DR instance writes its backups there). `bisrc verify --site {dr}` names any right still missing (backup-share-rights).",
+                accounts.join(", ")
+            ),
+        },
         commands: vec![],
     });
     b.push(Block::Step {

@@ -16,6 +16,7 @@
 //! the declared secrets were sent).
 
 pub mod ag;
+pub mod backup_rights;
 pub mod biztalk_runtime;
 mod checks;
 mod cluster;
@@ -38,6 +39,8 @@ mod dba_tests;
 mod sql_refusal_tests;
 #[cfg(test)]
 mod refusals;
+#[cfg(test)]
+mod backup_rights_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -54,7 +54,24 @@ pub(super) fn ship_from(w: &mut World, source: &str) {
     let Some(src) = w.instance(source).cloned() else {
         return;
     };
-    for dest in w.instances.values_mut() {
+    // The restore job reads the backup files from the share as the destination's SQL Server
+    // account (WB-DR-07): without read access it fails, like a recovered database.
+    let share = src
+        .jobs
+        .values()
+        .filter_map(|j| j.backup.as_ref())
+        .find_map(|b| b.destination.clone());
+    let denied: Vec<String> = w
+        .instances
+        .iter()
+        .filter(|(_, d)| {
+            share
+                .as_deref()
+                .is_some_and(|p| !super::backup_rights::can_read(w, p, &d.engine_account))
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (key, dest) in w.instances.iter_mut() {
         let recovered: Vec<String> = dest.databases.keys().cloned().collect();
         let Some(ls) = dest.log_shipping.as_mut() else {
             continue;
@@ -62,8 +79,9 @@ pub(super) fn ship_from(w: &mut World, source: &str) {
         if !ls.source.eq_ignore_ascii_case(&src.network_name) || !ls.restore_job_enabled {
             continue;
         }
-        // A recovered database takes no more logs: the restore job fails for it.
-        if ls.databases.iter().any(|d| recovered.contains(d)) {
+        // A recovered database takes no more logs, and unreadable files restore nothing:
+        // the restore job fails.
+        if ls.databases.iter().any(|d| recovered.contains(d)) || denied.contains(key) {
             if let Some(j) = dest.jobs.get_mut(RESTORE_JOB) {
                 j.last_outcome = Some("Failed".into());
             }

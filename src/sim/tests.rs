@@ -134,6 +134,7 @@ fn sql_backed(kind: ResourceKind) -> bool {
             | ResourceKind::AgentJob
             | ResourceKind::LogShipping
             | ResourceKind::Messagebox
+            | ResourceKind::BackupUsers
     )
 }
 
@@ -167,10 +168,12 @@ fn fresh_world_probes_parse_and_converged_world_matches_desired() {
                 Observed::from_probe(r.kind, o).unwrap().exists(),
                 matches!(
                     r.kind,
+                    // The backup share exists before bisrc: its server's admin made it.
                     ResourceKind::DtcNetwork
                         | ResourceKind::Quorum
                         | ResourceKind::HostInstances
                         | ResourceKind::DtcTest
+                        | ResourceKind::BackupShare
                 ),
                 "{}",
                 r.address

@@ -56,6 +56,13 @@ pub struct World {
     /// healthy by default.
     #[serde(default, skip_serializing_if = "super::env::Env::is_healthy")]
     pub env: super::env::Env,
+    /// The rights log shipping needs: `BTS_BACKUP_USERS`, the backup share
+    /// (`sim/backup_rights.rs`).
+    #[serde(
+        default,
+        skip_serializing_if = "super::backup_rights::DrRights::is_empty"
+    )]
+    pub dr_rights: super::backup_rights::DrRights,
 }
 
 /// One Windows server.
@@ -544,6 +551,7 @@ impl World {
         }
         super::ag::fresh(&mut w, inv);
         super::sql_side::fresh(&mut w, inv);
+        super::backup_rights::fresh(&mut w, inv);
         w
     }
 

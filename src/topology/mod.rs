@@ -84,11 +84,50 @@ impl Topology {
     /// shipped to, and log shipping the other way (DR → rebuilt site), ready for a planned
     /// fail-back.
     pub fn rebuild(inv: &Inventory, site: &str) -> Result<Topology, TopologyError> {
-        if inv.site(site).is_none() {
-            return Err(TopologyError::UnknownSite(site.to_string()));
+        Topology::promoted(inv, Some(site), &[])
+    }
+
+    /// The inventory's resources (or one site's) as a DR promotion left the environment:
+    /// every database on the DR instance its instance shipped logs to, and log shipping the
+    /// other way. What plan, apply and verify build once a site was promoted, so the promoted
+    /// site is checked as the primary it now is (databases online, its backup job, BizTalk on
+    /// its instances) rather than as a log shipping destination.
+    ///
+    /// Each site of `promoted` in the slice also gets its promotion's restore and re-point
+    /// resources, so verify says the databases are online at the restored mark (with the
+    /// data-loss window) and the BizTalk servers point at the DR instances.
+    pub fn promoted(
+        inv: &Inventory,
+        site: Option<&str>,
+        promoted: &[String],
+    ) -> Result<Topology, TopologyError> {
+        if let Some(s) = site {
+            if inv.site(s).is_none() {
+                return Err(TopologyError::UnknownSite(s.to_string()));
+            }
         }
         let reversed = build::after_promotion(inv);
-        Topology::build(&reversed, Some(site))
+        let (mut resources, mut hosts) = build::Builder::new(&reversed).build(site);
+        for s in &inv.sites {
+            let in_slice = site.is_none_or(|f| s.name.eq_ignore_ascii_case(f));
+            if !in_slice || !promoted.iter().any(|p| s.name.eq_ignore_ascii_case(p)) {
+                continue;
+            }
+            let (promotion, promotion_hosts) = build::Builder::new(inv).promotion(s);
+            resources.extend(promotion.into_iter().filter(|r| {
+                matches!(
+                    r.kind,
+                    crate::kind::ResourceKind::DrRestore
+                        | crate::kind::ResourceKind::BiztalkRepoint
+                )
+            }));
+            for h in promotion_hosts {
+                if !hosts.iter().any(|x| x.name.eq_ignore_ascii_case(&h.name)) {
+                    hosts.push(h);
+                }
+            }
+        }
+        Topology::assemble(inv, site, resources, hosts)
     }
 
     /// Indexes the resources and checks their order.
@@ -359,10 +398,17 @@ mod tests {
         // The DR site's slice, plus the one cross-site resource log shipping needs: the DR
         // agent account's sysadmin login on the source management instance (and its hosts).
         let login = "sql.BTSSQL01.login.CONTOSO\\svc-sqlbtsdragt";
+        // ... and its membership in BTS_BACKUP_USERS there.
+        let backup_users = "sql.BTSSQL01.backup-users.CONTOSO\\svc-sqlbtsdragt";
         assert!(dr
             .resources
             .iter()
-            .all(|r| r.site == "dr" || r.address == login));
+            .all(|r| r.site == "dr" || r.address == login || r.address == backup_users));
+        assert_eq!(dr.get(backup_users).unwrap().site, "primary");
+        // The backup share's rights, checked from the DR instance (contoso's share is on a
+        // file server the inventory does not describe).
+        let share = dr.get("logshipping.BTSSQL01-to-DRSQL01.share").unwrap();
+        assert_eq!(share.immutable, vec!["rights"]);
         assert_eq!(dr.get(login).unwrap().site, "primary");
         assert!(dr.host("SQLN01").is_some() && dr.host("BTSAPP01").is_none());
         assert!(dr.get("logshipping.BTSSQL01-to-DRSQL01").is_some());

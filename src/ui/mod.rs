@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod destroy;
 pub mod diagnostic;
+pub mod dr;
 pub mod junit;
 pub mod plan;
 pub mod style;

@@ -147,7 +147,7 @@ fn promote_is_refused_while_the_source_answers_and_forced_says_so() {
     forced
         .code(0)
         .stderr_has("--force: promoting site dr although the source answers as healthy (sql.LABBTSSQL.config on LABSQL1: answered)")
-        .stdout_has("Apply complete: 3 succeeded");
+        .stdout_has("Apply complete: 4 succeeded");
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
         .stdout_has("+ create   dr.LABDRSQL.restore")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("+ create   sql.LABDRSQL.job.backup-biztalk-server")
-        .stdout_has("Apply complete: 3 succeeded, 0 failed")
+        .stdout_has("Apply complete: 4 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     let w = world(&lab);
     let marks = w["instances"]["LABBTSSQL"]["backup_history"]
@@ -212,6 +212,122 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
         .stdout_has("No changes.");
 }
 
+/// The DR lab, both sites applied, two backup sets shipped, the primary site's nodes down
+/// and the DR site promoted.
+fn promoted() -> Lab {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0);
+    lab
+}
+
+#[test]
+fn after_a_promotion_plain_verify_on_the_dr_site_checks_it_as_the_primary() {
+    let lab = promoted();
+    // Before the promotion the DR site's verify checks log shipping; after it, the same
+    // command checks what is true of a primary, and passes.
+    let v = lab.run(&["verify", "--site", "dr", "--format", "json"]);
+    v.code(0);
+    let v = v.json();
+    assert_eq!(v["summary"]["failed"], 0, "{v}");
+    let names: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&bisrc::kind::log_shipping::CHECK_RESTORE_ENABLED),
+        "{names:?}"
+    );
+    // The databases online at the restored mark, BizTalk on the DR names, the backup job on
+    // the new primary, the group and its host instances.
+    for (resource, name) in [
+        ("dr.LABDRSQL.restore", "dr-restored-to-mark"),
+        ("dr.dr.repoint.LABDRBTS1", "biztalk-points-at-dr"),
+        (
+            "sql.LABDRSQL.job.backup-biztalk-server",
+            "backup-job-enabled",
+        ),
+        (
+            "sql.LABDRSQL.login.LAB\\SSO Administrators",
+            "sql-login-exists",
+        ),
+    ] {
+        let c = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["resource"] == resource && c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} on {resource} in {v}"));
+        assert_eq!(c["ok"], true, "{c}");
+    }
+    assert!(
+        names.contains(&bisrc::kind::host_instances::CHECK_RUNNING),
+        "{names:?}"
+    );
+    // The role was recorded by the promotion and is said.
+    lab.run(&["verify", "--site", "dr"])
+        .code(0)
+        .stderr_has("Promoted by `bisrc dr promote`: site dr");
+    // The promoted site plans empty: nothing would re-enable the shipping from the lost site.
+    lab.run(&["plan", "--site", "dr", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+    // A promoted site that is not well is still caught: SQL Server Agent stopped on the
+    // new primary (the backup job cannot run).
+    lab.fault(Fault::ServiceStop {
+        node: "LABDRSQL1".into(),
+        service: "SQLSERVERAGENT".into(),
+    });
+    lab.run(&["verify", "--site", "dr"])
+        .code(1)
+        .stdout_has("✗ sql-agent-running");
+}
+
+#[test]
+fn promote_in_json_prints_one_document_and_warnings_once() {
+    // A DR data disk without the 64 KB allocation unit: a warning (BZ054), not an error.
+    let inv = LAB_DR.replacen(
+        "{ name: SQLData, disk: 2, letter: S, size_gb: 100, allocation_unit_kb: 64 }\n      - { name: SQLLog,  disk: 3, letter: L, size_gb: 50, allocation_unit_kb: 64 }\n      - { name: DTC,     disk: 4, letter: M, size_gb: 1 }\n    clusters:\n      - name: LABDRSQLCL",
+        "{ name: SQLData, disk: 2, letter: S, size_gb: 100 }\n      - { name: SQLLog,  disk: 3, letter: L, size_gb: 50, allocation_unit_kb: 64 }\n      - { name: DTC,     disk: 4, letter: M, size_gb: 1 }\n    clusters:\n      - name: LABDRSQLCL",
+        1,
+    );
+    assert_ne!(inv, LAB_DR);
+    let lab = Lab::new(&inv);
+    lab.converge();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    let p = lab.run(&[
+        "dr",
+        "promote",
+        "--site",
+        "dr",
+        "--auto-approve",
+        "--format",
+        "json",
+    ]);
+    p.code(0);
+    // The whole of stdout is one JSON document.
+    let doc: serde_json::Value = serde_json::from_str(&p.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", p.stdout));
+    assert_eq!(
+        doc["source_checks"][0]["address"], "sql.LABBTSSQL.config",
+        "{doc}"
+    );
+    assert_eq!(doc["source_checks"][0]["answered"], false);
+    assert_eq!(doc["forced"], false);
+    assert_eq!(doc["report"]["summary"]["failed"], 0, "{doc}");
+    assert_eq!(doc["verify"]["summary"]["failed"], 0, "{doc}");
+    assert!(doc["plan"]["changes"].as_array().unwrap().len() >= 3);
+    // The inventory's warning is shown once, though the promotion runs two engines.
+    assert_eq!(p.stderr.matches("BZ054").count(), 1, "{}", p.stderr);
+}
+
 #[test]
 fn an_interrupted_promotion_resumes_from_the_observed_state() {
     let lab = applied();
@@ -232,27 +348,90 @@ fn an_interrupted_promotion_resumes_from_the_observed_state() {
         .stdout_has("Plan: 1 to create, 1 to update")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("enabled: false → true")
-        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 1 already converged");
+        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 5 already converged");
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
 }
 
 #[test]
-fn promote_never_prints_or_journals_a_secret() {
-    let lab = applied();
+fn promote_and_rebuild_never_print_or_journal_a_secret() {
+    let engine_pw = "DrEng1ne-41c7-SECRET";
+    let agent_pw = "DrAg3nt-9e02-SECRET";
+    // The primary site's SQL accounts with passwords: the rebuild installs that instance again.
+    let inv = LAB_DR
+        .replace(
+            "engine: { user: LAB\\gmsa-sqlbts$ }",
+            "engine: { user: LAB\\svc-sqlbts, password: { env: BISRC_TEST_DR_ENGINE_PW } }",
+        )
+        .replace(
+            "agent: { user: LAB\\gmsa-sqlagt$ }",
+            "agent: { user: LAB\\svc-sqlagt, password: { env: BISRC_TEST_DR_AGENT_PW } }",
+        );
+    assert_ne!(inv, LAB_DR);
+    let mut lab = Lab::new(&inv);
+    lab.env
+        .push(("BISRC_TEST_DR_ENGINE_PW".into(), engine_pw.into()));
+    lab.env
+        .push(("BISRC_TEST_DR_AGENT_PW".into(), agent_pw.into()));
+    lab.converge();
     ship_two_sets(&lab);
     lab.fault(Fault::NodeDown("LABSQL1".into()));
     lab.fault(Fault::NodeDown("LABSQL2".into()));
-    let p = lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"]);
-    p.code(0);
-    let secret = crate::cycle::LAB_SSO_BACKUP_PW.trim();
-    assert!(!secret.is_empty());
-    assert!(!p.stdout.contains(secret) && !p.stderr.contains(secret));
-    for e in std::fs::read_dir(lab.state().join("journal"))
-        .unwrap()
-        .flatten()
-    {
-        let text = std::fs::read_to_string(e.path()).unwrap();
-        assert!(!text.contains(secret), "{}", e.path().display());
+    let mut runs = vec![
+        lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"]),
+        lab.run(&["dr", "verify", "--site", "dr", "--format", "json"]),
+    ];
+    lab.fault(Fault::SiteRebuilt("primary".into()));
+    runs.push(lab.run(&["dr", "rebuild", "--site", "primary", "--plan"]));
+    runs.push(lab.run(&[
+        "dr",
+        "rebuild",
+        "--site",
+        "primary",
+        "--auto-approve",
+        "--format",
+        "json",
+    ]));
+    runs[0].code(0);
+    runs[3].code(0);
+    // The rebuild did install the instance with those passwords.
+    assert!(
+        runs[3].stdout.contains("\"sql.LABBTSSQL\""),
+        "{}",
+        runs[3].stdout
+    );
+    let secrets = [engine_pw, agent_pw, crate::cycle::LAB_SSO_BACKUP_PW.trim()];
+    for r in &runs {
+        for s in secrets {
+            assert!(
+                !r.stdout.contains(s) && !r.stderr.contains(s),
+                "{s} printed"
+            );
+        }
     }
+    // Nothing in the state directory but the simulated world (Windows itself) holds them.
+    let mut files = Vec::new();
+    files_under(&lab.state(), &mut files);
+    let world = lab.state().join("world");
+    let mut journals = 0;
+    for f in files.iter().filter(|f| !f.starts_with(&world)) {
+        journals += usize::from(f.extension().is_some_and(|e| e == "jsonl"));
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        for s in secrets {
+            assert!(!text.contains(s), "{s} in {}", f.display());
+        }
+    }
+    assert!(journals >= 3, "{files:?}");
 }
 
 #[test]
@@ -274,6 +453,12 @@ fn rebuild_recreates_the_lost_site_and_ships_logs_from_dr_to_it() {
     lab.run(&["dr", "rebuild", "--site", "primary", "--plan"])
         .code(0)
         .stdout_has("No changes.");
+    // The environment as the promotion and the rebuild left it is what plan and verify now
+    // see: nothing to change anywhere, every check passing on both sites.
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+    lab.run(&["verify"]).code(0).stdout_has(" 0 failed.");
     // Log shipping runs from DR to the rebuilt primary: a backup on the new primary is
     // shipped and restored there.
     lab.fault(Fault::BackupRun("LABDRSQL".into()));
@@ -433,9 +618,144 @@ fn promotion_over_real_sshd_with_sim_node() {
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(0)
         .stderr_has("The source does not answer")
-        .stdout_has("Apply complete: 3 succeeded, 0 failed")
+        .stdout_has("Apply complete: 4 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     lab.run(&["dr", "verify", "--site", "dr"])
         .code(0)
-        .stdout_has("Verify: 8 passed, 0 failed.");
+        .stdout_has("Verify: 12 passed, 0 failed.");
+    // Plain verify of the promoted site, over the same sshd fleet.
+    lab.run(&["verify", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ dr-restored-to-mark")
+        .stdout_has("✓ biztalk-points-at-dr")
+        .stdout_has(" 0 failed.");
+}
+
+/// Rewrites the simulated world, as an admin of a server bisrc does not manage would.
+fn edit_world(lab: &Lab, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = lab.state().join("world/world.json");
+    let mut w: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut w);
+    std::fs::write(&path, serde_json::to_string_pretty(&w).unwrap()).unwrap();
+}
+
+#[test]
+fn the_dr_agent_is_put_in_bts_backup_users_of_the_source_databases() {
+    let lab = Lab::new(LAB_DR);
+    lab.run(&["apply", "--auto-approve", "--site", "primary"])
+        .code(0);
+    // The DR site's slice brings the membership on the source instance, before log shipping.
+    let r = lab.run(&["apply", "--auto-approve", "--site", "dr"]);
+    r.code(0);
+    let at = |s: &str| {
+        r.stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("{s}: {}", r.stdout))
+    };
+    assert!(
+        at("✓ sql.LABBTSSQL.login.LAB\\gmsa-sqlagtdr$")
+            < at("✓ sql.LABBTSSQL.backup-users.LAB\\gmsa-sqlagtdr$")
+    );
+    assert!(
+        at("✓ sql.LABBTSSQL.backup-users.LAB\\gmsa-sqlagtdr$")
+            < at("✓ logshipping.LABBTSSQL-to-LABDRSQL on")
+    );
+    let w = world(&lab);
+    let members = &w["dr_rights"]["backup_users"]["LABBTSSQL"];
+    for db in ["BizTalkMgmtDb", "BizTalkMsgBoxDb", "BizTalkDTADb", "SSODB"] {
+        assert_eq!(
+            members[db],
+            serde_json::json!(["LAB\\gmsa-sqlagtdr$"]),
+            "{w}"
+        );
+    }
+    // Removed behind bisrc's back: verify names the databases, plan puts it back.
+    edit_world(&lab, |w| {
+        w["dr_rights"]["backup_users"]["LABBTSSQL"]["BizTalkDTADb"] = serde_json::json!([]);
+    });
+    lab.run(&["verify", "--site", "dr"])
+        .code(1)
+        .stdout_has("✗ backup-users-member: LAB\\gmsa-sqlagtdr$ is not in BTS_BACKUP_USERS of BizTalkDTADb on LABBTSSQL");
+    lab.run(&["apply", "--auto-approve", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ sql.LABBTSSQL.backup-users.LAB\\gmsa-sqlagtdr$");
+    lab.run(&["verify", "--site", "dr"]).code(0);
+}
+
+#[test]
+fn a_share_on_a_file_server_bisrc_does_not_manage_is_checked_and_names_the_missing_right() {
+    let lab = applied();
+    let share = "\\\\labfs.lab.local\\biztalk-backup";
+    lab.run(&["verify", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ backup-share-rights");
+    // The file server's admin takes the DR SQL Server account's NTFS right away.
+    edit_world(&lab, |w| {
+        w["dr_rights"]["shares"][share.to_ascii_lowercase()]["ntfs"]
+            .as_object_mut()
+            .unwrap()
+            .remove("LAB\\gmsa-sqlbtsdr$");
+    });
+    // verify says which right is missing for whom, and that it is the operator's to grant.
+    lab.run(&["verify", "--site", "dr"])
+        .code(1)
+        .stdout_has(&format!("✗ backup-share-rights: {share}: LAB\\gmsa-sqlbtsdr$ needs change (has none); the share is on a server the inventory does not describe: grant these on it by hand"));
+    // plan shows it blocked, with the manual path; apply does not pretend to fix it.
+    lab.run(&["plan", "--site", "dr"])
+        .code(0)
+        .stdout_has("! blocked  logshipping.LABBTSSQL-to-LABDRSQL.share")
+        .stdout_has("\"LAB\\\\gmsa-sqlbtsdr$\":\"none\"")
+        .stdout_has("the backup share is on a server the inventory does not describe, so bisrc only checks it");
+    // Without read access the restore job restores nothing: the lag stops moving.
+    ship_two_sets(&lab);
+    let w = world(&lab);
+    assert_eq!(
+        w["instances"]["LABDRSQL"]["jobs"]["BTS Log Shipping - Restore Databases"]["last_outcome"],
+        "Failed"
+    );
+}
+
+#[test]
+fn a_share_on_a_host_of_the_inventory_gets_its_rights_from_apply() {
+    // The backup share served by the DR BizTalk server (a host the inventory describes).
+    let inv = LAB_DR.replace(
+        "destination: \\\\labfs.lab.local\\biztalk-backup\\",
+        "destination: \\\\labdrbts1.lab.local\\biztalk-backup\\",
+    );
+    assert_ne!(inv, LAB_DR);
+    let lab = Lab::new(&inv);
+    lab.run(&["apply", "--auto-approve", "--site", "primary"])
+        .code(0);
+    let p = lab.run(&["plan", "--site", "dr", "--format", "json"]);
+    p.code(0);
+    let p = p.json();
+    let share = p["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "logshipping.LABBTSSQL-to-LABDRSQL.share")
+        .unwrap_or_else(|| panic!("{p}"));
+    // The share exists (its admin made it) without the SQL accounts' rights: an update,
+    // run on the server that serves it.
+    assert_eq!(share["action"], "update", "{share}");
+    assert_eq!(share["runs_on"], "LABDRBTS1", "{share}");
+    lab.run(&["apply", "--auto-approve", "--site", "dr"])
+        .code(0)
+        .stdout_has("✓ logshipping.LABBTSSQL-to-LABDRSQL.share on LABDRBTS1")
+        .stdout_has("✓ logshipping.LABBTSSQL-to-LABDRSQL on");
+    let w = world(&lab);
+    let s = &w["dr_rights"]["shares"]["\\\\labdrbts1.lab.local\\biztalk-backup"];
+    for account in [
+        "LAB\\gmsa-sqlbts$",
+        "LAB\\gmsa-sqlagt$",
+        "LAB\\gmsa-sqlbtsdr$",
+        "LAB\\gmsa-sqlagtdr$",
+    ] {
+        assert_eq!(s["share"][account], "change", "{s}");
+        assert_eq!(s["ntfs"][account], "change", "{s}");
+    }
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
 }

@@ -488,10 +488,17 @@ fn the_dr_promotion_of_contoso_prod_is_well_formed() {
     let inv = load_text("contoso-prod", &inventory_text("contoso-prod"));
     let topo = Topology::promotion(&inv, "dr").unwrap();
     let addrs: Vec<&str> = topo.resources.iter().map(|r| r.address.as_str()).collect();
+    // The DR instance's logins come with the promotion (with the roles the databases now on
+    // it need).
     assert_eq!(
         addrs,
         [
             "dr.DRSQL01.restore",
+            "sql.DRSQL01.login.CONTOSO\\BizTalk Server Administrators",
+            "sql.DRSQL01.login.CONTOSO\\BizTalk Server Operators",
+            "sql.DRSQL01.login.CONTOSO\\SSO Administrators",
+            "sql.DRSQL01.login.CONTOSO\\BizTalk Application Users",
+            "sql.DRSQL01.login.CONTOSO\\BizTalk Isolated Host Users",
             "dr.dr.repoint.DRBTSAPP01",
             "sql.DRSQL01.job.backup-biztalk-server"
         ]

@@ -6,6 +6,7 @@ use super::{Simulated, Spec};
 use crate::kind::log_shipping::{
     LogShipping, LogShippingObserved, CHECK_CONFIGURED, CHECK_LAG, CHECK_RESTORE_ENABLED,
 };
+use crate::sim::backup_rights::can_read;
 use crate::sim::checks::diff_check;
 use crate::sim::shipping::{age, catch_up, HISTORY_JOB};
 use crate::sim::sql::reach;
@@ -92,6 +93,18 @@ impl Simulated for LogShipping {
             return Err(query_error(&format!(
                 "Login failed for user '{agent}'. (bts_ConfigureBizTalkLogShipping, linked server '{source}': the destination's SQL Server Agent account needs a login with sysadmin on the source management instance)"
             )));
+        }
+        // Configuring restores the full backup set from the share: the destination's SQL
+        // Server account reads it (WB-DR-07, log-shipping-user-accounts-and-roles).
+        let engine = w
+            .instance(dest)
+            .map(|d| d.engine_account.clone())
+            .unwrap_or_default();
+        if !can_read(w, &p.backup_destination, &engine) {
+            return Err(format!(
+                "bts_ConfigureBizTalkLogShipping: Cannot open backup device '{}'. Operating system error 5(Access is denied.): the destination's SQL Server account {engine} cannot read the backup share",
+                p.backup_destination
+            ));
         }
         if !src.databases.contains_key(&mgmt) || !has_history {
             return Err(query_error(&format!(

@@ -12,6 +12,8 @@ mod ag_replica;
 mod agent_job;
 mod availability_group;
 mod backup_job;
+mod backup_share;
+mod backup_users;
 mod biztalk_group;
 mod biztalk_repoint;
 mod cluster;
@@ -156,5 +158,7 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::Messagebox => handler::<k::messagebox::Messagebox>(),
         K::DtcTest => handler::<k::dtc_test::DtcTest>(),
         K::UserRights => handler::<k::user_rights::UserRights>(),
+        K::BackupUsers => handler::<k::backup_users::BackupUsers>(),
+        K::BackupShare => handler::<k::backup_share::BackupShare>(),
     }
 }

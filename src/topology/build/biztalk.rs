@@ -355,7 +355,14 @@ impl Builder<'_> {
                     self.resources.iter().map(|r| r.address.clone()).collect();
                 self.last().depends_on.retain(|d| present.contains(d));
             }
+            let rights = self.shipping_rights(
+                (ssite, scluster, src),
+                (dsite, dcluster, dst),
+                &databases,
+                &login_addr,
+            );
             let mut deps = vec![format!("sql.{}.config", dst.name), login_addr];
+            deps.extend(rights);
             for r in &self.resources {
                 if r.address.starts_with(&format!("sql.{}.login.", dst.name))
                     || r.address == format!("sql.{}.job.backup-biztalk-server", src.name)

@@ -3,7 +3,8 @@
 //! restore to the latest mark (`dr.INSTANCE.restore`); on each of the site's BizTalk servers,
 //! re-point BizTalk at the DR instances and restart its services (`dr.SITE.repoint.SERVER`,
 //! `UpdateDatabase.vbs` on the first one only); then the Backup BizTalk Server job on the
-//! new management instance (the same resource `apply` manages there).
+//! new management instance (the same resource `apply` manages there). The DR instances'
+//! logins come with it, with the server roles the databases now on them need.
 
 use super::super::resource::Target;
 use super::{fci_owner, server_name, Builder};
@@ -56,6 +57,17 @@ impl Builder<'_> {
                     shipping_jobs_enabled: false,
                 },
             ));
+        }
+        // The logins of each DR instance as the new primary needs them: the server roles
+        // follow the databases (SSO Administrators need `securityadmin` where SSODB lives,
+        // biztalk-ha.md §1.2), and logins live in master, which the restore does not bring.
+        let promoted = after_promotion(inv);
+        let (as_primary, _) = super::Builder::new(&promoted).build(Some(&site.name.value));
+        for (_, _, dst) in &pairs {
+            let prefix = format!("sql.{}.login.", dst.name);
+            for r in as_primary.iter().filter(|r| r.address.starts_with(&prefix)) {
+                self.resources.push(r.clone());
+            }
         }
         let dest_of = |instance: &str| {
             pairs

@@ -6,6 +6,7 @@
 //! topological order; `Topology::build` still checks it.
 
 mod availability;
+mod backup_rights;
 mod biztalk;
 mod cluster;
 mod dr;
@@ -138,6 +139,21 @@ impl<'a> Builder<'a> {
                         site: site.name.value.clone(),
                         role: HostRole::SqlNode,
                         cluster: cluster.map(|c| c.name.value.clone()),
+                    });
+                }
+                // A BizTalk server of another site serving the backup share.
+                if let Some(b) = site
+                    .biztalk_servers
+                    .iter()
+                    .find(|b| b.name.eq_ignore_ascii_case(&name))
+                {
+                    self.hosts.push(Host {
+                        name: b.name.value.clone(),
+                        address: b.address.value.clone(),
+                        port: b.port.as_ref().map(|p| p.value),
+                        site: site.name.value.clone(),
+                        role: HostRole::BiztalkServer,
+                        cluster: None,
                     });
                 }
             }
