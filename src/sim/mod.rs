@@ -42,6 +42,8 @@ mod refusals;
 #[cfg(test)]
 mod backup_rights_tests;
 #[cfg(test)]
+mod review3_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod windows_refusal_tests;

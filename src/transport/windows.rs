@@ -18,22 +18,28 @@ use base64::Engine as _;
 /// `# bisrc-step:` header. Secrets are in `$BisrcSecrets` (a hashtable). After the first failed
 /// step the rest are skipped unless `continue_on_error`; the exit code is 1 when any step
 /// failed. Step scripts must `throw` on failure, not call `exit` (that would end the bootstrap).
+/// The payload is parsed by a .NET method (`JavaScriptSerializer`), never handed to a cmdlet:
+/// PowerShell Module Logging records cmdlet parameter values (event 4103, about_Logging), and
+/// the payload holds the run's secrets (review3 F14).
 pub const BOOTSTRAP: &str = r#"$ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }
 $ms = New-Object System.IO.MemoryStream
 [Console]::OpenStandardInput().CopyTo($ms)
-$payload = [System.Text.Encoding]::UTF8.GetString($ms.ToArray()) | ConvertFrom-Json
+Add-Type -AssemblyName System.Web.Extensions
+$json = New-Object System.Web.Script.Serialization.JavaScriptSerializer
+$json.MaxJsonLength = [int]::MaxValue
+$payload = $json.DeserializeObject([System.Text.Encoding]::UTF8.GetString($ms.ToArray()))
 $BisrcSecrets = @{}
-if ($null -ne $payload.secrets) {
-  foreach ($p in $payload.secrets.PSObject.Properties) { $BisrcSecrets[$p.Name] = [string]$p.Value }
+if ($null -ne $payload['secrets']) {
+  foreach ($k in @($payload['secrets'].Keys)) { $BisrcSecrets[$k] = [string]$payload['secrets'][$k] }
 }
 function Q($v) { ConvertTo-Json -InputObject ([string]$v) -Compress }
 $failed = $false
 $index = 0
-foreach ($step in @($payload.steps)) {
-  if ($failed -and -not $payload.continue_on_error) { break }
-  $text = [string]$step.script
+foreach ($step in @($payload['steps'])) {
+  if ($failed -and -not $payload['continue_on_error']) { break }
+  $text = [string]$step['script']
   $resource = ''; $action = ''
   $first = ($text -split "`n", 2)[0].TrimEnd("`r").TrimStart([char]0xFEFF)
   if ($first.StartsWith('# bisrc-step: ')) {

@@ -12,6 +12,7 @@ mod output;
 mod plan;
 mod readme;
 mod render;
+mod review3;
 mod sim;
 mod ssh;
 mod sshd;

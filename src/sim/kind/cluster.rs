@@ -132,16 +132,25 @@ impl Simulated for Cluster {
                 c.node
             ));
         }
+        features_installed(w, &nodes)?;
         // WB-CL-06: bisrc's New-Cluster step refuses to run over a failed validation and
         // names the failing tests (Microsoft supports a cluster whose full validation passed,
         // https://learn.microsoft.com/en-us/windows-server/failover-clustering/create-failover-cluster).
-        if let Some(v) = w.validations.get(&name.to_ascii_uppercase()) {
-            if !v.passed {
+        // No result at all is refused too (fail closed, review3 F18): a targeted apply or a
+        // validation run elsewhere must not create an unvalidated cluster.
+        match w.validations.get(&name.to_ascii_uppercase()) {
+            None => {
+                return Err(format!(
+                    "no cluster validation result for {name} on this node; New-Cluster needs a passing validation: run bisrc apply --target 'cluster.{name}.validation' first"
+                ))
+            }
+            Some(v) if !v.passed => {
                 return Err(format!(
                     "cluster validation failed ({}); New-Cluster needs a passing validation: fix the failing tests and run bisrc apply again",
                     v.failed.join("; ")
                 ));
             }
+            Some(_) => {}
         }
         // WB-VAL-04: Microsoft supports a cluster whose full validation passed, storage
         // included; a kept validation whose storage tests tested nothing does not count.
@@ -266,12 +275,21 @@ impl Simulated for Cluster {
                 format!("node(s) not Up: {}; power them on or start the cluster service (Start-ClusterNode)", down.join(", "))
             },
         ));
-        let quorum = has_quorum(w, cl);
+        // A witness that is not Online fails the check even while the nodes keep a majority
+        // (review3 F17): the next node loss would take the cluster down.
+        let witness_online = cl.witness.kind != "disk"
+            || cl.witness.disk.as_deref().is_some_and(|d| {
+                w.cluster_disk(&cl.name, d)
+                    .is_some_and(|d| d.state.as_deref() == Some("Online"))
+            });
+        let quorum = has_quorum(w, cl) && witness_online;
         v.push(check(
             CHECK_QUORUM,
             quorum,
             if quorum {
                 format!("quorum holds (witness: {})", cl.witness.kind)
+            } else if !witness_online && has_quorum(w, cl) {
+                "quorum at risk: the disk witness is not Online; bring it online (Start-ClusterResource) before another node goes down".to_string()
             } else if cl.witness.kind == "none" {
                 "quorum lost: too few nodes are up and there is no witness; bring nodes up and configure a witness".to_string()
             } else {

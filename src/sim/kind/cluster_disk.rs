@@ -78,6 +78,16 @@ impl Simulated for ClusterDisk {
                 "Get-Disk : No MSFT_Disk objects found with property 'Number' equal to '{n}'. Present the LUN to every node."
             ));
         };
+        // A disk number is per node and can change: a disk whose size is not the inventory's
+        // may be another LUN, and is not touched (review3 F10).
+        if d.cluster.is_none()
+            && d.size_gb.abs_diff(s.params.size_gb) > (s.params.size_gb / 50).max(1)
+        {
+            return Err(format!(
+                "disk {n} is {} GB, the inventory says {} GB: it may be another LUN (disk numbers are per node and can change); bisrc does not touch it. Check Get-Disk (UniqueId, SerialNumber) and the inventory",
+                d.size_gb, s.params.size_gb
+            ));
+        }
         let cluster = if want.clustered {
             Some(require(w, c, None)?.name.clone())
         } else {

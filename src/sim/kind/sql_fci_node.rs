@@ -11,14 +11,48 @@ use crate::sim::world::World;
 use crate::sim::Ctx;
 use crate::step::Check;
 
+/// The SQL Server service of the instance is registered on this node.
+fn service_here(w: &World, c: &Ctx, s: &Spec<SqlFciNode>) -> bool {
+    w.instance(&s.params.network_name).is_some_and(|i| {
+        i.installed_nodes
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&c.node))
+    })
+}
+
+/// The node is a possible owner of the FCI's group (`Get-ClusterOwnerNode -Resource`).
+fn possible_owner(w: &World, c: &Ctx, s: &Spec<SqlFciNode>) -> bool {
+    w.instance(&s.params.network_name).is_some_and(|i| {
+        w.cluster(&i.cluster)
+            .and_then(|cl| {
+                cl.groups
+                    .iter()
+                    .find(|g| g.name.eq_ignore_ascii_case(&i.group))
+            })
+            .is_some_and(|g| {
+                g.possible_owners
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&c.node))
+            })
+    })
+}
+
+/// The service's name, as Get-Service knows it.
+fn service_name(s: &Spec<SqlFciNode>) -> String {
+    if s.params.instance.eq_ignore_ascii_case("MSSQLSERVER") {
+        "MSSQLSERVER".to_string()
+    } else {
+        format!("MSSQL${}", s.params.instance)
+    }
+}
+
 impl Simulated for SqlFciNode {
+    /// Installed means the service is here AND the node is a possible owner of the FCI's
+    /// resources: a service alone is also what an AddNode that failed late leaves (review3 F5).
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<SqlFciNodeObserved, String> {
-        let installed = w.instance(&s.params.network_name).is_some_and(|i| {
-            i.installed_nodes
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(&c.node))
-        });
-        Ok(SqlFciNodeObserved { installed })
+        Ok(SqlFciNodeObserved {
+            installed: service_here(w, c, s) && possible_owner(w, c, s),
+        })
     }
 
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
@@ -59,6 +93,12 @@ impl Simulated for SqlFciNode {
         if !already && edition.eq_ignore_ascii_case("Standard") && i.installed_nodes.len() >= 2 {
             return Err(setup_error(
                 "rule 'Cluster_MaxNodes' failed: SQL Server Standard edition supports failover cluster instances of at most two nodes".into(),
+            ));
+        }
+        if already && !possible_owner(w, c, s) {
+            return Err(format!(
+                "{} exists on {} but {} is not a possible owner of the SQL Server resource of {}: an AddNode that failed late, or another instance. Run setup /ACTION=RemoveNode for it on {}, then bisrc apply",
+                service_name(s), c.node, c.node, s.params.group, c.node
             ));
         }
         if already {
