@@ -121,7 +121,10 @@ fn go_separators_are_split_by_the_client_and_never_sent() {
     // T-SQL): SqlClient sends one batch, so BizTalk's scripts go through the GO splitter and
     // none of bisrc's own batches holds a GO line.
     let partial = template("partials/sql.ps1.hbs");
-    assert!(partial.contains("[regex]::Split($text, '(?im)^[ \\t]*GO[ \\t]*$')"));
+    // CRLF-aware (review3 F2): `\r?$`, and a trailing `--` comment as sqlcmd allows.
+    assert!(
+        partial.contains("[regex]::Split($text, '(?im)^[ \\t]*GO[ \\t]*(?:--[^\\r\\n]*)?\\r?$')")
+    );
     let ls = template("steps/log_shipping/apply.ps1.hbs");
     assert!(ls.contains("Invoke-BisrcSqlFile -Path $path"));
     for entry in std::fs::read_dir("templates/sql").unwrap() {
