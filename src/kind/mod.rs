@@ -309,6 +309,16 @@ kinds! {
     AvailabilityGroup => availability_group,
     /// A secondary replica joined to its availability group (`ag.AG.join.NODE`).
     AgJoin => ag_join,
+    /// A BizTalk database in its availability group, seeded to every secondary
+    /// (`ag.AG.db.NAME`).
+    AgDatabase => ag_database,
+    /// BizTalk's SQL Agent jobs on one replica, each step behind the primary-replica guard
+    /// (`ag.AG.jobs.NODE`).
+    AgJobs => ag_jobs,
+    /// A planned manual failover of an availability group (`ALTER AVAILABILITY GROUP …
+    /// FAILOVER` on the target). Not part of the built topology: `verify --failover` makes
+    /// these (`failover.CLUSTER.AG`).
+    AgFailover => ag_failover,
 }
 
 impl ResourceKind {

@@ -408,6 +408,8 @@ fn run_step(
         *w = before;
         return Err(e);
     }
+    // Synchronous commit: what the step wrote on a primary reaches its synchronized secondaries.
+    ag::replicate(w);
     let changed = *w != before;
     Ok(serde_json::json!({ "changed": changed, "reboot_required": false }))
 }

@@ -245,6 +245,7 @@ fn create(w: &mut World, c: &Ctx, s: &Spec<AvailabilityGroup>) -> Result<(), Str
                 })
                 .collect(),
             listener: None,
+            databases: Vec::new(),
         },
     );
     let cl = w.cluster_mut(&cluster).expect("checked");

@@ -7,6 +7,9 @@
 //!
 //! [`table`] is the one place that maps a kind to its handler.
 
+mod ag_database;
+mod ag_failover;
+mod ag_jobs;
 mod ag_join;
 mod ag_replica;
 mod agent_job;
@@ -152,5 +155,8 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::HostInstances => handler::<k::host_instances::HostInstances>(),
         K::SsoServer => handler::<k::sso_server::SsoServer>(),
         K::Messagebox => handler::<k::messagebox::Messagebox>(),
+        K::AgDatabase => handler::<k::ag_database::AgDatabase>(),
+        K::AgJobs => handler::<k::ag_jobs::AgJobs>(),
+        K::AgFailover => handler::<k::ag_failover::AgFailover>(),
     }
 }
