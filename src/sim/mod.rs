@@ -25,6 +25,8 @@ mod sql;
 pub mod world;
 
 #[cfg(test)]
+mod ag_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod windows_refusal_tests;

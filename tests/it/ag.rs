@@ -4,7 +4,7 @@
 //! should fail.
 
 use crate::cycle::Lab;
-use bisrc::kind::{ag_join, ag_replica, availability_group};
+use bisrc::kind::{ag_database, ag_jobs, ag_join, ag_replica, availability_group, biztalk_group};
 use bisrc::sim::faults::Fault;
 
 const LAB_AG_SHIPPED: &str = include_str!("../../inventories/ag/lab-ag.yaml");
@@ -37,7 +37,10 @@ fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
         .stdout_has("  + create   ag.BizTalkAG.replica.LABAG3  (on LABAG3)")
         .stdout_has("  + create   ag.BizTalkAG.join.LABAG2  (on LABAG2)")
         .stdout_has("      dtc_support: null → \"PER_DB\"")
-        .stdout_has("      listener: null → \"LABBTSAG\"");
+        .stdout_has("      listener: null → \"LABBTSAG\"")
+        .stdout_has("  + create   ag.BizTalkAG.replica.LABAG3.login.LAB\\BizTalk Application Users  (on LABAG3)")
+        .stdout_has("  + create   ag.BizTalkAG.db.BizTalkMsgBoxDb  (on owner of BizTalkAG, probed on LABAG1)")
+        .stdout_has("  + create   ag.BizTalkAG.jobs.LABAG3  (on LABAG3)");
     lab.converge().stdout_has("0 failed, 0 never ran");
     lab.run(&["plan", "--detailed-exitcode"])
         .code(0)
@@ -53,6 +56,14 @@ fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
         ("ag.BizTalkAG", availability_group::CHECK_SYNCHRONIZED),
         ("ag.BizTalkAG", availability_group::CHECK_LISTENER),
         ("ag.BizTalkAG.join.LABAG3", ag_join::CHECK_JOINED),
+        ("biztalk.primary.group", biztalk_group::CHECK_CONFIGURED),
+        ("ag.BizTalkAG.db.SSODB", ag_database::CHECK_IN_GROUP),
+        (
+            "ag.BizTalkAG.db.BizTalkDTADb",
+            ag_database::CHECK_SYNCHRONIZED,
+        ),
+        ("ag.BizTalkAG.jobs.LABAG1", ag_jobs::CHECK_PRIMARY_ONLY),
+        ("ag.BizTalkAG.jobs.LABAG3", ag_jobs::CHECK_PRIMARY_ONLY),
     ] {
         assert_eq!(check(&v, address, name)["ok"], true, "{address} {name}");
     }
@@ -63,7 +74,45 @@ fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
         .stdout_has("✓ BizTalkAG: LABAG2 → LABAG1")
         .stdout_has("✓ BizTalkAG: LABAG1 → LABAG3")
         .stdout_has("✓ BizTalkAG: LABAG3 → LABAG1")
-        .stdout_has("LABAGCL / BizTalkAG on LABAG1 (Online)");
+        .stdout_has("LABAGCL / BizTalkAG on LABAG1 (Online)")
+        // The host-instance timeline of each move, as the FCI's failover shows it.
+        .stdout_has("LABAGBTS1 BizTalkServerApplication: Running → Stopped → Running");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn failover_goes_to_synchronized_replicas_only_with_alter_availability_group() {
+    let lab = Lab::new(&lab_ag());
+    lab.converge();
+    lab.fault(Fault::SyncLag {
+        availability_group: "BizTalkAG".into(),
+        node: "LABAG2".into(),
+    });
+    let v = lab.run(&["verify", "--failover", "--format", "json"]);
+    v.code(1);
+    let v = v.json();
+    let moves = v["failover"]["moves"].as_array().unwrap();
+    let to2 = moves
+        .iter()
+        .find(|m| m["to"] == "LABAG2")
+        .unwrap_or_else(|| panic!("no move to LABAG2: {v}"));
+    assert_eq!(to2["ok"], false);
+    let detail = to2["detail"].as_str().unwrap();
+    assert!(detail.contains("Msg 41142"), "{detail}");
+    assert!(!detail.contains("Move-ClusterGroup"), "{detail}");
+    // The synchronized replica still takes over, and every database is checked after it.
+    let to3 = moves.iter().find(|m| m["to"] == "LABAG3").unwrap();
+    assert_eq!(to3["ok"], true, "{to3}");
+    assert!(
+        to3["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == ag_database::CHECK_SYNCHRONIZED),
+        "{to3}"
+    );
 }
 
 #[test]

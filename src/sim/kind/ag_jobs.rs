@@ -56,9 +56,14 @@ impl Simulated for AgJobs {
         }
         let i = w.instance_mut(&p.server).expect("reached");
         i.jobs.extend(copies);
+        // The desired state is applied as given (a drift fault leaves a job unguarded).
         for j in &p.jobs {
             if let Some(state) = i.jobs.get_mut(&j.name) {
-                state.primary_guard = Some(j.database.clone());
+                state.primary_guard = s
+                    .desired
+                    .guarded
+                    .contains(&j.name)
+                    .then(|| j.database.clone());
             }
         }
         Ok(())

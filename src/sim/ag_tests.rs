@@ -1,0 +1,151 @@
+//! BizTalk on an availability group in the simulator: a database joins its group only once
+//! it exists on the primary (WB-AG-08), BizTalk's jobs are copied from the primary and
+//! guarded on every replica (WB-AG-09), and a planned failover goes only to a synchronized
+//! synchronous-commit replica, run there (WB-AG-07).
+
+use serde_json::json;
+
+use super::faults::{inject, Fault};
+use super::tests::{apply_ok, converge, converge_until, error_of, inventory, probe_of, res};
+use crate::inventory::Inventory;
+use crate::kind::ag_failover::{AgFailover, Desired, Params};
+use crate::topology::{Resource, Target, Topology};
+
+fn lab_ag() -> (Inventory, Topology, tempfile::TempDir) {
+    let inv = inventory("ag/lab-ag");
+    let topo = Topology::build(&inv, None).unwrap();
+    (inv, topo, tempfile::tempdir().unwrap())
+}
+
+/// The failover `verify --failover` runs on `to`.
+fn failover_to(to: &str) -> Resource {
+    Resource::new::<AgFailover>(
+        format!("failover.LABAGCL.BizTalkAG.{to}"),
+        "primary",
+        Target::Node { host: to.into() },
+        Params {
+            cluster: "LABAGCL".into(),
+            availability_group: "BizTalkAG".into(),
+            server: to.into(),
+        },
+        Desired {
+            exists: true,
+            owner: to.into(),
+            state: "Online".into(),
+        },
+    )
+}
+
+#[test]
+fn a_database_joins_its_group_once_it_exists_on_the_primary_and_is_seeded_everywhere() {
+    let (inv, topo, dir) = lab_ag();
+    let d = dir.path();
+    let db = res(&topo, "ag.BizTalkAG.db.BizTalkMsgBoxDb");
+    // No group yet.
+    let e = error_of(d, &inv, db);
+    assert!(e.contains("Msg 15151"), "{e}");
+    // The group, but BizTalk not configured: the database is not on the primary.
+    converge_until(d, &inv, &topo, "biztalk.primary.group");
+    let e = error_of(d, &inv, db);
+    assert!(
+        e.contains("Msg 911") && e.contains("BizTalkMsgBoxDb"),
+        "{e}"
+    );
+    converge_until(d, &inv, &topo, &db.address);
+    let before = probe_of(d, &inv, db);
+    assert_eq!(before["exists"], true);
+    assert_eq!(before["in_group"], false);
+    apply_ok(d, &inv, db);
+    let o = probe_of(d, &inv, db);
+    assert_eq!(o["in_group"], true);
+    assert_eq!(o["recovery_model"], "FULL");
+    assert_eq!(
+        o["not_synchronized"],
+        json!([]),
+        "seeded to every secondary"
+    );
+    // A lagging secondary keeps the database but is not SYNCHRONIZED.
+    inject(
+        d,
+        &inv,
+        &Fault::SyncLag {
+            availability_group: "BizTalkAG".into(),
+            node: "LABAG3".into(),
+        },
+    )
+    .unwrap();
+    let o = probe_of(d, &inv, db);
+    assert_eq!(o["not_synchronized"], json!(["LABAG3: SYNCHRONIZING"]));
+}
+
+#[test]
+fn jobs_are_copied_from_the_primary_and_guarded_on_every_replica() {
+    let (inv, topo, dir) = lab_ag();
+    let d = dir.path();
+    let secondary = res(&topo, "ag.BizTalkAG.jobs.LABAG2");
+    // Before the BizTalk group configuration the primary has no job to copy.
+    converge_until(d, &inv, &topo, "biztalk.primary.group");
+    let e = error_of(d, &inv, secondary);
+    assert!(e.contains("Msg 14262"), "{e}");
+    converge(d, &inv, &topo);
+    for node in ["LABAG1", "LABAG2", "LABAG3"] {
+        let r = res(&topo, &format!("ag.BizTalkAG.jobs.{node}"));
+        let o = probe_of(d, &inv, r);
+        assert_eq!(o["jobs"], r.desired["jobs"], "{node}");
+        assert_eq!(o["guarded"], r.desired["jobs"], "{node}");
+        let jobs = o["jobs"].as_array().unwrap();
+        for want in [
+            "Backup BizTalk Server (BizTalkMgmtDb)",
+            "MessageBox_Message_Cleanup_BizTalkMsgBoxDb",
+            "DTA Purge and Archive (BizTalkDTADb)",
+        ] {
+            assert!(jobs.contains(&json!(want)), "{node}: {want}");
+        }
+    }
+    // A guard removed behind bisrc's back shows, and apply puts it back.
+    inject(
+        d,
+        &inv,
+        &Fault::Set {
+            address: secondary.address.clone(),
+            key: "guarded".into(),
+            value: json!([]),
+        },
+    )
+    .unwrap();
+    assert_eq!(probe_of(d, &inv, secondary)["guarded"], json!([]));
+    apply_ok(d, &inv, secondary);
+    assert_eq!(
+        probe_of(d, &inv, secondary)["guarded"],
+        secondary.desired["guarded"]
+    );
+}
+
+#[test]
+fn a_planned_failover_runs_on_a_synchronized_synchronous_replica_only() {
+    let (inv, topo, dir) = lab_ag();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    // Not a replica.
+    let e = error_of(d, &inv, &failover_to("LABAGBTS1"));
+    assert!(e.contains("is not a replica of availability group"), "{e}");
+    // A lagging replica cannot take over without data loss.
+    let lag = Fault::SyncLag {
+        availability_group: "BizTalkAG".into(),
+        node: "LABAG2".into(),
+    };
+    inject(d, &inv, &lag).unwrap();
+    let e = error_of(d, &inv, &failover_to("LABAG2"));
+    assert!(e.contains("Msg 41142"), "{e}");
+    inject(d, &inv, &Fault::Clear).unwrap();
+    // A synchronized one can: the listener then reaches it, with BizTalk's group in its
+    // copy of the management database.
+    apply_ok(d, &inv, &failover_to("LABAG3"));
+    assert_eq!(probe_of(d, &inv, &failover_to("LABAG3"))["owner"], "LABAG3");
+    let group = res(&topo, "biztalk.primary.group");
+    let o = probe_of(d, &inv, group);
+    assert_eq!(o["configured"], true);
+    assert_eq!(o["databases"], group.desired["databases"]);
+    let db = res(&topo, "ag.BizTalkAG.db.BizTalkMgmtDb");
+    assert_eq!(probe_of(d, &inv, db)["not_synchronized"], json!([]));
+}
