@@ -724,6 +724,22 @@ pub struct Backup {
     /// Log shipping of the BizTalk databases from a source instance to a DR instance.
     #[serde(default)]
     pub log_shipping: Vec<LogShipping>,
+    /// What the estate relies on to back up the BizTalk databases: `backup_biztalk_server`
+    /// (the Backup BizTalk Server job, the only supported method; the default) or `vss`
+    /// (Volume Shadow Copy snapshots, not supported for BizTalk: validation warns). bisrc
+    /// configures the Backup BizTalk Server job either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<Spanned<BackupMethod>>,
+}
+
+/// How the BizTalk databases are backed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupMethod {
+    /// The Backup BizTalk Server job (marked, consistent backups of every BizTalk database).
+    BackupBiztalkServer,
+    /// Volume Shadow Copy Service snapshots of the database volumes.
+    Vss,
 }
 
 /// Frequency of the full backup (the job's `d/h/w/m/y`).

@@ -84,6 +84,10 @@ pub struct AgState {
     /// Databases added to the group (`ALTER AVAILABILITY GROUP … ADD DATABASE`).
     #[serde(default)]
     pub databases: Vec<String>,
+    /// `SEEDING_MODE = MANUAL`: a secondary holds a database only once it was restored and
+    /// joined there by hand.
+    #[serde(default)]
+    pub manual_seeding: bool,
 }
 
 /// One replica of a group.
@@ -231,7 +235,12 @@ pub(super) fn replicate(w: &mut World) {
             if replica_health(w, ag, r, &account) != (true, true) {
                 continue;
             }
+            let target = w.standalone.get(&standalone_key(&r.node, &r.instance));
             for db in &ag.databases {
+                let restored = target.is_some_and(|t| t.sql.databases.contains_key(db));
+                if ag.manual_seeding && !restored {
+                    continue;
+                }
                 if let Some(d) = src.sql.databases.get(db) {
                     copies.push((standalone_key(&r.node, &r.instance), db.clone(), d.clone()));
                 }

@@ -149,3 +149,30 @@ fn a_planned_failover_runs_on_a_synchronized_synchronous_replica_only() {
     let db = res(&topo, "ag.BizTalkAG.db.BizTalkMgmtDb");
     assert_eq!(probe_of(d, &inv, db)["not_synchronized"], json!([]));
 }
+
+#[test]
+fn with_manual_seeding_a_secondary_holds_a_database_only_once_restored_there() {
+    let (inv, topo, dir) = lab_ag();
+    let d = dir.path();
+    converge_until(d, &inv, &topo, "ag.BizTalkAG");
+    let mut manual = res(&topo, "ag.BizTalkAG").clone();
+    manual.params["automatic_seeding"] = json!(false);
+    apply_ok(d, &inv, &manual);
+    let db = res(&topo, "ag.BizTalkAG.db.SSODB");
+    for r in topo
+        .resources
+        .iter()
+        .take_while(|r| r.address != db.address)
+    {
+        if r.address != manual.address {
+            apply_ok(d, &inv, r);
+        }
+    }
+    apply_ok(d, &inv, db);
+    let o = probe_of(d, &inv, db);
+    assert_eq!(o["in_group"], true);
+    assert_eq!(
+        o["not_synchronized"],
+        json!(["LABAG2: NOT JOINED", "LABAG3: NOT JOINED"])
+    );
+}

@@ -201,6 +201,9 @@ const CASES: &[Case] = &[
     case(LAB_AG, &[("destination: \\\\labfs.lab.local\\backup\\BizTalk\\", "destination: C:\\Backup\\")], "BZ173", 59, 0),
     case(LAB_AG, &[(AG_LISTENER, AG_SECOND), ("name: BizTalkAG2", "name: biztalkag")], "BZ174", 51, 1),
     case(LAB, &[(LAB_FCI_END, LAB_AG_ON_FCI)], "BZ175", 67, 1),
+    // what BizTalk does not support, where the inventory can say it
+    case(LAB_AG, &[("days_to_keep: 7", "days_to_keep: 7\n  method: vss")], "BZ176", 63, 0),
+    case(LAB_AG, &[("seeding: automatic", "seeding: manual")], "BZ177", 45, 0),
     // ... and the computer-name and address rules cover listeners
     case(LAB_AG, &[("listener: { name: LABBTSAG,", "listener: { name: LABAG3,")], "BZ020", 50, 1),
     case(LAB_AG, &[("listener: { name: LABBTSAG,", "listener: { name: LAB_BTSAG,")], "BZ030", 50, 1),

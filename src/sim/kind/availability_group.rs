@@ -246,6 +246,7 @@ fn create(w: &mut World, c: &Ctx, s: &Spec<AvailabilityGroup>) -> Result<(), Str
                 .collect(),
             listener: None,
             databases: Vec::new(),
+            manual_seeding: !p.automatic_seeding,
         },
     );
     let cl = w.cluster_mut(&cluster).expect("checked");
