@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExtraFile, Kind, Removal, ResourceKind};
+use super::{ExtraFile, Kind, ResourceKind};
 
 /// The kind.
 pub struct AgDatabase;
@@ -16,14 +16,12 @@ pub const CHECK_IN_GROUP: &str = "ag-database-in-group";
 pub const CHECK_SYNCHRONIZED: &str = "ag-database-synchronized";
 
 impl Kind for AgDatabase {
-    const REMOVAL: Removal = Removal::Kept(
-        "a database leaves its availability group only with the group (destroy removes the group)",
-    );
     const KIND: ResourceKind = ResourceKind::AgDatabase;
     const CHECKS: &'static [&'static str] = &[CHECK_IN_GROUP, CHECK_SYNCHRONIZED];
     const EXTRA_FILES: &'static [ExtraFile] = &[
         ExtraFile::tsql("sql/ag_database_probe.sql", "ag_database_probe.sql"),
         ExtraFile::tsql("sql/ag_database.sql", "ag_database.sql"),
+        ExtraFile::tsql("sql/ag_database_remove.sql", "ag_database_remove.sql"),
     ];
     type Params = Params;
     type Desired = Desired;

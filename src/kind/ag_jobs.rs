@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExtraFile, Kind, Removal, ResourceKind};
+use super::{ExtraFile, Kind, ResourceKind};
 
 /// The kind.
 pub struct AgJobs;
@@ -19,12 +19,12 @@ pub const CHECK_PRIMARY_ONLY: &str = "ag-jobs-primary-only";
 pub const GUARD_PREFIX: &str = "IF (sys.fn_hadr_is_primary_replica(N'";
 
 impl Kind for AgJobs {
-    const REMOVAL: Removal = Removal::WithParent(ResourceKind::AvailabilityGroup);
     const KIND: ResourceKind = ResourceKind::AgJobs;
     const CHECKS: &'static [&'static str] = &[CHECK_PRIMARY_ONLY];
     const EXTRA_FILES: &'static [ExtraFile] = &[
         ExtraFile::tsql("sql/ag_jobs_probe.sql", "ag_jobs_probe.sql"),
         ExtraFile::tsql("sql/ag_jobs_guard.sql", "ag_jobs_guard.sql"),
+        ExtraFile::tsql("sql/ag_jobs_drop.sql", "ag_jobs_drop.sql"),
     ];
     type Params = Params;
     type Desired = Desired;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExtraFile, Kind, Removal, ResourceKind};
+use super::{ExtraFile, Kind, ResourceKind};
 
 /// The kind.
 pub struct AgReplica;
@@ -19,12 +19,12 @@ pub const CHECK_ENDPOINT: &str = "ag-endpoint-started";
 pub const ENDPOINT_NAME: &str = "Hadr_endpoint";
 
 impl Kind for AgReplica {
-    const REMOVAL: Removal = Removal::Kept("HADR and the mirroring endpoint of a standalone instance; bisrc does not remove them yet");
     const KIND: ResourceKind = ResourceKind::AgReplica;
     const CHECKS: &'static [&'static str] = &[CHECK_HADR, CHECK_ENDPOINT];
     const EXTRA_FILES: &'static [ExtraFile] = &[
         ExtraFile::tsql("sql/ag_replica_probe.sql", "ag_replica_probe.sql"),
         ExtraFile::tsql("sql/ag_replica.sql", "ag_replica.sql"),
+        ExtraFile::tsql("sql/ag_replica_drop.sql", "ag_replica_drop.sql"),
     ];
     type Params = Params;
     type Desired = Desired;
@@ -46,6 +46,9 @@ pub struct Params {
     pub server: String,
     /// The engine service account of the replicas (`NETBIOS\name`).
     pub service_account: String,
+    /// The group's BizTalk databases: their copies left RESTORING here once the group is
+    /// dropped are dropped with the replica.
+    pub databases: Vec<String>,
 }
 
 /// Desired state.

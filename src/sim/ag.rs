@@ -23,6 +23,10 @@ pub struct StandaloneSql {
     /// name = the node, no cluster group: the instance is not clustered).
     #[serde(default)]
     pub sql: InstanceState,
+    /// Databases left RESTORING here: secondary copies of databases removed from their group,
+    /// or of a dropped group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restoring: Vec<String>,
 }
 
 /// A database mirroring endpoint.
@@ -205,6 +209,23 @@ pub fn replica_key(w: &World, name: &str) -> Option<String> {
         .iter()
         .find(|r| r.node.eq_ignore_ascii_case(&g.owner))?;
     Some(standalone_key(&r.node, &r.instance))
+}
+
+/// The secondaries of `ag` that hold a copy of `db`, which REMOVE DATABASE or DROP
+/// AVAILABILITY GROUP leaves RESTORING there.
+pub(super) fn leave_restoring(w: &mut World, ag: &AgState, db: &str) {
+    let primary = w.ag_primary(ag).unwrap_or_default();
+    for r in ag
+        .replicas
+        .iter()
+        .filter(|r| !r.node.eq_ignore_ascii_case(&primary))
+    {
+        if let Some(s) = w.standalone.get_mut(&standalone_key(&r.node, &r.instance)) {
+            if s.sql.databases.contains_key(db) && !s.restoring.iter().any(|d| d == db) {
+                s.restoring.push(db.to_string());
+            }
+        }
+    }
 }
 
 /// Synchronous commit: the group's databases as the primary holds them, on every secondary

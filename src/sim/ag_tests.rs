@@ -176,3 +176,47 @@ fn with_manual_seeding_a_secondary_holds_a_database_only_once_restored_there() {
         json!(["LABAG2: NOT JOINED", "LABAG3: NOT JOINED"])
     );
 }
+
+#[test]
+fn removal_takes_the_databases_out_of_the_group_before_they_are_dropped() {
+    use super::tests::step;
+    use crate::step::StepAction;
+    let (inv, topo, dir) = lab_ag();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    // WB-AG-10: the BizTalk group's databases cannot be dropped while in the group.
+    let group = res(&topo, "biztalk.primary.group");
+    let o = step(d, &inv, group, StepAction::Destroy);
+    assert!(!o.ok);
+    assert!(o.error.contains("Msg 3752"), "{}", o.error);
+    // DROP AVAILABILITY GROUP needs HADR where it runs.
+    let hadr = Fault::Set {
+        address: "ag.BizTalkAG.replica.LABAG1".into(),
+        key: "hadr_enabled".into(),
+        value: json!(false),
+    };
+    inject(d, &inv, &hadr).unwrap();
+    let o = step(d, &inv, res(&topo, "ag.BizTalkAG"), StepAction::Destroy);
+    assert!(o.error.contains("Msg 35221"), "{}", o.error);
+    apply_ok(d, &inv, res(&topo, "ag.BizTalkAG.replica.LABAG1"));
+    // In reverse order every removal succeeds, and nothing is left behind: the secondaries'
+    // copies left RESTORING go with their replica.
+    for r in topo.resources.iter().rev() {
+        if r.kind.removal() == crate::kind::Removal::Script {
+            let o = step(d, &inv, r, StepAction::Destroy);
+            assert!(o.ok, "{}: {}", r.address, o.error);
+        }
+    }
+    let w = crate::sim::world::load(d, &inv).unwrap();
+    assert!(w.ags.is_empty());
+    for s in w.standalone.values() {
+        assert!(
+            s.sql.databases.is_empty(),
+            "{}: {:?}",
+            s.node,
+            s.sql.databases.keys()
+        );
+        assert!(s.restoring.is_empty() && !s.hadr_enabled && s.endpoint.is_none());
+        assert!(s.sql.jobs.is_empty(), "{}: {:?}", s.node, s.sql.jobs.keys());
+    }
+}

@@ -232,3 +232,21 @@ mod over_sshd {
             .stdout_has("4 of 4 moves succeeded");
     }
 }
+
+#[test]
+fn destroy_removes_the_group_and_its_databases_and_apply_builds_it_again() {
+    let lab = Lab::new(&lab_ag());
+    lab.converge();
+    lab.run(&["destroy", "--auto-approve", "--force-name", "lab-ag"])
+        .code(0)
+        .stdout_has("  ✓ ag.BizTalkAG.db.BizTalkMsgBoxDb on LABAG1")
+        .stdout_has("  ✓ ag.BizTalkAG on LABAG1")
+        .stdout_has("  ✓ ag.BizTalkAG.replica.LABAG3 on LABAG3")
+        .stdout_has(" 0 failed, 0 never ran");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("  + create   ag.BizTalkAG  (on owner of BizTalkAG, probed on LABAG1)")
+        .stdout_has("  + create   ag.BizTalkAG.replica.LABAG2  (on LABAG2)");
+    lab.converge().stdout_has("0 failed, 0 never ran");
+    lab.run(&["verify"]).code(0);
+}

@@ -91,6 +91,25 @@ impl Simulated for AgDatabase {
         Ok(())
     }
 
+    /// `ALTER AVAILABILITY GROUP … REMOVE DATABASE` through the listener, on the primary
+    /// (WB-AG-10): the secondaries' copies are left RESTORING. Nothing to do without the group.
+    fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let p = &s.params;
+        let Some(ag) = w.ag(&p.availability_group).cloned() else {
+            return Ok(());
+        };
+        if !ag.databases.contains(&p.database) {
+            return Ok(());
+        }
+        reach(w, &p.server)?;
+        crate::sim::ag::leave_restoring(w, &ag, &p.database);
+        let key = p.availability_group.to_ascii_uppercase();
+        if let Some(a) = w.ags.get_mut(&key) {
+            a.databases.retain(|d| d != &p.database);
+        }
+        Ok(())
+    }
+
     fn verify(
         _: &World,
         c: &Ctx,

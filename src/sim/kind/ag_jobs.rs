@@ -69,6 +69,17 @@ impl Simulated for AgJobs {
         Ok(())
     }
 
+    /// `sp_delete_job` for each of BizTalk's jobs on this replica: the instance must answer.
+    fn destroy(w: &mut World, _: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let p = &s.params;
+        reach(w, &p.server)?;
+        let i = w.instance_mut(&p.server).expect("reached");
+        for j in &p.jobs {
+            i.jobs.remove(&j.name);
+        }
+        Ok(())
+    }
+
     fn verify(
         _: &World,
         c: &Ctx,

@@ -64,6 +64,30 @@ impl Simulated for AgReplica {
         Ok(())
     }
 
+    /// The replica's instance after its group was dropped (WB-AG-10): the group's database
+    /// copies left RESTORING dropped, the endpoint dropped, Always On disabled (a service
+    /// restart). Disabling it while the instance still holds a replica of a group is refused
+    /// by bisrc's order, not by SQL Server, so the simulator does not refuse it either.
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let key = standalone_key(&c.node, &s.params.instance);
+        let Some(i) = w.standalone.get_mut(&key) else {
+            return Ok(());
+        };
+        let left: Vec<String> = i
+            .restoring
+            .iter()
+            .filter(|d| s.params.databases.contains(d))
+            .cloned()
+            .collect();
+        for db in &left {
+            i.sql.databases.remove(db);
+        }
+        i.restoring.retain(|d| !left.contains(d));
+        i.endpoint = None;
+        i.hadr_enabled = false;
+        Ok(())
+    }
+
     fn verify(
         _: &World,
         c: &Ctx,

@@ -167,6 +167,12 @@ impl Simulated for BiztalkGroup {
         for (_, server) in p.servers.iter() {
             reach(w, server)?;
         }
+        // WB-AG-10: a database in an availability group cannot be dropped.
+        for (db, _) in p.servers.iter() {
+            if let Some(ag) = w.ags.values().find(|a| a.databases.iter().any(|d| d == db)) {
+                return Err(format!("Msg 3752: The database '{db}' is currently joined to an availability group ('{}'). Before you can drop the database, you need to remove it from the availability group.", ag.name));
+            }
+        }
         let master = p.roles.key_of("messagebox");
         for (db, role) in p.roles.iter() {
             let Some(server) = p.servers.get(db) else {

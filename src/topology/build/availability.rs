@@ -40,6 +40,14 @@ impl Builder<'_> {
                     instance: g.instance_name().to_string(),
                     server: replica_server(&node, g),
                     service_account: g.service_account.user.value.clone(),
+                    databases: self
+                        .inv
+                        .databases
+                        .iter()
+                        .filter(|d| d.instance.eq_ignore_ascii_case(&g.listener.name))
+                        .filter(|d| self.inv.is_configured_sql_database(d))
+                        .map(|d| d.name.value.clone())
+                        .collect(),
                 },
                 ag_replica::Desired {
                     installed: true,
