@@ -250,3 +250,32 @@ fn destroy_removes_the_group_and_its_databases_and_apply_builds_it_again() {
     lab.converge().stdout_has("0 failed, 0 never ran");
     lab.run(&["verify"]).code(0);
 }
+
+#[test]
+fn a_second_messagebox_behind_the_listener_is_added_seeded_and_its_jobs_guarded() {
+    let one = "  - { name: SSODB,           role: sso,        instance: LABBTSAG }\n";
+    let text = lab_ag();
+    assert!(text.contains(one));
+    let two =
+        format!("{one}  - {{ name: BizTalkMsgBoxDb2, role: messagebox, instance: LABBTSAG }}\n");
+    let lab = Lab::new(&text.replacen(one, &two, 1));
+    lab.run(&["plan"])
+        .code(0)
+        .stdout_has("  + create   biztalk.primary.messagebox.BizTalkMsgBoxDb2  (on LABAGBTS1)")
+        .stdout_has("  + create   ag.BizTalkAG.db.BizTalkMsgBoxDb2  (on owner of BizTalkAG, probed on LABAG1)");
+    lab.converge().stdout_has("0 failed, 0 never ran");
+    let v = lab.run(&["verify", "--format", "json"]);
+    v.code(0);
+    let v = v.json();
+    assert_eq!(
+        check(
+            &v,
+            "ag.BizTalkAG.db.BizTalkMsgBoxDb2",
+            ag_database::CHECK_SYNCHRONIZED
+        )["ok"],
+        true
+    );
+    let jobs = check(&v, "ag.BizTalkAG.jobs.LABAG2", ag_jobs::CHECK_PRIMARY_ONLY);
+    assert_eq!(jobs["ok"], true, "{jobs}");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+}

@@ -13,7 +13,7 @@ use crate::inventory::{AvailabilityGroup, Cluster, Database, DatabaseRole, Site}
 use crate::kind::biztalk_group::{configuration_jobs, NamePairs};
 use crate::kind::{
     ag_database, ag_jobs, agent_job, backup_job, biztalk_group, database_settings, host_instances,
-    sql_login,
+    messagebox, sql_login,
 };
 
 /// Steps that run on the primary replica of `g`: the owner of its cluster role.
@@ -163,6 +163,54 @@ impl Builder<'_> {
                 },
             );
         }
+        // Scaled-out MessageBoxes through BizTalk's WMI, on their listeners: the others created
+        // and publishing before the master stops publishing (as on an FCI).
+        let msgboxes: Vec<&Database> = inv
+            .databases
+            .iter()
+            .filter(|d| d.role.value == DatabaseRole::Messagebox)
+            .collect();
+        let mut msgbox_addr: Vec<(String, String)> = Vec::new();
+        if msgboxes.len() > 1 {
+            let (masters, others): (Vec<&Database>, Vec<&Database>) = msgboxes
+                .into_iter()
+                .partition(|d| master.as_deref() == Some(d.name.as_str()));
+            for d in others.into_iter().chain(masters) {
+                let is_master = master.as_deref() == Some(d.name.as_str());
+                let mut deps = vec![group_addr.clone()];
+                if is_master {
+                    deps.extend(msgbox_addr.iter().map(|(_, a)| a.clone()));
+                }
+                let a = self.resource::<messagebox::Messagebox>(
+                    format!("biztalk.{}.messagebox.{}", site.name, d.name),
+                    site,
+                    Target::Node {
+                        host: bts.name.value.clone(),
+                    },
+                    deps,
+                    messagebox::Params {
+                        server: d.instance.value.clone(),
+                        database: d.name.value.clone(),
+                        master: is_master,
+                    },
+                    messagebox::Desired {
+                        exists: true,
+                        publishing: d.publishing.as_ref().is_none_or(|p| p.value),
+                    },
+                );
+                msgbox_addr.push((d.name.value.clone(), a));
+            }
+        }
+        let after_msgbox = |db: &str| {
+            let mut deps = vec![group_addr.clone()];
+            deps.extend(
+                msgbox_addr
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(db))
+                    .map(|(_, a)| a.clone()),
+            );
+            deps
+        };
 
         for (gsite, c, g) in groups {
             let listener = g.listener.name.value.clone();
@@ -183,7 +231,7 @@ impl Builder<'_> {
                     format!("db.{listener}.{}.settings", d.name),
                     gsite,
                     on_primary.clone(),
-                    vec![group_addr.clone()],
+                    after_msgbox(&d.name),
                     database_settings::Params {
                         server: listener.clone(),
                         database: d.name.value.clone(),
@@ -250,7 +298,7 @@ impl Builder<'_> {
                         format!("sql.{listener}.job.{slug}"),
                         gsite,
                         on_primary.clone(),
-                        vec![group_addr.clone()],
+                        after_msgbox(&d.name),
                         agent_job::Params {
                             server: listener.clone(),
                             job_name,
