@@ -556,6 +556,12 @@ pub const BZ177: Rule = rule(
     Warning,
     "an availability group holding BizTalk databases uses automatic seeding (bisrc builds no manual seeding)",
 );
+/// Beside availability groups, a database on an FCI gets the group configuration only.
+pub const BZ178: Rule = rule(
+    "BZ178",
+    Warning,
+    "beside availability groups, bisrc builds no settings or jobs for a database on an FCI",
+);
 
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
@@ -566,7 +572,7 @@ pub const RULES: &[Rule] = &[
     BZ077, BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094,
     BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108, BZ110, BZ111,
     BZ120, BZ121, BZ122, BZ123, BZ160, BZ161, BZ162, BZ163, BZ164, BZ165, BZ166, BZ167, BZ168,
-    BZ169, BZ170, BZ171, BZ172, BZ173, BZ174, BZ175, BZ176, BZ177,
+    BZ169, BZ170, BZ171, BZ172, BZ173, BZ174, BZ175, BZ176, BZ177, BZ178,
 ];
 
 /// The catalogue entry of `code`.

@@ -279,3 +279,35 @@ fn a_second_messagebox_behind_the_listener_is_added_seeded_and_its_jobs_guarded(
     assert_eq!(jobs["ok"], true, "{jobs}");
     lab.run(&["plan", "--detailed-exitcode"]).code(0);
 }
+
+/// The lab's FCI cluster with an availability group beside it (instance BTSAG on both
+/// nodes): every BizTalk database behind its listener except BAMArchive, which cannot be in a
+/// group and stays on the FCI (BZ178 warns that its settings are the operator's).
+#[test]
+fn an_fci_and_an_availability_group_side_by_side_build_verify_and_fail_over() {
+    let mut text = include_str!("../../inventories/lab.yaml").to_string();
+    let group = "            port: 1433\n        availability_groups:\n          - name: BizTalkAG\n            version: \"2019\"\n            edition: Developer\n            instance: BTSAG\n            service_account: { user: LAB\\gmsa-sqlbts$ }\n            replicas:\n              - { node: LABSQL1, commit: synchronous, failover: automatic }\n              - { node: LABSQL2, commit: synchronous, failover: automatic }\n            listener: { name: LABBTSAG, ips: [192.168.50.30] }\n\n";
+    let mut edits = vec![("            port: 1433\n\n", group)];
+    edits.extend([("instance: LABBTSSQL }", "instance: LABBTSAG }"); 4]);
+    edits.push((
+        "role: sso,        instance: LABBTSAG }",
+        "role: sso,        instance: LABBTSAG }\n  - { name: BAMArchive, role: bam_archive, instance: LABBTSSQL }",
+    ));
+    edits.push((
+        "destination: S:\\MSSQL\\Backup\\BizTalk\\",
+        "destination: \\\\labfs.lab.local\\backup\\BizTalk\\",
+    ));
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let lab = Lab::new(&text);
+    lab.run(&["validate"]).code(0).stderr_has("warning[BZ178]");
+    lab.converge().stdout_has("0 failed, 0 never ran");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+    lab.run(&["verify", "--failover"])
+        .code(0)
+        .stdout_has("✓ SQL Server (MSSQLSERVER): LABSQL1 → LABSQL2")
+        .stdout_has("✓ BizTalkAG: LABSQL1 → LABSQL2")
+        .stdout_has("6 of 6 moves succeeded");
+}

@@ -204,6 +204,7 @@ const CASES: &[Case] = &[
     // what BizTalk does not support, where the inventory can say it
     case(LAB_AG, &[("days_to_keep: 7", "days_to_keep: 7\n  method: vss")], "BZ176", 63, 0),
     case(LAB_AG, &[("seeding: automatic", "seeding: manual")], "BZ177", 45, 0),
+    case(LAB, &[(LAB_FCI_END, LAB_AG_ON_FCI), ("instance: MSSQLSERVER\n            service_account", "instance: BTSAG\n            service_account"), ("instance: LABBTSSQL }", "instance: LABBTSAG }"), ("instance: LABBTSSQL }", "instance: LABBTSAG }"), ("instance: LABBTSSQL }", "instance: LABBTSAG }"), ("instance: LABBTSSQL }", "instance: LABBTSAG }"), ("role: sso,        instance: LABBTSAG }", "role: sso,        instance: LABBTSAG }\n  - { name: BAMArchive, role: bam_archive, instance: LABBTSSQL }")], "BZ178", 79, 0),
     // ... and the computer-name and address rules cover listeners
     case(LAB_AG, &[("listener: { name: LABBTSAG,", "listener: { name: LABAG3,")], "BZ020", 50, 1),
     case(LAB_AG, &[("listener: { name: LABBTSAG,", "listener: { name: LAB_BTSAG,")], "BZ030", 50, 1),

@@ -83,8 +83,22 @@ impl Builder<'_> {
                 deps.push(format!("ag.{}.join.{}", g.name, r.node));
             }
         }
+        // A database beside the groups on an FCI (BAMArchive, which cannot be in a group): its
+        // instance configured with its logins first, as for a group on FCIs.
+        let on_fci: Vec<String> = inv
+            .databases
+            .iter()
+            .filter(|d| inv.listener(&d.instance).is_none())
+            .map(|d| d.instance.value.clone())
+            .collect();
         for r in &self.resources {
-            if r.site == site.name.value && r.kind == crate::kind::ResourceKind::DtcNetwork {
+            let fci_ready = on_fci.iter().any(|i| {
+                r.address == format!("sql.{i}.config")
+                    || r.address.starts_with(&format!("sql.{i}.login."))
+            });
+            if fci_ready
+                || (r.site == site.name.value && r.kind == crate::kind::ResourceKind::DtcNetwork)
+            {
                 deps.push(r.address.clone());
             }
         }
