@@ -215,161 +215,166 @@ impl Builder<'_> {
                 msgbox_addr.push((d.name.value.clone(), a));
             }
         }
-        let after_msgbox = |db: &str| {
-            let mut deps = vec![group_addr.clone()];
-            deps.extend(
-                msgbox_addr
-                    .iter()
-                    .filter(|(n, _)| n.eq_ignore_ascii_case(db))
-                    .map(|(_, a)| a.clone()),
-            );
-            deps
-        };
-
         for (gsite, c, g) in groups {
-            let listener = g.listener.name.value.clone();
-            let on_primary = ag_owner(c, g);
-            let dbs: Vec<&Database> = inv
-                .databases
-                .iter()
-                .filter(|d| d.instance.eq_ignore_ascii_case(&listener))
-                .filter(|d| inv.is_configured_sql_database(d))
-                .collect();
-            // Settings and jobs through the listener, on the primary, before the jobs are
-            // copied: the backup job's configuration rewrites its steps, which must happen
-            // before they are guarded.
-            let mut before_copy: Vec<String> = Vec::new();
-            for d in &dbs {
-                let messagebox = d.role.value == DatabaseRole::Messagebox;
-                let settings = self.resource::<database_settings::DatabaseSettings>(
-                    format!("db.{listener}.{}.settings", d.name),
-                    gsite,
-                    on_primary.clone(),
-                    after_msgbox(&d.name),
-                    database_settings::Params {
-                        server: listener.clone(),
-                        database: d.name.value.clone(),
-                        role: d.role.value.as_str().to_string(),
-                        master: master.as_deref() == Some(d.name.as_str()),
-                        management_database: mgmt.name.value.clone(),
-                    },
-                    database_settings::Desired {
-                        exists: true,
-                        recovery_model: "FULL".into(),
-                        auto_create_statistics: messagebox.then_some(false),
-                        auto_update_statistics: messagebox.then_some(false),
-                    },
-                );
-                let added = self.resource::<ag_database::AgDatabase>(
-                    format!("ag.{}.db.{}", g.name, d.name),
-                    gsite,
-                    on_primary.clone(),
-                    vec![settings],
-                    ag_database::Params {
-                        availability_group: g.name.value.clone(),
-                        database: d.name.value.clone(),
-                        server: listener.clone(),
-                        replicas: sorted(
-                            g.replicas
-                                .iter()
-                                .map(|r| replica_server(&r.node, g).to_ascii_uppercase())
-                                .collect(),
-                        ),
-                        backup_destination: inv.backup.destination.value.clone(),
-                    },
-                    ag_database::Desired {
-                        in_group: true,
-                        recovery_model: "FULL".into(),
-                    },
-                );
-                before_copy.push(added);
-                let job = match d.role.value {
-                    DatabaseRole::Management => {
-                        before_copy.push(self.resource::<backup_job::BackupJob>(
-                            format!("sql.{listener}.job.backup-biztalk-server"),
-                            gsite,
-                            on_primary.clone(),
-                            vec![group_addr.clone()],
-                            backup_job_params(inv, &d.name.value, listener.clone()),
-                            backup_job_desired(inv),
-                        ));
-                        None
-                    }
-                    DatabaseRole::Tracking => Some((
-                        "dta-purge-and-archive".to_string(),
-                        format!("DTA Purge and Archive ({})", d.name),
-                        true,
-                    )),
-                    DatabaseRole::Messagebox => Some((
-                        format!("messagebox-message-cleanup-{}", d.name.to_ascii_lowercase()),
-                        format!("MessageBox_Message_Cleanup_{}", d.name),
-                        false,
-                    )),
-                    _ => None,
-                };
-                if let Some((slug, job_name, enabled)) = job {
-                    before_copy.push(self.resource::<agent_job::AgentJob>(
-                        format!("sql.{listener}.job.{slug}"),
+            self.group_databases_and_jobs(gsite, c, g, mgmt, &group_addr, &msgbox_addr);
+        }
+    }
+
+    /// One availability group's BizTalk databases: their settings and jobs through the
+    /// listener, each added to the group, then BizTalk's jobs on every replica.
+    fn group_databases_and_jobs(
+        &mut self,
+        gsite: &Site,
+        c: &Cluster,
+        g: &AvailabilityGroup,
+        mgmt: &Database,
+        group_addr: &str,
+        msgbox_addr: &[(String, String)],
+    ) {
+        let inv = self.inv;
+        let master = inv.master_messagebox().map(|d| d.name.value.clone());
+        let listener = g.listener.name.value.clone();
+        let on_primary = ag_owner(c, g);
+        let dbs: Vec<&Database> = inv
+            .databases
+            .iter()
+            .filter(|d| d.instance.eq_ignore_ascii_case(&listener))
+            .filter(|d| inv.is_configured_sql_database(d))
+            .collect();
+        // Settings and jobs through the listener, on the primary, before the jobs are
+        // copied: the backup job's configuration rewrites its steps, which must happen
+        // before they are guarded.
+        let mut before_copy: Vec<String> = Vec::new();
+        for d in &dbs {
+            let messagebox = d.role.value == DatabaseRole::Messagebox;
+            let settings = self.resource::<database_settings::DatabaseSettings>(
+                format!("db.{listener}.{}.settings", d.name),
+                gsite,
+                on_primary.clone(),
+                after_msgbox(group_addr, msgbox_addr, &d.name),
+                database_settings::Params {
+                    server: listener.clone(),
+                    database: d.name.value.clone(),
+                    role: d.role.value.as_str().to_string(),
+                    master: master.as_deref() == Some(d.name.as_str()),
+                    management_database: mgmt.name.value.clone(),
+                },
+                database_settings::Desired {
+                    exists: true,
+                    recovery_model: "FULL".into(),
+                    auto_create_statistics: messagebox.then_some(false),
+                    auto_update_statistics: messagebox.then_some(false),
+                },
+            );
+            let added = self.resource::<ag_database::AgDatabase>(
+                format!("ag.{}.db.{}", g.name, d.name),
+                gsite,
+                on_primary.clone(),
+                vec![settings],
+                ag_database::Params {
+                    availability_group: g.name.value.clone(),
+                    database: d.name.value.clone(),
+                    server: listener.clone(),
+                    replicas: sorted(
+                        g.replicas
+                            .iter()
+                            .map(|r| replica_server(&r.node, g).to_ascii_uppercase())
+                            .collect(),
+                    ),
+                    backup_destination: inv.backup.destination.value.clone(),
+                },
+                ag_database::Desired {
+                    in_group: true,
+                    recovery_model: "FULL".into(),
+                },
+            );
+            before_copy.push(added);
+            let job = match d.role.value {
+                DatabaseRole::Management => {
+                    before_copy.push(self.resource::<backup_job::BackupJob>(
+                        format!("sql.{listener}.job.backup-biztalk-server"),
                         gsite,
                         on_primary.clone(),
-                        after_msgbox(&d.name),
-                        agent_job::Params {
-                            server: listener.clone(),
-                            job_name,
-                            database: d.name.value.clone(),
-                        },
-                        agent_job::Desired {
-                            exists: true,
-                            enabled,
-                        },
+                        vec![group_addr.to_string()],
+                        backup_job_params(inv, &d.name.value, listener.clone()),
+                        backup_job_desired(inv),
                     ));
+                    None
                 }
-            }
-            // BizTalk's jobs for the group's databases, on every replica: the initial
-            // primary's guarded first, then copied from the primary to each secondary.
-            let jobs: Vec<ag_jobs::JobSpec> = dbs
-                .iter()
-                .flat_map(|d| {
-                    let is_master = master.as_deref() == Some(d.name.as_str());
-                    configuration_jobs(&d.name, d.role.value.as_str(), is_master)
-                        .into_iter()
-                        .map(|(name, _)| ag_jobs::JobSpec {
-                            name,
-                            database: d.name.value.clone(),
-                        })
-                })
-                .collect();
-            if jobs.is_empty() {
-                continue;
-            }
-            let names = sorted(jobs.iter().map(|j| j.name.clone()).collect());
-            let mut first: Option<String> = None;
-            for r in &g.replicas {
-                let mut deps = match &first {
-                    None => before_copy.clone(),
-                    Some(p) => vec![p.clone(), format!("ag.{}.join.{}", g.name, r.node)],
-                };
-                deps.push(format!("ag.{}.replica.{}", g.name, r.node));
-                let addr = self.resource::<ag_jobs::AgJobs>(
-                    format!("ag.{}.jobs.{}", g.name, r.node),
+                DatabaseRole::Tracking => Some((
+                    "dta-purge-and-archive".to_string(),
+                    format!("DTA Purge and Archive ({})", d.name),
+                    true,
+                )),
+                DatabaseRole::Messagebox => Some((
+                    format!("messagebox-message-cleanup-{}", d.name.to_ascii_lowercase()),
+                    format!("MessageBox_Message_Cleanup_{}", d.name),
+                    false,
+                )),
+                _ => None,
+            };
+            if let Some((slug, job_name, enabled)) = job {
+                before_copy.push(self.resource::<agent_job::AgentJob>(
+                    format!("sql.{listener}.job.{slug}"),
                     gsite,
-                    Target::Node {
-                        host: r.node.value.clone(),
+                    on_primary.clone(),
+                    after_msgbox(group_addr, msgbox_addr, &d.name),
+                    agent_job::Params {
+                        server: listener.clone(),
+                        job_name,
+                        database: d.name.value.clone(),
                     },
-                    deps,
-                    ag_jobs::Params {
-                        availability_group: g.name.value.clone(),
-                        server: replica_server(&r.node, g),
-                        source: listener.clone(),
-                        jobs: jobs.clone(),
+                    agent_job::Desired {
+                        exists: true,
+                        enabled,
                     },
-                    ag_jobs::Desired {
-                        jobs: names.clone(),
-                        guarded: names.clone(),
-                    },
-                );
-                first.get_or_insert(addr);
+                ));
             }
+        }
+        // BizTalk's jobs for the group's databases, on every replica: the initial
+        // primary's guarded first, then copied from the primary to each secondary.
+        let jobs: Vec<ag_jobs::JobSpec> = dbs
+            .iter()
+            .flat_map(|d| {
+                let is_master = master.as_deref() == Some(d.name.as_str());
+                configuration_jobs(&d.name, d.role.value.as_str(), is_master)
+                    .into_iter()
+                    .map(|(name, _)| ag_jobs::JobSpec {
+                        name,
+                        database: d.name.value.clone(),
+                    })
+            })
+            .collect();
+        if jobs.is_empty() {
+            return;
+        }
+        let names = sorted(jobs.iter().map(|j| j.name.clone()).collect());
+        let mut first: Option<String> = None;
+        for r in &g.replicas {
+            let mut deps = match &first {
+                None => before_copy.clone(),
+                Some(p) => vec![p.clone(), format!("ag.{}.join.{}", g.name, r.node)],
+            };
+            deps.push(format!("ag.{}.replica.{}", g.name, r.node));
+            let addr = self.resource::<ag_jobs::AgJobs>(
+                format!("ag.{}.jobs.{}", g.name, r.node),
+                gsite,
+                Target::Node {
+                    host: r.node.value.clone(),
+                },
+                deps,
+                ag_jobs::Params {
+                    availability_group: g.name.value.clone(),
+                    server: replica_server(&r.node, g),
+                    source: listener.clone(),
+                    jobs: jobs.clone(),
+                },
+                ag_jobs::Desired {
+                    jobs: names.clone(),
+                    guarded: names.clone(),
+                },
+            );
+            first.get_or_insert(addr);
         }
     }
 
@@ -395,4 +400,17 @@ impl Builder<'_> {
         logins.retain(|(l, _)| seen.insert(l.to_ascii_lowercase()));
         logins
     }
+}
+
+/// What a database's resources wait for: the group configuration, and its MessageBox
+/// resource when it is a scaled-out MessageBox.
+fn after_msgbox(group_addr: &str, msgbox_addr: &[(String, String)], db: &str) -> Vec<String> {
+    let mut deps = vec![group_addr.to_string()];
+    deps.extend(
+        msgbox_addr
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(db))
+            .map(|(_, a)| a.clone()),
+    );
+    deps
 }
