@@ -52,6 +52,24 @@ fn a_database_joins_its_group_once_it_exists_on_the_primary_and_is_seeded_everyw
         "{e}"
     );
     converge_until(d, &inv, &topo, &db.address);
+    // A database belongs to one group only.
+    crate::sim::world::update(d, &inv, |w| {
+        w.ags.insert(
+            "OTHERAG".into(),
+            crate::sim::ag::AgState {
+                name: "OtherAG".into(),
+                databases: vec!["BizTalkMsgBoxDb".into()],
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
+    let e = error_of(d, &inv, db);
+    assert!(
+        e.contains("already belongs to availability group 'OtherAG'"),
+        "{e}"
+    );
+    crate::sim::world::update(d, &inv, |w| w.ags.remove("OTHERAG")).unwrap();
     let before = probe_of(d, &inv, db);
     assert_eq!(before["exists"], true);
     assert_eq!(before["in_group"], false);
