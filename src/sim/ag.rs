@@ -23,6 +23,9 @@ pub struct StandaloneSql {
     /// name = the node, no cluster group: the instance is not clustered).
     #[serde(default)]
     pub sql: InstanceState,
+    /// The server option `in-doubt xact resolution` (0 by default).
+    #[serde(default)]
+    pub in_doubt_xact_resolution: u32,
     /// Databases left RESTORING here: secondary copies of databases removed from their group,
     /// or of a dropped group.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -238,3 +238,23 @@ fn removal_takes_the_databases_out_of_the_group_before_they_are_dropped() {
         assert!(s.sql.jobs.is_empty(), "{}: {:?}", s.node, s.sql.jobs.keys());
     }
 }
+
+#[test]
+fn in_doubt_xact_resolution_is_set_on_every_replica_and_refuses_an_unknown_value() {
+    let (inv, topo, dir) = lab_ag();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    for node in ["LABAG1", "LABAG2", "LABAG3"] {
+        let r = res(&topo, &format!("ag.BizTalkAG.replica.{node}"));
+        assert_eq!(
+            probe_of(d, &inv, r)["in_doubt_xact_resolution"],
+            1,
+            "{node}"
+        );
+    }
+    // WB-AG-11: sp_configure takes 0, 1 or 2.
+    let mut bad = res(&topo, "ag.BizTalkAG.replica.LABAG2").clone();
+    bad.desired["in_doubt_xact_resolution"] = json!(3);
+    let e = error_of(d, &inv, &bad);
+    assert!(e.contains("Msg 15129"), "{e}");
+}

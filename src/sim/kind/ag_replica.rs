@@ -2,7 +2,9 @@
 //! service restarts, only on a node of a running cluster) and its database mirroring endpoint.
 
 use super::{Simulated, Spec};
-use crate::kind::ag_replica::{AgReplica, AgReplicaObserved, CHECK_ENDPOINT, CHECK_HADR};
+use crate::kind::ag_replica::{
+    AgReplica, AgReplicaObserved, CHECK_ENDPOINT, CHECK_HADR, CHECK_IN_DOUBT,
+};
 use crate::sim::ag::{standalone_key, Endpoint};
 use crate::sim::checks::diff_check;
 use crate::sim::cluster::active;
@@ -26,6 +28,7 @@ impl Simulated for AgReplica {
             endpoint_port: e.map(|e| e.port),
             endpoint_state: e.map(|e| e.state.clone()),
             connect_granted: e.map(|e| e.connect.contains(&account)),
+            in_doubt_xact_resolution: Some(i.in_doubt_xact_resolution),
         })
     }
 
@@ -60,6 +63,13 @@ impl Simulated for AgReplica {
         e.connect.retain(|a| a != &account);
         if s.desired.connect_granted {
             e.connect.push(account);
+        }
+        if let Some(v) = s.desired.in_doubt_xact_resolution {
+            // WB-AG-11: an advanced option, in effect at RECONFIGURE (no restart).
+            if v > 2 {
+                return Err(format!("Msg 15129: '{v}' is not a valid value for configuration option 'in-doubt xact resolution'."));
+            }
+            i.in_doubt_xact_resolution = v;
         }
         Ok(())
     }
@@ -104,6 +114,7 @@ impl Simulated for AgReplica {
                 &["endpoint_port", "endpoint_state", "connect_granted"],
                 &hint,
             ),
+            diff_check(CHECK_IN_DOUBT, c, o, &["in_doubt_xact_resolution"], &hint),
         ])
     }
 }

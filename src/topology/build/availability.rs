@@ -55,6 +55,10 @@ impl Builder<'_> {
                     endpoint_port: g.endpoint_port(),
                     endpoint_state: "STARTED".into(),
                     connect_granted: true,
+                    in_doubt_xact_resolution: g
+                        .in_doubt_xact_resolution
+                        .as_ref()
+                        .map(|r| r.value.value()),
                 },
             );
             ready.push(addr);
