@@ -1,7 +1,9 @@
 //! Failover rehearsal (`verify --failover`): move every clustered role (SQL FCI groups, the
 //! DTC and SSO roles) to each of its possible owners and back, as `group_owner` steps
 //! (`Move-ClusterGroup`) run on the group's current owner, re-running the cluster and SQL
-//! checks after each move and timing it. A move to an unreachable node is reported failed
+//! checks after each move and timing it. An availability group moves to each of its
+//! synchronous-commit replicas and back by `ag_failover` steps (`ALTER AVAILABILITY GROUP …
+//! FAILOVER`) run on the target replica (WB-AG-07), never by Move-ClusterGroup. A move to an unreachable node is reported failed
 //! without being tried. Around each move the BizTalk servers are watched (`host_watch.rs`):
 //! every host instance's and ENTSSO's timeline, and whether they run again. It produces a
 //! [`FailoverReport`] ending with where every role runs.
@@ -47,6 +49,51 @@ pub fn group_owner(
     )
 }
 
+/// The ad-hoc `ag_failover` resource that makes the replica on `to` (server `server`) the
+/// primary of availability group `group`.
+pub fn ag_failover(cluster: &str, group: &str, site: &str, to: &str, server: &str) -> Resource {
+    use crate::kind::ag_failover::{AgFailover, Desired, Params};
+    Resource::new::<AgFailover>(
+        format!("failover.{cluster}.{group}"),
+        site,
+        Target::Node {
+            host: to.to_string(),
+        },
+        Params {
+            cluster: cluster.to_string(),
+            availability_group: group.to_string(),
+            server: server.to_string(),
+        },
+        Desired {
+            exists: true,
+            owner: to.to_string(),
+            state: "Online".into(),
+        },
+    )
+}
+
+/// The availability groups of the topology: role name → its synchronous-commit replicas
+/// (node, server), the only planned-failover targets.
+fn availability_groups(ctx: &Context) -> Vec<(String, Vec<(String, String)>)> {
+    use crate::kind::availability_group::{Desired, Params};
+    ctx.topology
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::AvailabilityGroup)
+        .filter_map(|r| {
+            let p: Params = crate::kind::from_map(&r.params).ok()?;
+            let d: Desired = crate::kind::from_map(&r.desired).ok()?;
+            let sync = p
+                .replica_specs
+                .into_iter()
+                .filter(|s| s.synchronous)
+                .map(|s| (s.node, s.server))
+                .collect();
+            Some((d.name, sync))
+        })
+        .collect()
+}
+
 fn owners(ctx: &Context) -> anyhow::Result<Vec<GroupOwnership>> {
     let clusters: Vec<&Resource> = ctx
         .topology
@@ -71,6 +118,7 @@ fn owners(ctx: &Context) -> anyhow::Result<Vec<GroupOwnership>> {
 /// Runs the rehearsal; `restart_stopped_hosts` starts host instances that stay stopped
 /// after a move (and says so in the move's timeline).
 pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<FailoverReport> {
+    let ags = availability_groups(ctx);
     // Roles to move: one per (cluster, group), with their possible owners.
     let mut roles: Vec<(&str, &str, &[String], &str)> = Vec::new();
     // Every owner-bound resource names its group; the core group and the pool of unowned
@@ -91,7 +139,7 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
         }
     }
     // Checks re-run after each move: the cluster's, the SQL instances' and the availability
-    // groups' (replicas synchronized and listener online on the new primary).
+    // groups' (replicas and databases synchronized, listener online on the new primary).
     let check_res: Vec<&Resource> = ctx
         .topology
         .resources
@@ -103,6 +151,7 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
                     | ResourceKind::SqlFci
                     | ResourceKind::SqlConfig
                     | ResourceKind::AvailabilityGroup
+                    | ResourceKind::AgDatabase
             )
         })
         .collect();
@@ -136,9 +185,16 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
             });
             continue;
         };
+        let ag = ags
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(group));
         let others: Vec<&String> = candidates
             .iter()
             .filter(|c| !c.eq_ignore_ascii_case(&home))
+            // A planned failover goes to synchronous-commit replicas only.
+            .filter(|c| {
+                ag.is_none_or(|(_, sync)| sync.iter().any(|(n, _)| n.eq_ignore_ascii_case(c)))
+            })
             .collect();
         for to in others {
             for dest in [to.clone(), home.clone()] {
@@ -154,9 +210,19 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
                     Some(b) if b.iter().all(Option::is_some) => b,
                     _ => host_watch::snapshot(ctx, &runtimes)?,
                 };
-                let mut m = move_group(
-                    ctx, cluster, group, candidates, site, from, &dest, &check_res,
-                )?;
+                let ag_server = ag.and_then(|(_, sync)| {
+                    sync.iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(&dest))
+                        .map(|(_, s)| s.as_str())
+                });
+                let how = Mover {
+                    cluster,
+                    group,
+                    candidates,
+                    site,
+                    ag_server,
+                };
+                let mut m = move_group(ctx, &how, from, &dest, &check_res)?;
                 if m.skipped {
                     hosts_now = Some(before);
                 } else {
@@ -181,17 +247,25 @@ pub fn rehearse(ctx: &Context, restart_stopped_hosts: bool) -> anyhow::Result<Fa
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One role to move and how.
+struct Mover<'a> {
+    cluster: &'a str,
+    group: &'a str,
+    candidates: &'a [String],
+    site: &'a str,
+    /// For an availability group: the target replica's server name (the move is an
+    /// `ag_failover` run on the target).
+    ag_server: Option<&'a str>,
+}
+
 fn move_group(
     ctx: &Context,
-    cluster: &str,
-    group: &str,
-    candidates: &[String],
-    site: &str,
+    how: &Mover,
     from: Option<String>,
     to: &str,
     check_res: &[&Resource],
 ) -> anyhow::Result<Move> {
+    let (cluster, group, candidates, site) = (how.cluster, how.group, how.candidates, how.site);
     let mut m = Move {
         cluster: cluster.into(),
         group: group.into(),
@@ -209,12 +283,20 @@ fn move_group(
         m.detail = format!("not attempted: {to} is unreachable: {reason}");
         return Ok(m);
     }
-    // Hook (issue 14): an availability group's role should move with `ALTER AVAILABILITY
-    // GROUP … FAILOVER` run on `to` (WB-AG-07), not Move-ClusterGroup; when that kind exists,
-    // pick it here for roles of kind `availability_group`.
-    let res = group_owner(cluster, group, candidates, site, to);
-    // Run on the current owner when it is up, else on any reachable member.
+    // An availability group fails over on its target replica (WB-AG-07); another role moves
+    // from its current owner when that is up, else from any reachable member.
+    let (res, observed_kind) = match how.ag_server {
+        Some(server) => (
+            ag_failover(cluster, group, site, to, server),
+            ResourceKind::AgFailover,
+        ),
+        None => (
+            group_owner(cluster, group, candidates, site, to),
+            ResourceKind::GroupOwner,
+        ),
+    };
     let host = match from.as_deref().filter(|f| ctx.pool.connect(f).is_ok()) {
+        _ if how.ag_server.is_some() => to.to_string(),
         Some(f) => f.to_string(),
         None => match choose_host(ctx, &res.target) {
             Ok(h) => h,
@@ -261,11 +343,16 @@ fn move_group(
                     let obs = p
                         .result
                         .as_ref()
-                        .map(|v| Observed::from_result(ResourceKind::GroupOwner, v));
-                    match obs {
-                        Some(Ok(Observed::GroupOwner(g))) => {
-                            let owner = g.owner.unwrap_or_default();
-                            let state = g.state.unwrap_or_default();
+                        .map(|v| Observed::from_result(observed_kind, v));
+                    let where_now = match obs {
+                        Some(Ok(Observed::GroupOwner(g))) => Some((g.owner, g.state)),
+                        Some(Ok(Observed::AgFailover(g))) => Some((g.owner, g.state)),
+                        _ => None,
+                    };
+                    match where_now {
+                        Some((owner, state)) => {
+                            let owner = owner.unwrap_or_default();
+                            let state = state.unwrap_or_default();
                             m.ok = owner.eq_ignore_ascii_case(to) && state == "Online";
                             m.detail = format!("{group} is {state} on {owner}");
                         }

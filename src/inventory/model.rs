@@ -551,6 +551,11 @@ pub struct AvailabilityGroup {
     /// (default `automatic`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seeding: Option<Spanned<Seeding>>,
+    /// The server option `in-doubt xact resolution` on every replica: how recovery treats a
+    /// distributed transaction MSDTC cannot resolve after a failover (biztalk-ha.md §4.2: set
+    /// it deliberately; Microsoft's walkthrough presumes commit). Unset: bisrc leaves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_doubt_xact_resolution: Option<Spanned<InDoubtResolution>>,
     /// Replicas, the initial primary first.
     pub replicas: Vec<AgReplica>,
     /// The listener: the server name BizTalk uses for the group's databases.
@@ -573,6 +578,29 @@ impl AvailabilityGroup {
         self.seeding
             .as_ref()
             .map_or(Seeding::Automatic, |s| s.value)
+    }
+}
+
+/// The `in-doubt xact resolution` server option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InDoubtResolution {
+    /// 0: no presumption; recovery fails while MSDTC cannot resolve a transaction.
+    NoPresumption,
+    /// 1: unresolved transactions are presumed committed.
+    PresumeCommit,
+    /// 2: unresolved transactions are presumed aborted.
+    PresumeAbort,
+}
+
+impl InDoubtResolution {
+    /// The option's value for `sp_configure`.
+    pub fn value(self) -> u32 {
+        match self {
+            InDoubtResolution::NoPresumption => 0,
+            InDoubtResolution::PresumeCommit => 1,
+            InDoubtResolution::PresumeAbort => 2,
+        }
     }
 }
 
@@ -748,6 +776,22 @@ pub struct Backup {
     /// Log shipping of the BizTalk databases from a source instance to a DR instance.
     #[serde(default)]
     pub log_shipping: Vec<LogShipping>,
+    /// What the estate relies on to back up the BizTalk databases: `backup_biztalk_server`
+    /// (the Backup BizTalk Server job, the only supported method; the default) or `vss`
+    /// (Volume Shadow Copy snapshots, not supported for BizTalk: validation warns). bisrc
+    /// configures the Backup BizTalk Server job either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<Spanned<BackupMethod>>,
+}
+
+/// How the BizTalk databases are backed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupMethod {
+    /// The Backup BizTalk Server job (marked, consistent backups of every BizTalk database).
+    BackupBiztalkServer,
+    /// Volume Shadow Copy Service snapshots of the database volumes.
+    Vss,
 }
 
 /// Frequency of the full backup (the job's `d/h/w/m/y`).

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExtraFile, Kind, Removal, ResourceKind};
+use super::{ExtraFile, Kind, ResourceKind};
 
 /// The kind.
 pub struct AvailabilityGroup;
@@ -17,7 +17,6 @@ pub const CHECK_SYNCHRONIZED: &str = "ag-replicas-synchronized";
 pub const CHECK_LISTENER: &str = "ag-listener-online";
 
 impl Kind for AvailabilityGroup {
-    const REMOVAL: Removal = Removal::Kept("bisrc does not remove availability groups yet: DROP AVAILABILITY GROUP on the primary before destroying the cluster");
     const KIND: ResourceKind = ResourceKind::AvailabilityGroup;
     const CHECKS: &'static [&'static str] = &[CHECK_GROUP, CHECK_SYNCHRONIZED, CHECK_LISTENER];
     const EXTRA_FILES: &'static [ExtraFile] = &[
@@ -26,6 +25,10 @@ impl Kind for AvailabilityGroup {
             "availability_group_probe.sql",
         ),
         ExtraFile::tsql("sql/availability_group.sql", "availability_group.sql"),
+        ExtraFile::tsql(
+            "sql/availability_group_drop.sql",
+            "availability_group_drop.sql",
+        ),
     ];
     type Params = Params;
     type Desired = Desired;

@@ -250,3 +250,33 @@ impl<'de> Deserialize<'de> for NamePairs {
         d.deserialize_map(Pairs)
     }
 }
+
+/// The SQL Agent jobs BizTalk configuration creates for a database, and whether each ships
+/// enabled (biztalk-ha.md §5.6).
+pub fn configuration_jobs(db: &str, role: &str, master: bool) -> Vec<(String, bool)> {
+    match role {
+        "management" => vec![
+            (format!("Backup BizTalk Server ({db})"), false),
+            (format!("CleanupBTFExpiredEntriesJob_{db}"), true),
+            (format!("Monitor BizTalk Server ({db})"), true),
+        ],
+        "messagebox" => {
+            let mut v = vec![
+                (format!("MessageBox_DeadProcesses_Cleanup_{db}"), true),
+                (format!("MessageBox_Message_Cleanup_{db}"), false),
+                (format!("MessageBox_Message_ManageRefCountLog_{db}"), true),
+                (format!("MessageBox_Parts_Cleanup_{db}"), true),
+                (format!("MessageBox_UpdateStats_{db}"), true),
+                (format!("PurgeSubscriptionsJob_{db}"), true),
+                (format!("TrackedMessages_Copy_{db}"), true),
+            ];
+            if master {
+                v.push((format!("Operations_OperateOnInstances_OnMaster_{db}"), true));
+            }
+            v
+        }
+        "tracking" => vec![(format!("DTA Purge and Archive ({db})"), false)],
+        "rule_engine" => vec![(format!("Rules_Database_Cleanup_{db}"), true)],
+        _ => vec![],
+    }
+}

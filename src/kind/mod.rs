@@ -321,6 +321,16 @@ kinds! {
     /// The backup share's rights for the accounts of one log shipping pair
     /// (`logshipping.S-to-D.share`).
     BackupShare => backup_share,
+    /// A BizTalk database in its availability group, seeded to every secondary
+    /// (`ag.AG.db.NAME`).
+    AgDatabase => ag_database,
+    /// BizTalk's SQL Agent jobs on one replica, each step behind the primary-replica guard
+    /// (`ag.AG.jobs.NODE`).
+    AgJobs => ag_jobs,
+    /// A planned manual failover of an availability group (`ALTER AVAILABILITY GROUP …
+    /// FAILOVER` on the target). Not part of the built topology: `verify --failover` makes
+    /// these (`failover.CLUSTER.AG`).
+    AgFailover => ag_failover,
 }
 
 impl ResourceKind {

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::world::World;
+use super::cluster::group_state;
+use super::world::{vnn, InstanceState, World};
 use crate::inventory::Inventory;
 
 /// A standalone SQL Server instance on one node.
@@ -18,6 +19,17 @@ pub struct StandaloneSql {
     pub hadr_enabled: bool,
     /// The database mirroring endpoint, once created.
     pub endpoint: Option<Endpoint>,
+    /// What a client sees on the instance: databases, logins and SQL Agent jobs (network
+    /// name = the node, no cluster group: the instance is not clustered).
+    #[serde(default)]
+    pub sql: InstanceState,
+    /// The server option `in-doubt xact resolution` (0 by default).
+    #[serde(default)]
+    pub in_doubt_xact_resolution: u32,
+    /// Databases left RESTORING here: secondary copies of databases removed from their group,
+    /// or of a dropped group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restoring: Vec<String>,
 }
 
 /// A database mirroring endpoint.
@@ -40,13 +52,22 @@ pub fn standalone_key(node: &str, instance: &str) -> String {
 /// Server (the replicas' instances are a prerequisite, as the domain accounts are), so the
 /// simulated nodes start with the instance every availability group of the inventory names.
 pub(super) fn fresh(w: &mut World, inv: &Inventory) {
-    for (_, _, g) in inv.availability_groups() {
+    for (_, c, g) in inv.availability_groups() {
         for r in &g.replicas {
             w.standalone
                 .entry(standalone_key(&r.node, g.instance_name()))
                 .or_insert_with(|| StandaloneSql {
                     node: r.node.value.clone(),
                     instance: g.instance_name().to_string(),
+                    sql: InstanceState {
+                        network_name: r.node.value.to_ascii_uppercase(),
+                        instance: g.instance_name().to_string(),
+                        cluster: c.name.value.clone(),
+                        version: g.version.value.clone(),
+                        engine_account: g.service_account.user.value.clone(),
+                        installed_nodes: vec![r.node.value.clone()],
+                        ..InstanceState::default()
+                    },
                     ..StandaloneSql::default()
                 });
         }
@@ -67,6 +88,13 @@ pub struct AgState {
     pub replicas: Vec<AgReplicaState>,
     /// The listener, once added.
     pub listener: Option<ListenerState>,
+    /// Databases added to the group (`ALTER AVAILABILITY GROUP … ADD DATABASE`).
+    #[serde(default)]
+    pub databases: Vec<String>,
+    /// `SEEDING_MODE = MANUAL`: a secondary holds a database only once it was restored and
+    /// joined there by hand.
+    #[serde(default)]
+    pub manual_seeding: bool,
 }
 
 /// One replica of a group.
@@ -155,4 +183,97 @@ pub(super) fn lag(w: &mut World, ag: &str, node: &str) -> Result<String, String>
     Ok(format!(
         "the replica of {ag} on {node} is falling behind (not synchronized)"
     ))
+}
+
+/// The `standalone` key of the replica instance a client reaches by `name`: a replica node's
+/// name (`NODE` or `NODE\\INSTANCE`), or a listener's name, which reaches the primary's
+/// instance while the group's role is online (the listener is a resource of that role).
+pub fn replica_key(w: &World, name: &str) -> Option<String> {
+    let host = vnn(name);
+    if let Some((k, _)) = w
+        .standalone
+        .iter()
+        .find(|(_, s)| s.node.eq_ignore_ascii_case(&host))
+    {
+        return Some(k.clone());
+    }
+    let ag = w.ags.values().find(|a| {
+        a.listener
+            .as_ref()
+            .is_some_and(|l| l.name.eq_ignore_ascii_case(&host))
+    })?;
+    let cl = w.cluster(&ag.cluster)?;
+    let g = cl.group(&ag.name)?;
+    if group_state(w, cl, g) != "Online" {
+        return None;
+    }
+    let r = ag
+        .replicas
+        .iter()
+        .find(|r| r.node.eq_ignore_ascii_case(&g.owner))?;
+    Some(standalone_key(&r.node, &r.instance))
+}
+
+/// The secondaries of `ag` that hold a copy of `db`, which REMOVE DATABASE or DROP
+/// AVAILABILITY GROUP leaves RESTORING there.
+pub(super) fn leave_restoring(w: &mut World, ag: &AgState, db: &str) {
+    let primary = w.ag_primary(ag).unwrap_or_default();
+    for r in ag
+        .replicas
+        .iter()
+        .filter(|r| !r.node.eq_ignore_ascii_case(&primary))
+    {
+        if let Some(s) = w.standalone.get_mut(&standalone_key(&r.node, &r.instance)) {
+            if s.sql.databases.contains_key(db) && !s.restoring.iter().any(|d| d == db) {
+                s.restoring.push(db.to_string());
+            }
+        }
+    }
+}
+
+/// Synchronous commit: the group's databases as the primary holds them, on every secondary
+/// that is connected and synchronized (a lagging or disconnected one keeps its old copy until
+/// it catches up). Run after every simulated step.
+pub(super) fn replicate(w: &mut World) {
+    let mut copies: Vec<(String, String, super::world::DatabaseState)> = Vec::new();
+    for ag in w.ags.values() {
+        let Some(primary) = w.ag_primary(ag) else {
+            continue;
+        };
+        let Some(p) = ag
+            .replicas
+            .iter()
+            .find(|r| r.node.eq_ignore_ascii_case(&primary))
+        else {
+            continue;
+        };
+        let Some(src) = w.standalone.get(&standalone_key(&p.node, &p.instance)) else {
+            continue;
+        };
+        let account = src.sql.engine_account.clone();
+        for r in ag
+            .replicas
+            .iter()
+            .filter(|r| !r.node.eq_ignore_ascii_case(&primary))
+        {
+            if replica_health(w, ag, r, &account) != (true, true) {
+                continue;
+            }
+            let target = w.standalone.get(&standalone_key(&r.node, &r.instance));
+            for db in &ag.databases {
+                let restored = target.is_some_and(|t| t.sql.databases.contains_key(db));
+                if ag.manual_seeding && !restored {
+                    continue;
+                }
+                if let Some(d) = src.sql.databases.get(db) {
+                    copies.push((standalone_key(&r.node, &r.instance), db.clone(), d.clone()));
+                }
+            }
+        }
+    }
+    for (key, db, d) in copies {
+        if let Some(s) = w.standalone.get_mut(&key) {
+            s.sql.databases.insert(db, d);
+        }
+    }
 }

@@ -34,6 +34,8 @@ pub mod sql_side;
 pub mod world;
 
 #[cfg(test)]
+mod ag_tests;
+#[cfg(test)]
 mod backup_rights_tests;
 #[cfg(test)]
 mod dba_tests;
@@ -435,6 +437,8 @@ fn run_step(
         *w = before;
         return Err(e);
     }
+    // Synchronous commit: what the step wrote on a primary reaches its synchronized secondaries.
+    ag::replicate(w);
     let changed = *w != before;
     // A step that left a restart pending on this node says so (Install-WindowsFeature's
     // RestartNeeded; WB-FEAT-03).

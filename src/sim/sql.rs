@@ -23,6 +23,12 @@ pub(super) fn reach<'w>(w: &'w World, server: &str) -> Result<&'w InstanceState,
 
 /// Whether the instance's group is Online.
 pub(super) fn online(w: &World, i: &InstanceState) -> bool {
+    if i.group.is_empty() {
+        // A standalone replica instance: its node's service.
+        return w
+            .host(&i.network_name)
+            .is_some_and(|h| h.up && !h.stopped("MSSQLSERVER"));
+    }
     w.cluster(&i.cluster)
         .and_then(|cl| {
             cl.group(&i.group)
@@ -84,6 +90,11 @@ pub(super) fn agent_running(w: &World, server: &str) -> bool {
     let Some(i) = w.instance(server) else {
         return false;
     };
+    if i.group.is_empty() {
+        return w
+            .host(&i.network_name)
+            .is_some_and(|h| h.up && !h.stopped("SQLSERVERAGENT"));
+    }
     w.cluster(&i.cluster)
         .and_then(|cl| cl.group(&i.group))
         .and_then(|g| w.host(&g.owner))

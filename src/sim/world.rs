@@ -430,6 +430,10 @@ pub struct JobState {
     pub last_outcome: Option<String>,
     /// Settings of the Backup BizTalk Server job.
     pub backup: Option<BackupSettings>,
+    /// On an availability replica: the database whose primary role every step tests first
+    /// (`IF (sys.fn_hadr_is_primary_replica(N'db') = 1)`); none when a step is unguarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_guard: Option<String>,
 }
 
 /// Step parameters of the Backup BizTalk Server job (unset until configured).
@@ -585,13 +589,23 @@ impl World {
     }
 
     /// The instance whose network name is `name` (or `VNN\INSTANCE`).
+    /// An availability replica's standalone instance answers to its node's name, and an
+    /// availability group's listener to its primary's instance (`sim/ag.rs`).
     pub fn instance(&self, name: &str) -> Option<&InstanceState> {
-        self.instances.get(&vnn(name))
+        self.instances.get(&vnn(name)).or_else(|| {
+            super::ag::replica_key(self, name)
+                .and_then(|k| self.standalone.get(&k))
+                .map(|s| &s.sql)
+        })
     }
 
     /// The instance, mutable.
     pub fn instance_mut(&mut self, name: &str) -> Option<&mut InstanceState> {
-        self.instances.get_mut(&vnn(name))
+        if self.instances.contains_key(&vnn(name)) {
+            return self.instances.get_mut(&vnn(name));
+        }
+        let key = super::ag::replica_key(self, name)?;
+        self.standalone.get_mut(&key).map(|s| &mut s.sql)
     }
 
     /// The clustered disk of `cluster` whose resource name is `resource`.

@@ -24,6 +24,7 @@ mod references;
 mod roles;
 mod storage;
 mod uniqueness;
+mod unsupported;
 
 pub use diagnostic::{Diagnostic, Related, Rule, Severity};
 pub use load::{load_diagnostic, load_diagnostics};
@@ -549,6 +550,25 @@ pub const BZ175: Rule = rule(
     "a replica's instance name is not also an FCI instance on the same node",
 );
 
+/// The backup relies on VSS, which BizTalk does not support.
+pub const BZ176: Rule = rule(
+    "BZ176",
+    Warning,
+    "the BizTalk databases are not backed up with VSS (`backup.method: vss`)",
+);
+/// bisrc seeds availability databases automatically only.
+pub const BZ177: Rule = rule(
+    "BZ177",
+    Warning,
+    "an availability group holding BizTalk databases uses automatic seeding (bisrc builds no manual seeding)",
+);
+/// Beside availability groups, a database on an FCI gets the group configuration only.
+pub const BZ178: Rule = rule(
+    "BZ178",
+    Warning,
+    "beside availability groups, bisrc builds no settings or jobs for a database on an FCI",
+);
+
 /// The catalogue: every rule, once, in code order.
 pub const RULES: &[Rule] = &[
     BZ001, BZ002, BZ003, BZ005, BZ006, BZ007, BZ008, BZ010, BZ011, BZ012, BZ013, BZ014, BZ015,
@@ -558,7 +578,7 @@ pub const RULES: &[Rule] = &[
     BZ077, BZ078, BZ079, BZ080, BZ081, BZ082, BZ083, BZ084, BZ090, BZ091, BZ092, BZ093, BZ094,
     BZ095, BZ096, BZ100, BZ101, BZ102, BZ103, BZ104, BZ105, BZ106, BZ107, BZ108, BZ110, BZ111,
     BZ120, BZ121, BZ122, BZ123, BZ124, BZ160, BZ161, BZ162, BZ163, BZ164, BZ165, BZ166, BZ167,
-    BZ168, BZ169, BZ170, BZ171, BZ172, BZ173, BZ174, BZ175,
+    BZ168, BZ169, BZ170, BZ171, BZ172, BZ173, BZ174, BZ175, BZ176, BZ177, BZ178,
 ];
 
 /// The catalogue entry of `code`.
@@ -585,6 +605,7 @@ pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     memory::check(inv, &mut out);
     roles::check(inv, &mut out);
     availability::check(inv, &idx, &mut out);
+    unsupported::check(inv, &mut out);
     out.sort_by(|a, b| (a.loc, a.code, &a.message).cmp(&(b.loc, b.code, &b.message)));
     out.dedup();
     out

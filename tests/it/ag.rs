@@ -4,7 +4,7 @@
 //! should fail.
 
 use crate::cycle::Lab;
-use bisrc::kind::{ag_join, ag_replica, availability_group};
+use bisrc::kind::{ag_database, ag_jobs, ag_join, ag_replica, availability_group, biztalk_group};
 use bisrc::sim::faults::Fault;
 
 const LAB_AG_SHIPPED: &str = include_str!("../../inventories/ag/lab-ag.yaml");
@@ -37,7 +37,10 @@ fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
         .stdout_has("  + create   ag.BizTalkAG.replica.LABAG3  (on LABAG3)")
         .stdout_has("  + create   ag.BizTalkAG.join.LABAG2  (on LABAG2)")
         .stdout_has("      dtc_support: null → \"PER_DB\"")
-        .stdout_has("      listener: null → \"LABBTSAG\"");
+        .stdout_has("      listener: null → \"LABBTSAG\"")
+        .stdout_has("  + create   ag.BizTalkAG.replica.LABAG3.login.LAB\\BizTalk Application Users  (on LABAG3)")
+        .stdout_has("  + create   ag.BizTalkAG.db.BizTalkMsgBoxDb  (on owner of BizTalkAG, probed on LABAG1)")
+        .stdout_has("  + create   ag.BizTalkAG.jobs.LABAG3  (on LABAG3)");
     lab.converge().stdout_has("0 failed, 0 never ran");
     lab.run(&["plan", "--detailed-exitcode"])
         .code(0)
@@ -53,6 +56,14 @@ fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
         ("ag.BizTalkAG", availability_group::CHECK_SYNCHRONIZED),
         ("ag.BizTalkAG", availability_group::CHECK_LISTENER),
         ("ag.BizTalkAG.join.LABAG3", ag_join::CHECK_JOINED),
+        ("biztalk.primary.group", biztalk_group::CHECK_CONFIGURED),
+        ("ag.BizTalkAG.db.SSODB", ag_database::CHECK_IN_GROUP),
+        (
+            "ag.BizTalkAG.db.BizTalkDTADb",
+            ag_database::CHECK_SYNCHRONIZED,
+        ),
+        ("ag.BizTalkAG.jobs.LABAG1", ag_jobs::CHECK_PRIMARY_ONLY),
+        ("ag.BizTalkAG.jobs.LABAG3", ag_jobs::CHECK_PRIMARY_ONLY),
     ] {
         assert_eq!(check(&v, address, name)["ok"], true, "{address} {name}");
     }
@@ -63,7 +74,45 @@ fn lab_ag_plans_applies_replans_empty_verifies_and_rehearses_failover() {
         .stdout_has("✓ BizTalkAG: LABAG2 → LABAG1")
         .stdout_has("✓ BizTalkAG: LABAG1 → LABAG3")
         .stdout_has("✓ BizTalkAG: LABAG3 → LABAG1")
-        .stdout_has("LABAGCL / BizTalkAG on LABAG1 (Online)");
+        .stdout_has("LABAGCL / BizTalkAG on LABAG1 (Online)")
+        // The host-instance timeline of each move, as the FCI's failover shows it.
+        .stdout_has("LABAGBTS1 BizTalkServerApplication: Running → Stopped → Running");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+}
+
+#[test]
+fn failover_goes_to_synchronized_replicas_only_with_alter_availability_group() {
+    let lab = Lab::new(&lab_ag());
+    lab.converge();
+    lab.fault(Fault::SyncLag {
+        availability_group: "BizTalkAG".into(),
+        node: "LABAG2".into(),
+    });
+    let v = lab.run(&["verify", "--failover", "--format", "json"]);
+    v.code(1);
+    let v = v.json();
+    let moves = v["failover"]["moves"].as_array().unwrap();
+    let to2 = moves
+        .iter()
+        .find(|m| m["to"] == "LABAG2")
+        .unwrap_or_else(|| panic!("no move to LABAG2: {v}"));
+    assert_eq!(to2["ok"], false);
+    let detail = to2["detail"].as_str().unwrap();
+    assert!(detail.contains("Msg 41142"), "{detail}");
+    assert!(!detail.contains("Move-ClusterGroup"), "{detail}");
+    // The synchronized replica still takes over, and every database is checked after it.
+    let to3 = moves.iter().find(|m| m["to"] == "LABAG3").unwrap();
+    assert_eq!(to3["ok"], true, "{to3}");
+    assert!(
+        to3["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == ag_database::CHECK_SYNCHRONIZED),
+        "{to3}"
+    );
 }
 
 #[test]
@@ -182,4 +231,83 @@ mod over_sshd {
             .stdout_has("✓ BizTalkAG: LABAG1 → LABAG3")
             .stdout_has("4 of 4 moves succeeded");
     }
+}
+
+#[test]
+fn destroy_removes_the_group_and_its_databases_and_apply_builds_it_again() {
+    let lab = Lab::new(&lab_ag());
+    lab.converge();
+    lab.run(&["destroy", "--auto-approve", "--force-name", "lab-ag"])
+        .code(0)
+        .stdout_has("  ✓ ag.BizTalkAG.db.BizTalkMsgBoxDb on LABAG1")
+        .stdout_has("  ✓ ag.BizTalkAG on LABAG1")
+        .stdout_has("  ✓ ag.BizTalkAG.replica.LABAG3 on LABAG3")
+        .stdout_has(" 0 failed, 0 never ran");
+    lab.run(&["plan", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("  + create   ag.BizTalkAG  (on owner of BizTalkAG, probed on LABAG1)")
+        .stdout_has("  + create   ag.BizTalkAG.replica.LABAG2  (on LABAG2)");
+    lab.converge().stdout_has("0 failed, 0 never ran");
+    lab.run(&["verify"]).code(0);
+}
+
+#[test]
+fn a_second_messagebox_behind_the_listener_is_added_seeded_and_its_jobs_guarded() {
+    let one = "  - { name: SSODB,           role: sso,        instance: LABBTSAG }\n";
+    let text = lab_ag();
+    assert!(text.contains(one));
+    let two =
+        format!("{one}  - {{ name: BizTalkMsgBoxDb2, role: messagebox, instance: LABBTSAG }}\n");
+    let lab = Lab::new(&text.replacen(one, &two, 1));
+    lab.run(&["plan"])
+        .code(0)
+        .stdout_has("  + create   biztalk.primary.messagebox.BizTalkMsgBoxDb2  (on LABAGBTS1)")
+        .stdout_has("  + create   ag.BizTalkAG.db.BizTalkMsgBoxDb2  (on owner of BizTalkAG, probed on LABAG1)");
+    lab.converge().stdout_has("0 failed, 0 never ran");
+    let v = lab.run(&["verify", "--format", "json"]);
+    v.code(0);
+    let v = v.json();
+    assert_eq!(
+        check(
+            &v,
+            "ag.BizTalkAG.db.BizTalkMsgBoxDb2",
+            ag_database::CHECK_SYNCHRONIZED
+        )["ok"],
+        true
+    );
+    let jobs = check(&v, "ag.BizTalkAG.jobs.LABAG2", ag_jobs::CHECK_PRIMARY_ONLY);
+    assert_eq!(jobs["ok"], true, "{jobs}");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+}
+
+/// The lab's FCI cluster with an availability group beside it (instance BTSAG on both
+/// nodes): every BizTalk database behind its listener except BAMArchive, which cannot be in a
+/// group and stays on the FCI (BZ178 warns that its settings are the operator's).
+#[test]
+fn an_fci_and_an_availability_group_side_by_side_build_verify_and_fail_over() {
+    let mut text = include_str!("../../inventories/lab.yaml").to_string();
+    let group = "            port: 1433\n        availability_groups:\n          - name: BizTalkAG\n            version: \"2019\"\n            edition: Developer\n            instance: BTSAG\n            service_account: { user: LAB\\gmsa-sqlbts$ }\n            replicas:\n              - { node: LABSQL1, commit: synchronous, failover: automatic }\n              - { node: LABSQL2, commit: synchronous, failover: automatic }\n            listener: { name: LABBTSAG, ips: [192.168.50.30] }\n\n";
+    let mut edits = vec![("            port: 1433\n\n", group)];
+    edits.extend([("instance: LABBTSSQL }", "instance: LABBTSAG }"); 4]);
+    edits.push((
+        "role: sso,        instance: LABBTSAG }",
+        "role: sso,        instance: LABBTSAG }\n  - { name: BAMArchive, role: bam_archive, instance: LABBTSSQL }",
+    ));
+    edits.push((
+        "destination: S:\\MSSQL\\Backup\\BizTalk\\",
+        "destination: \\\\labfs.lab.local\\backup\\BizTalk\\",
+    ));
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let lab = Lab::new(&text);
+    lab.run(&["validate"]).code(0).stderr_has("warning[BZ178]");
+    lab.converge().stdout_has("0 failed, 0 never ran");
+    lab.run(&["plan", "--detailed-exitcode"]).code(0);
+    lab.run(&["verify", "--failover"])
+        .code(0)
+        .stdout_has("✓ SQL Server (MSSQLSERVER): LABSQL1 → LABSQL2")
+        .stdout_has("✓ BizTalkAG: LABSQL1 → LABSQL2")
+        .stdout_has("6 of 6 moves succeeded");
 }

@@ -595,6 +595,29 @@ fn every_kind_has_three_templates_and_probes_report_exactly_the_observed_fields(
         }
     }
     seen.insert(ResourceKind::GroupOwner);
+    // ag_failover neither: `verify --failover` makes it for an availability group's role.
+    let inv = load_text("lab-ag", &inventory_text("lab-ag"));
+    let topo = Topology::build(&inv, None).unwrap();
+    let res =
+        bisrc::engine::failover::ag_failover("LABAGCL", "BizTalkAG", "primary", "LABAG2", "LABAG2");
+    for action in [
+        bisrc::step::StepAction::Probe,
+        bisrc::step::StepAction::Apply,
+        bisrc::step::StepAction::Verify,
+    ] {
+        let text = r.step(&inv, &topo, &res, action).unwrap();
+        assert!(ps_errors("ag_failover", &text).is_empty());
+        if action == bisrc::step::StepAction::Probe {
+            let mut want = ResourceKind::AgFailover.observed_fields();
+            want.sort();
+            assert_eq!(probe_keys(&text), want);
+        }
+        if action == bisrc::step::StepAction::Apply {
+            assert!(text.contains("ALTER AVAILABILITY GROUP [BizTalkAG] FAILOVER;"));
+            assert!(!text.contains("Move-ClusterGroup -"));
+        }
+    }
+    seen.insert(ResourceKind::AgFailover);
     assert_eq!(seen.len(), ResourceKind::ALL.len());
 }
 

@@ -2,7 +2,9 @@
 //! service restarts, only on a node of a running cluster) and its database mirroring endpoint.
 
 use super::{Simulated, Spec};
-use crate::kind::ag_replica::{AgReplica, AgReplicaObserved, CHECK_ENDPOINT, CHECK_HADR};
+use crate::kind::ag_replica::{
+    AgReplica, AgReplicaObserved, CHECK_ENDPOINT, CHECK_HADR, CHECK_IN_DOUBT,
+};
 use crate::sim::ag::{standalone_key, Endpoint};
 use crate::sim::checks::diff_check;
 use crate::sim::cluster::active;
@@ -26,6 +28,7 @@ impl Simulated for AgReplica {
             endpoint_port: e.map(|e| e.port),
             endpoint_state: e.map(|e| e.state.clone()),
             connect_granted: e.map(|e| e.connect.contains(&account)),
+            in_doubt_xact_resolution: Some(i.in_doubt_xact_resolution),
         })
     }
 
@@ -61,6 +64,37 @@ impl Simulated for AgReplica {
         if s.desired.connect_granted {
             e.connect.push(account);
         }
+        if let Some(v) = s.desired.in_doubt_xact_resolution {
+            // WB-AG-11: an advanced option, in effect at RECONFIGURE (no restart).
+            if v > 2 {
+                return Err(format!("Msg 15129: '{v}' is not a valid value for configuration option 'in-doubt xact resolution'."));
+            }
+            i.in_doubt_xact_resolution = v;
+        }
+        Ok(())
+    }
+
+    /// The replica's instance after its group was dropped (WB-AG-10): the group's database
+    /// copies left RESTORING dropped, the endpoint dropped, Always On disabled (a service
+    /// restart). Disabling it while the instance still holds a replica of a group is refused
+    /// by bisrc's order, not by SQL Server, so the simulator does not refuse it either.
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let key = standalone_key(&c.node, &s.params.instance);
+        let Some(i) = w.standalone.get_mut(&key) else {
+            return Ok(());
+        };
+        let left: Vec<String> = i
+            .restoring
+            .iter()
+            .filter(|d| s.params.databases.contains(d))
+            .cloned()
+            .collect();
+        for db in &left {
+            i.sql.databases.remove(db);
+        }
+        i.restoring.retain(|d| !left.contains(d));
+        i.endpoint = None;
+        i.hadr_enabled = false;
         Ok(())
     }
 
@@ -80,6 +114,7 @@ impl Simulated for AgReplica {
                 &["endpoint_port", "endpoint_state", "connect_granted"],
                 &hint,
             ),
+            diff_check(CHECK_IN_DOUBT, c, o, &["in_doubt_xact_resolution"], &hint),
         ])
     }
 }

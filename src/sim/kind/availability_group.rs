@@ -153,6 +153,26 @@ impl Simulated for AvailabilityGroup {
         Ok(())
     }
 
+    /// `DROP AVAILABILITY GROUP` on the primary (WB-AG-10): HADR on there; the group's role
+    /// and listener go with it, the secondaries' database copies are left RESTORING.
+    fn destroy(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
+        let Some(ag) = w.ag(&s.desired.name).cloned() else {
+            return Ok(());
+        };
+        let local = w.standalone_on(&c.node, &s.params.instance);
+        if !local.is_some_and(|i| i.hadr_enabled) {
+            return Err(hadr_off(&c.node));
+        }
+        for db in &ag.databases {
+            crate::sim::ag::leave_restoring(w, &ag, db);
+        }
+        w.ags.remove(&ag.name.to_ascii_uppercase());
+        if let Some(cl) = w.cluster_mut(&ag.cluster) {
+            cl.groups.retain(|g| !g.name.eq_ignore_ascii_case(&ag.name));
+        }
+        Ok(())
+    }
+
     fn verify(
         _: &World,
         c: &Ctx,
@@ -265,6 +285,8 @@ fn create(w: &mut World, c: &Ctx, s: &Spec<AvailabilityGroup>) -> Result<(), Str
                 })
                 .collect(),
             listener: None,
+            databases: Vec::new(),
+            manual_seeding: !p.automatic_seeding,
         },
     );
     let cl = w.cluster_mut(&cluster).expect("checked");

@@ -23,34 +23,9 @@ fn management(p: &Params) -> Result<(String, String), String> {
     Ok((mgmt.to_string(), server.to_string()))
 }
 
-/// The SQL Agent jobs BizTalk configuration creates for a database, and whether each ships
-/// enabled (biztalk-ha.md §5.6).
+/// The SQL Agent jobs BizTalk configuration creates for a database (the kind module's list).
 pub(in crate::sim) fn jobs_for(db: &str, role: &str, master: bool) -> Vec<(String, bool)> {
-    match role {
-        "management" => vec![
-            (format!("Backup BizTalk Server ({db})"), false),
-            (format!("CleanupBTFExpiredEntriesJob_{db}"), true),
-            (format!("Monitor BizTalk Server ({db})"), true),
-        ],
-        "messagebox" => {
-            let mut v = vec![
-                (format!("MessageBox_DeadProcesses_Cleanup_{db}"), true),
-                (format!("MessageBox_Message_Cleanup_{db}"), false),
-                (format!("MessageBox_Message_ManageRefCountLog_{db}"), true),
-                (format!("MessageBox_Parts_Cleanup_{db}"), true),
-                (format!("MessageBox_UpdateStats_{db}"), true),
-                (format!("PurgeSubscriptionsJob_{db}"), true),
-                (format!("TrackedMessages_Copy_{db}"), true),
-            ];
-            if master {
-                v.push((format!("Operations_OperateOnInstances_OnMaster_{db}"), true));
-            }
-            v
-        }
-        "tracking" => vec![(format!("DTA Purge and Archive ({db})"), false)],
-        "rule_engine" => vec![(format!("Rules_Database_Cleanup_{db}"), true)],
-        _ => vec![],
-    }
+    crate::kind::biztalk_group::configuration_jobs(db, role, master)
 }
 
 impl Simulated for BiztalkGroup {
@@ -221,6 +196,12 @@ impl Simulated for BiztalkGroup {
         let p = &s.params;
         for (_, server) in p.servers.iter() {
             reach(w, server)?;
+        }
+        // WB-AG-10: a database in an availability group cannot be dropped.
+        for (db, _) in p.servers.iter() {
+            if let Some(ag) = w.ags.values().find(|a| a.databases.iter().any(|d| d == db)) {
+                return Err(format!("Msg 3752: The database '{db}' is currently joined to an availability group ('{}'). Before you can drop the database, you need to remove it from the availability group.", ag.name));
+            }
         }
         let master = p.roles.key_of("messagebox");
         for (db, role) in p.roles.iter() {

@@ -34,6 +34,19 @@ fn group_msgboxes(w: &World) -> Vec<(String, String, bool)> {
             }
         }
     }
+    // Behind an availability group's listener: the primary's databases, named by the listener.
+    for l in w.ags.values().filter_map(|a| a.listener.as_ref()) {
+        for (name, d) in w
+            .instance(&l.name)
+            .map(|i| &i.databases)
+            .into_iter()
+            .flatten()
+        {
+            if d.role.as_deref() == Some("messagebox") {
+                out.push((l.name.clone(), name.clone(), d.publishing.unwrap_or(true)));
+            }
+        }
+    }
     out
 }
 

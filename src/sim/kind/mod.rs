@@ -7,6 +7,9 @@
 //!
 //! [`table`] is the one place that maps a kind to its handler.
 
+mod ag_database;
+mod ag_failover;
+mod ag_jobs;
 mod ag_join;
 mod ag_replica;
 mod agent_job;
@@ -160,5 +163,8 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::UserRights => handler::<k::user_rights::UserRights>(),
         K::BackupUsers => handler::<k::backup_users::BackupUsers>(),
         K::BackupShare => handler::<k::backup_share::BackupShare>(),
+        K::AgDatabase => handler::<k::ag_database::AgDatabase>(),
+        K::AgJobs => handler::<k::ag_jobs::AgJobs>(),
+        K::AgFailover => handler::<k::ag_failover::AgFailover>(),
     }
 }

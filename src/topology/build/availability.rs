@@ -40,6 +40,14 @@ impl Builder<'_> {
                     instance: g.instance_name().to_string(),
                     server: replica_server(&node, g),
                     service_account: g.service_account.user.value.clone(),
+                    databases: self
+                        .inv
+                        .databases
+                        .iter()
+                        .filter(|d| d.instance.eq_ignore_ascii_case(&g.listener.name))
+                        .filter(|d| self.inv.is_configured_sql_database(d))
+                        .map(|d| d.name.value.clone())
+                        .collect(),
                 },
                 ag_replica::Desired {
                     installed: true,
@@ -47,6 +55,10 @@ impl Builder<'_> {
                     endpoint_port: g.endpoint_port(),
                     endpoint_state: "STARTED".into(),
                     connect_granted: true,
+                    in_doubt_xact_resolution: g
+                        .in_doubt_xact_resolution
+                        .as_ref()
+                        .map(|r| r.value.value()),
                 },
             );
             ready.push(addr);

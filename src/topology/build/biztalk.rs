@@ -19,6 +19,9 @@ impl Builder<'_> {
         else {
             return;
         };
+        if inv.listener(&mgmt.instance).is_some() {
+            return self.biztalk_on_listeners(site_filter, mgmt);
+        }
         let Some((site, _, _)) = inv.instance(&mgmt.instance) else {
             return;
         };
@@ -274,7 +277,7 @@ impl Builder<'_> {
     /// joins an existing SSO system), the Rule Engine Update Service account, the B2B
     /// operators group; and the secrets they carry (only references; the values travel in
     /// the step payload).
-    fn group_params(
+    pub(super) fn group_params(
         &self,
         mut params: biztalk_group::Params,
     ) -> (biztalk_group::Params, Vec<SecretUse>) {

@@ -5,6 +5,7 @@
 //! Every resource is pushed after the resources it depends on, so the vector is already a
 //! topological order; `Topology::build` still checks it.
 
+mod ag_biztalk;
 mod availability;
 mod backup_rights;
 mod biztalk;
