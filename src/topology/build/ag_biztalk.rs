@@ -102,14 +102,17 @@ impl Builder<'_> {
                 deps.push(r.address.clone());
             }
         }
-        // The group configuration, against the listeners.
+        // The group configuration, against the listeners. Its desired databases are what the
+        // group's probe reads (`biztalk_group::recorded_by_group`), as for an FCI.
         let master = inv.master_messagebox().map(|d| d.name.value.clone());
         let databases = inv
             .databases
             .iter()
             .filter(|d| {
-                d.role.value != DatabaseRole::Messagebox
-                    || master.as_deref() == Some(d.name.as_str())
+                crate::kind::biztalk_group::recorded_by_group(
+                    d.role.value.as_str(),
+                    master.as_deref() == Some(d.name.as_str()),
+                )
             })
             .map(|d| (d.name.value.clone(), d.instance.value.clone()))
             .collect();
