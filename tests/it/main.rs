@@ -13,6 +13,7 @@ mod plan;
 mod readme;
 mod render;
 mod review3;
+mod shipped;
 mod sim;
 mod ssh;
 mod sshd;
