@@ -134,8 +134,11 @@ pub(crate) fn reach_share<'a>(w: &'a World, path: &str) -> Result<&'a ShareState
     Ok(share)
 }
 
-/// Whether `account` may read the backup files at `path`: the share reached and its rights
-/// allowing it (a local path or URL is not a share: nothing to check here).
+/// Whether `account` may read the backup files at `path`: the share reached, its rights
+/// allowing it, and no deny entry from `sim fault sql share-deny` (a deny ACE wins over an
+/// allow, as on Windows). A local path or URL is not a share: nothing to check here.
 pub(crate) fn can_read(w: &World, path: &str, account: &str) -> bool {
-    share_key(path).is_none() || reach_share(w, path).is_ok_and(|s| s.allows(account, READ))
+    super::sql_side::share_allows(w, account, "read")
+        && (share_key(path).is_none()
+            || reach_share(w, path).is_ok_and(|s| s.allows(account, READ)))
 }

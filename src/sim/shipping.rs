@@ -82,6 +82,9 @@ pub(super) fn ship_from(w: &mut World, source: &str) {
         // A recovered database takes no more logs, and unreadable files restore nothing:
         // the restore job fails.
         if ls.databases.iter().any(|d| recovered.contains(d)) || denied.contains(key) {
+            // Get Backup History still copies the history (it reads the source's tables
+            // through the linked server, not the files): the sets pile up unrestored.
+            ls.history = src.backup_history.clone();
             if let Some(j) = dest.jobs.get_mut(RESTORE_JOB) {
                 j.last_outcome = Some("Failed".into());
             }

@@ -35,6 +35,8 @@ pub struct SqlSide {
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub unknown_accounts: BTreeSet<String>,
     /// Rights on the backup share withheld from an account (upper case): `read`, `write`.
+    /// A deny entry, as `sim fault sql share-deny` writes it: it overrides whatever the
+    /// share's permissions (`sim/backup_rights.rs`) grant, as a Windows deny ACE does.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub share_denied: BTreeMap<String, BTreeSet<String>>,
     /// Hosts (upper case) whose `<BizTalk>\Schema` folder lacks the log shipping scripts.
@@ -195,7 +197,8 @@ pub fn account_known(w: &World, account: &str) -> bool {
         .contains(&account.to_ascii_uppercase())
 }
 
-/// Whether `account` holds `right` (`read`, `write`) on the backup share.
+/// Whether `account` is not denied `right` (`read`, `write`) on the backup share; the
+/// share's own permissions are `backup_rights::can_read`'s, which consults this too.
 pub fn share_allows(w: &World, account: &str, right: &str) -> bool {
     !w.sql_side
         .share_denied

@@ -125,7 +125,36 @@ fn verify_on_the_dr_site_reports_the_shipping_lag() {
     );
     assert!(detail.contains(" ago); "), "{detail}");
     assert!(
-        detail.ends_with(&format!("newest backup not yet restored: {}", marks[2])),
+        detail.ends_with(&format!("sets waiting: 1 (newest {})", marks[2])),
+        "{detail}"
+    );
+}
+
+#[test]
+fn the_shipping_lag_fails_when_restores_do_not_keep_up() {
+    // review3 F12: once a set was restored the lag check could only pass. The DR engine
+    // account loses read on the share (a deny entry): the restore job fails while Get Backup
+    // History keeps copying the history, so the sets pile up and verify says so.
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::Sql(bisrc::sim::sql_side::SqlFault::ShareDeny {
+        account: "LAB\\gmsa-sqlbtsdr$".into(),
+        right: "read".into(),
+    }));
+    for _ in 0..3 {
+        lab.fault(Fault::BackupRun("LABBTSSQL".into()));
+    }
+    let v = lab.run(&["verify", "--site", "dr", "--format", "json"]);
+    v.code(1);
+    let v = v.json();
+    let lag = check(&v, bisrc::kind::log_shipping::CHECK_LAG);
+    assert_eq!(lag["ok"], false, "{lag}");
+    let detail = lag["detail"].as_str().unwrap();
+    assert!(detail.contains("sets waiting: 4 ("), "{detail}");
+    assert!(
+        detail.ends_with(
+            "restores do not keep up: read the history of 'BTS Log Shipping - Restore Databases'"
+        ),
         "{detail}"
     );
 }

@@ -146,12 +146,20 @@ impl Simulated for LogShipping {
     fn verify(
         w: &World,
         c: &Ctx,
-        _: &Spec<Self>,
+        s: &Spec<Self>,
         o: &LogShippingObserved,
     ) -> Result<Vec<Check>, String> {
         let apply_hint = c.apply_hint();
         let restore = o.restore_job_enabled == Some(true);
-        let _ = w;
+        let dest = reach(w, &s.params.destination_server)?;
+        let waiting = dest.log_shipping.as_ref().map_or(0, |l| {
+            let restored = l.restored.as_ref().map(|r| r.at);
+            l.history.iter().filter(|m| Some(m.at) > restored).count()
+        });
+        let history_failed = dest
+            .jobs
+            .get(HISTORY_JOB)
+            .is_some_and(|j| j.last_outcome.as_deref() == Some("Failed"));
         Ok(vec![
             diff_check(
                 CHECK_CONFIGURED,
@@ -169,7 +177,7 @@ impl Simulated for LogShipping {
                     format!("'{RESTORE_JOB}' is not enabled on the destination; {apply_hint}")
                 },
             ),
-            lag(c.now, o),
+            lag(c.now, o, waiting, history_failed),
         ])
     }
 
@@ -187,18 +195,25 @@ impl Simulated for LogShipping {
 }
 
 /// The shipping lag: the newest mark restored, its age, and the newest backup set copied but
-/// not restored yet (the restore job always leaves the newest one for its next run).
-fn lag(now: u64, o: &LogShippingObserved) -> Check {
+/// not restored yet. The restore job always leaves the newest set for its next run, so one
+/// set waiting is normal; more than two mean restores do not keep up, and a failed Get Backup
+/// History means no new set arrives at all (review3 F12, as the template reads them).
+fn lag(now: u64, o: &LogShippingObserved, waiting: usize, history_failed: bool) -> Check {
     match (&o.restored_mark, o.restored_mark_unix) {
-        (Some(mark), Some(at)) => check(
-            CHECK_LAG,
-            true,
-            format!(
-                "newest mark restored: {mark} ({} ago); newest backup not yet restored: {}",
+        (Some(mark), Some(at)) => {
+            let detail = format!(
+                "newest mark restored: {mark} ({} ago); sets waiting: {waiting} (newest {})",
                 age(now, at),
                 o.newest_unrestored.as_deref().unwrap_or("none")
-            ),
-        ),
+            );
+            if history_failed {
+                check(CHECK_LAG, false, format!("{detail}; the last run of '{HISTORY_JOB}' failed: read its job history (rights on the source management database and the backup share)"))
+            } else if waiting > 2 {
+                check(CHECK_LAG, false, format!("{detail}; restores do not keep up: read the history of '{RESTORE_JOB}'"))
+            } else {
+                check(CHECK_LAG, true, detail)
+            }
+        }
         _ => check(
             CHECK_LAG,
             false,
