@@ -208,6 +208,12 @@ impl StateDir {
         self.root.join("world")
     }
 
+    /// A file a step handed back (e.g. the cluster validation report):
+    /// `reports/<component>/<name>`, both made safe as file names by the caller.
+    pub fn report_file(&self, component: &str, name: &str) -> PathBuf {
+        self.root.join("reports").join(component).join(name)
+    }
+
     /// The sites `bisrc dr promote` promoted, per environment: `dr-roles.json`.
     pub fn dr_roles_file(&self) -> PathBuf {
         self.root.join("dr-roles.json")

@@ -73,6 +73,15 @@ pub enum Event {
         /// Wall-clock milliseconds.
         duration_ms: u64,
     },
+    /// A step handed a file back and it was kept in the state directory (or could not be).
+    ArtifactKept {
+        /// Resource address.
+        address: String,
+        /// Where it is (`<state>/reports/<address>/<name>`).
+        path: String,
+        /// Why it could not be written, if so.
+        error: Option<String>,
+    },
     /// An apply step will not run.
     StepSkipped {
         /// Resource address.

@@ -123,6 +123,18 @@ impl Journal {
                 Some(reason),
                 None,
             ),
+            Event::ArtifactKept {
+                address,
+                path,
+                error,
+            } => self.record(
+                "artifact_kept",
+                Some(address),
+                None,
+                Some(if error.is_none() { "kept" } else { "failed" }),
+                Some(error.as_deref().unwrap_or(path)),
+                None,
+            ),
             Event::HostConnected { .. }
             | Event::HostUnreachable { .. }
             | Event::BatchStarted { .. }

@@ -11,6 +11,7 @@
 pub mod adapters;
 pub mod applied;
 pub mod apply;
+mod artifacts;
 pub mod context;
 pub mod destroy;
 pub mod diff;

@@ -340,9 +340,12 @@ pub(super) fn send(
     };
     ctx.resolve_secrets(r, &mut payload.secrets)
         .map_err(|e| e.to_string())?;
-    ctx.pool
+    let outcomes = ctx
+        .pool
         .run(host, &payload)
-        .map_err(|e| tail(&e.to_string()))
+        .map_err(|e| tail(&e.to_string()))?;
+    super::artifacts::keep(ctx, &r.address, &outcomes);
+    Ok(outcomes)
 }
 
 /// The last 10 lines of an error.

@@ -26,6 +26,7 @@ pub mod inventory_cache;
 mod kind;
 mod lockfile;
 pub mod partitions;
+mod reports;
 mod roles;
 mod script;
 mod shipping;
@@ -185,6 +186,7 @@ pub fn serve(
                         result: None,
                         error: e,
                         duration_ms: 0,
+                        artifacts: Default::default(),
                     },
                 );
                 if payload.continue_on_error {
@@ -252,6 +254,7 @@ pub fn serve(
             Err(e) => return internal(out, e),
         };
         let ok = answer.is_ok();
+        let artifacts = reports::of(&header, &node, &answer);
         record(
             &mut out,
             StepOutcome {
@@ -262,6 +265,7 @@ pub fn serve(
                 result: answer.as_ref().ok().cloned(),
                 error: answer.err().unwrap_or_default(),
                 duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                artifacts,
             },
         );
         if !ok && !payload.continue_on_error {

@@ -149,6 +149,11 @@ pub struct StepOutcome {
     /// Milliseconds the step took on the node.
     #[serde(default)]
     pub duration_ms: u64,
+    /// Files the step hands back whether it succeeded or not (name → base64 of the bytes),
+    /// e.g. the cluster validation report: the engine keeps them in the state directory.
+    /// A step sets them with `$BisrcArtifacts['name'] = [Convert]::ToBase64String(...)`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub artifacts: BTreeMap<String, String>,
 }
 
 /// Apply result.
@@ -236,6 +241,7 @@ mod tests {
             result: Some(serde_json::json!({"changed": true, "reboot_required": false})),
             error: String::new(),
             duration_ms: 3,
+            artifacts: BTreeMap::new(),
         };
         let out = format!("WARNING: noise\r\n{}more noise\n", result_line(&o));
         assert_eq!(parse_results(&out).unwrap(), vec![o]);

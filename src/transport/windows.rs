@@ -18,6 +18,8 @@ use base64::Engine as _;
 /// `# bisrc-step:` header. Secrets are in `$BisrcSecrets` (a hashtable). After the first failed
 /// step the rest are skipped unless `continue_on_error`; the exit code is 1 when any step
 /// failed. Step scripts must `throw` on failure, not call `exit` (that would end the bootstrap).
+/// A step hands files back (success or failure) through `$BisrcArtifacts` (name → base64),
+/// which the bootstrap resets before each step and prints in its result line.
 /// The payload is parsed by a .NET method (`JavaScriptSerializer`), never handed to a cmdlet:
 /// PowerShell Module Logging records cmdlet parameter values (event 4103, about_Logging), and
 /// the payload holds the run's secrets (review3 F14).
@@ -45,7 +47,7 @@ foreach ($step in @($payload['steps'])) {
   if ($first.StartsWith('# bisrc-step: ')) {
     try { $h = $first.Substring(14) | ConvertFrom-Json; $resource = [string]$h.resource; $action = [string]$h.action } catch { }
   }
-  $ok = $false; $result = 'null'; $err = ''
+  $ok = $false; $result = 'null'; $err = ''; $BisrcArtifacts = @{}
   $sw = [System.Diagnostics.Stopwatch]::StartNew()
   try {
     $block = [ScriptBlock]::Create($text)
@@ -66,7 +68,8 @@ foreach ($step in @($payload['steps'])) {
   if (-not $ok) { $failed = $true }
   $line = '{"index":' + $index + ',"resource":' + (Q $resource) + ',"action":' + (Q $action) +
     ',"ok":' + $(if ($ok) { 'true' } else { 'false' }) + ',"result":' + $result +
-    ',"error":' + (Q $err) + ',"duration_ms":' + [long]$sw.ElapsedMilliseconds + '}'
+    ',"error":' + (Q $err) + ',"duration_ms":' + [long]$sw.ElapsedMilliseconds +
+    ',"artifacts":{' + ((@($BisrcArtifacts.Keys) | ForEach-Object { (Q $_) + ':' + (Q $BisrcArtifacts[$_]) }) -join ',') + '}}'
   [Console]::Out.WriteLine('BISRC-RESULT ' + $line)
   [Console]::Out.Flush()
   $index++

@@ -73,6 +73,16 @@ fn show(ev: &Event, color: bool) -> Option<String> {
             s
         }
         Event::StepSkipped { address, reason } => format!("- {address} never ran: {reason}"),
+        Event::ArtifactKept {
+            address,
+            path,
+            error: None,
+        } => format!("  {address}: report kept at {path}"),
+        Event::ArtifactKept {
+            address,
+            path,
+            error: Some(e),
+        } => format!("! {address}: its report could not be kept at {path}: {e}"),
         Event::MoveFinished {
             group,
             to,

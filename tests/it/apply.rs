@@ -432,3 +432,18 @@ fn an_empty_secret_is_refused_by_name() {
     r.code(1)
         .stderr_has("environment variable BISRC_TEST_EMPTY_BACKUP_PW is empty");
 }
+
+#[test]
+fn the_cluster_validation_report_comes_back_to_the_state_directory() {
+    // Issue 9 #8: the Test-Cluster report is kept on the node and a copy is brought back,
+    // handed over by the step itself (`$BisrcArtifacts`), and apply names where it is.
+    let lab = Lab::shipped();
+    let run = lab.converge();
+    let report = lab
+        .state()
+        .join("reports/cluster.LABSQLCL.validation/validation-report.htm");
+    run.stderr_has("cluster.LABSQLCL.validation: report kept at ")
+        .stderr_has("validation-report.htm");
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.contains("Validation passed (simulated)"), "{page}");
+}

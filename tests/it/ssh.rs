@@ -996,6 +996,7 @@ fn payload_travels_on_stdin_behind_the_bootstrap_command() {
             result: Some(serde_json::json!({"observed": {}})),
             error: String::new(),
             duration_ms: 4,
+            artifacts: Default::default(),
         }]
     );
     let cmdline = std::fs::read_to_string(out_dir.join("cmdline")).unwrap();
