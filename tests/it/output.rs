@@ -3,7 +3,8 @@
 //! and once on, to pin the colour of each role) and compared with insta snapshots.
 //!
 //! One job at a time (`parallelism = 1`), so the progress lines come in a fixed order. What
-//! changes from run to run is redacted: durations (`N.N s`) and the journal's path.
+//! changes from run to run is redacted: durations (`N.N s`), the journal's path and the
+//! temporary folder of a kept report.
 
 use bisrc::engine::plan::{plan, Selection};
 use bisrc::engine::setup::{setup, RunSettings, Setup};
@@ -68,6 +69,20 @@ fn redact_journal(text: &str) -> String {
         + "\n"
 }
 
+/// The temporary folder before a kept report's `.bisrc/…` path → `<dir>`.
+fn redact_reports(text: &str) -> String {
+    text.lines()
+        .map(|l| match (l.find(" report kept at "), l.find("/.bisrc/")) {
+            (Some(at), Some(state)) if state > at => {
+                format!("{} report kept at <dir>{}", &l[..at], &l[state..])
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// Runs `work` with a context whose events feed `ui`'s progress; returns what it produced.
 fn with_progress<T>(s: &Setup, ui: &Ui, work: impl FnOnce(&bisrc::engine::Context) -> T) -> T {
     let progress = ui.progress();
@@ -107,7 +122,7 @@ fn plan_apply_verify_and_failover_read_as_snapshotted() {
     assert!(report.ok(), "{report:?}");
     ui.apply_report(&p, Some(&report));
     insta::assert_snapshot!("apply_stdout", redact_journal(&out.text()));
-    insta::assert_snapshot!("apply_stderr", redact_secs(&err.text()));
+    insta::assert_snapshot!("apply_stderr", redact_reports(&redact_secs(&err.text())));
 
     // plan of the converged world.
     let (mut ui, out, _) = human(false);
