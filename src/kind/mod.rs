@@ -321,6 +321,8 @@ kinds! {
     /// The backup share's rights for the accounts of one log shipping pair
     /// (`logshipping.S-to-D.share`).
     BackupShare => backup_share,
+    /// The DR site's SSO master secret server, moved there by a DR promotion (`dr.SITE.sso`).
+    DrSso => dr_sso,
 }
 
 impl ResourceKind {

@@ -7,6 +7,10 @@
 //!
 //! [`table`] is the one place that maps a kind to its handler.
 
+/// What a master secret backup file holds in the simulated world (the world never stores a
+/// secret: this stands for the file).
+pub(in crate::sim) const SSO_BACKUP: &str = "Enterprise SSO master secret backup";
+
 mod ag_join;
 mod ag_replica;
 mod agent_job;
@@ -24,6 +28,7 @@ mod cluster_validation;
 mod clustered_dtc;
 mod database_settings;
 mod dr_restore;
+mod dr_sso;
 mod dtc_network;
 mod dtc_test;
 mod firewall;
@@ -160,5 +165,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::UserRights => handler::<k::user_rights::UserRights>(),
         K::BackupUsers => handler::<k::backup_users::BackupUsers>(),
         K::BackupShare => handler::<k::backup_share::BackupShare>(),
+        K::DrSso => handler::<k::dr_sso::DrSso>(),
     }
 }
