@@ -588,6 +588,12 @@ fn the_contoso_prod_runbook_names_everything_and_is_valid_html() {
     // The SSO backup password is pointed to by its reminder, never written (the inventory's
     // secrets are env references that are not even set here).
     assert!(md.contains("password: see vault entry BizTalk SSO"));
+    // contoso-prod does not name the DR copy of the master secret backup: the runbook says
+    // the promotion refuses until it does (review3 F11).
+    assert!(
+        md.contains("biztalk.sso.dr_backup_file: until then `bisrc dr promote` refuses (BZ255)"),
+        "{md}"
+    );
 }
 
 /// The promotion over real sshd: each of the six hosts of the DR lab is an sshd on 127.0.0.x
@@ -837,7 +843,7 @@ fn promote_without_the_secret_backup_copy_stops_before_biztalk_restarts() {
     );
 }
 
-/// review3 F11, WB-SSO-09: ENTSSO restarted by the re-pointing does not start while SSODB
+/// review3 F11, WB-DRSSO-03: ENTSSO restarted by the re-pointing does not start while SSODB
 /// names the lost site's master secret server; it does once the promotion moved it.
 #[test]
 fn entsso_does_not_start_against_the_lost_master_secret_server() {

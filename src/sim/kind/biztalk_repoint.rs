@@ -14,7 +14,7 @@ use crate::sim::world::{BiztalkHost, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
-/// WB-SSO-09: the restarted ENTSSO gets the master secret from the master secret server the
+/// WB-DRSSO-03: the restarted ENTSSO gets the master secret from the master secret server the
 /// SSO database names; it does not start while that server is unreachable or does not hold
 /// the secret (review3 F11; Microsoft, "How to move the master secret server"). Checked only
 /// for a promotion that moves the SSO database, and only where the server named is a host

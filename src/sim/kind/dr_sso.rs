@@ -2,9 +2,9 @@
 //! copy (`ISSOConfigSS.RestoreSecret`, what `ssoconfig -restoresecret` calls), then
 //! `ssomanage -updatedb` naming this server in the restored SSO database.
 //!
-//! Preconditions enforced (docs/windows-behaviour.md): WB-SSO-07 (the restore reads the
+//! Preconditions enforced (docs/windows-behaviour.md): WB-DRSSO-01 (the restore reads the
 //! backup's copy: a file this server reaches, on itself or a host of the world that is up),
-//! WB-SSO-08 (`-updatedb` writes the SSO database, which must be restored and answering).
+//! WB-DRSSO-02 (`-updatedb` writes the SSO database, which must be restored and answering).
 //! Sources: https://learn.microsoft.com/en-us/biztalk/core/how-to-move-the-master-secret-server ;
 //! https://learn.microsoft.com/en-us/biztalk/core/how-to-restore-the-master-secret
 
@@ -48,7 +48,7 @@ impl Simulated for DrSso {
         let (p, want) = (&s.params, &s.desired);
         let have = Self::probe(w, c, s)?;
         if !have.holds_secret {
-            // WB-SSO-07: the restore reads the backup's copy.
+            // WB-DRSSO-01: the restore reads the backup's copy.
             let host = file_host(&p.backup_file, &c.node);
             let copy = w
                 .host(host)
@@ -73,7 +73,7 @@ impl Simulated for DrSso {
             }
         }
         if have.secret_server.as_deref() != Some(want.secret_server.as_str()) {
-            // WB-SSO-08: `ssomanage -updatedb` writes the restored SSO database.
+            // WB-DRSSO-02: `ssomanage -updatedb` writes the restored SSO database.
             let i = reach(w, &p.sso_server)
                 .map_err(|e| format!("ssomanage -updatedb: cannot reach the SSO database: {e}"))?;
             if !i.databases.contains_key(&p.sso_database) {
