@@ -267,6 +267,8 @@ fn after_a_promotion_plain_verify_on_the_dr_site_checks_it_as_the_primary() {
     for (resource, name) in [
         ("dr.LABDRSQL.restore", "dr-restored-to-mark"),
         ("dr.dr.repoint.LABDRBTS1", "biztalk-points-at-dr"),
+        ("dr.dr.sso", "dr-sso-secret-server"),
+        ("dr.dr.sso", "dr-sso-secret-held"),
         (
             "sql.LABDRSQL.job.backup-biztalk-server",
             "backup-job-enabled",
@@ -423,7 +425,8 @@ fn promote_and_rebuild_never_print_or_journal_a_secret() {
         "--format",
         "json",
     ]));
-    runs[0].code(0);
+    // The promotion restored the master secret with the backup password (review3 F11).
+    runs[0].code(0).stdout_has("✓ dr.dr.sso on LABDRBTS1");
     runs[3].code(0);
     // The rebuild did install the instance with those passwords.
     assert!(
