@@ -96,7 +96,7 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
         );
     }
     // 0. The promotion must be able to move the SSO master secret server (review3 F11).
-    if let Some(why) = crate::topology::sso_copy_missing(&inv, &site) {
+    if let Some(why) = crate::topology::sso_copy_missing(inv, &site) {
         anyhow::bail!("refusing to promote site {site}: {why}");
     }
     // 1. Does the source still answer?
