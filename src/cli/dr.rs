@@ -95,6 +95,10 @@ fn promote(args: PromoteArgs, ui: &mut Ui) -> anyhow::Result<Outcome> {
             "no log shipping ends in site {site}: nothing to promote (backup.log_shipping names the DR instances)"
         );
     }
+    // 0. The promotion must be able to move the SSO master secret server (review3 F11).
+    if let Some(why) = crate::topology::sso_copy_missing(inv, &site) {
+        anyhow::bail!("refusing to promote site {site}: {why}");
+    }
     // 1. Does the source still answer?
     let mut checks = Vec::new();
     for source_site in sources

@@ -137,6 +137,15 @@ pub enum FaultCommand {
         /// Instance network name, e.g. LABBTSSQL.
         instance: String,
     },
+    /// The operator copied the SSO master secret backup off the primary site, to PATH on
+    /// HOST (the DR copy `biztalk.sso.dr_backup_file` names; for a UNC path, HOST is the
+    /// server it names).
+    SsoBackupCopy {
+        /// Host name, e.g. LABDRBTS1.
+        host: String,
+        /// Path, e.g. 'C:\BizTalk\SSO\secret.bak'.
+        path: String,
+    },
     /// An availability replica falls behind: connected but not synchronized.
     SyncLag {
         /// Availability group name.
@@ -255,6 +264,7 @@ fn to_fault(f: FaultCommand) -> Fault {
         FaultCommand::HostStuck { server, host } => Fault::HostStuck { server, host },
         FaultCommand::SsodbAway { seconds } => Fault::SsodbAway { seconds },
         FaultCommand::BackupRun { instance } => Fault::BackupRun(instance),
+        FaultCommand::SsoBackupCopy { host, path } => Fault::SsoBackupCopy { host, path },
         FaultCommand::SiteRebuilt { site } => Fault::SiteRebuilt(site),
         FaultCommand::SyncLag {
             availability_group,

@@ -82,6 +82,11 @@ pub struct BiztalkSso {
     /// SSO Affiliate Administrators group; default `NETBIOS\SSO Affiliate Administrators`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_administrators: Option<SpStr>,
+    /// The copy of the master secret backup file a DR promotion restores on the DR site's SSO
+    /// server, as that server reads it (a UNC path, or a drive path on it). The operator keeps
+    /// it there; `bisrc dr promote` refuses without it (BZ255).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dr_backup_file: Option<SpStr>,
 }
 
 /// The Windows groups of a BizTalk group (all domain groups).

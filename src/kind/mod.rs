@@ -331,6 +331,8 @@ kinds! {
     /// FAILOVER` on the target). Not part of the built topology: `verify --failover` makes
     /// these (`failover.CLUSTER.AG`).
     AgFailover => ag_failover,
+    /// The DR site's SSO master secret server, moved there by a DR promotion (`dr.SITE.sso`).
+    DrSso => dr_sso,
 }
 
 impl ResourceKind {

@@ -224,6 +224,29 @@ fn outline(inv: &Inventory, invp: &str) -> Option<Vec<Block>> {
         },
         commands: vec![],
     });
+    // The master secret's copy at the DR site (review3 F11): the promotion restores it there.
+    let dr_sso_server = dr_bts.first().cloned().unwrap_or_default();
+    if let Some(sso) = &inv.biztalk.sso {
+        let reminder = sso
+            .backup_reminder
+            .as_ref()
+            .map_or("the vault", |r| r.value.as_str());
+        b.push(Block::Step {
+            automated: false,
+            title: "Keep a copy of the SSO master secret backup at the DR site".into(),
+            text: match &sso.dr_backup_file {
+                Some(copy) => format!(
+                    "Copy the master secret backup {} off the production site to {copy} (biztalk.sso.dr_backup_file), where {dr_sso_server} reads it, and again whenever the secret is backed up anew (backup password: see {reminder}). The promotion restores the secret from that copy.",
+                    sso.backup_file,
+                ),
+                None => format!(
+                    "Copy the master secret backup {} off the production site to a place {dr_sso_server} reaches and name it in biztalk.sso.dr_backup_file: until then `bisrc dr promote` refuses (BZ255), because ENTSSO at the DR site cannot get the master secret from the lost master secret server (backup password: see {reminder}).",
+                    sso.backup_file
+                ),
+            },
+            commands: vec![],
+        });
+    }
     b.push(Block::Step {
         automated: false,
         title: "Back up master and msdb on each DR instance once built".into(),
@@ -261,9 +284,11 @@ fn outline(inv: &Inventory, invp: &str) -> Option<Vec<Block>> {
         automated: true,
         title: format!("Promote {dr}"),
         text: format!(
-            "On each DR instance: disable '{}' and '{}', run '{}' (restores {} to the latest mark and recovers them). On {} (first) UpdateDatabase.vbs, then on every DR BizTalk server UpdateRegistry.vbs, with SampleUpdateInfo.xml in {restore_folder} naming the DR servers; the BizTalk services restart. Then the job 'Backup BizTalk Server ({})' is enabled on {new_mgmt} with destination {}. Read the data-loss window it reports.",
+            "On each DR instance: disable '{}' and '{}', run '{}' (restores {} to the latest mark and recovers them). On {} (first) UpdateDatabase.vbs, then on every DR BizTalk server UpdateRegistry.vbs, with SampleUpdateInfo.xml in {restore_folder} naming the DR servers; the BizTalk services restart.{} Then the job 'Backup BizTalk Server ({})' is enabled on {new_mgmt} with destination {}. Read the data-loss window it reports.",
             LS_JOBS[0], LS_JOBS[1], LS_JOBS[2], dbs.join(", "),
-            dr_bts.first().cloned().unwrap_or_default(), mgmt.name, inv.backup.destination
+            dr_bts.first().cloned().unwrap_or_default(),
+            inv.biztalk.sso.as_ref().map(|s| format!(" Before that restart the SSO master secret server moves to {dr_sso_server}: the secret is restored there from {} and SSODB names {dr_sso_server} (ssomanage -updatedb).", s.dr_backup_file.as_ref().map_or("biztalk.sso.dr_backup_file", |f| f.value.as_str()))).unwrap_or_default(),
+            mgmt.name, inv.backup.destination
         ),
         commands: vec![
             format!("bisrc dr promote -i {invp} --site {dr}"),
@@ -283,7 +308,12 @@ fn outline(inv: &Inventory, invp: &str) -> Option<Vec<Block>> {
                 c.push(format!("cscript UpdateDatabase.vbs SampleUpdateInfo.xml   (on {f} only)"));
             }
             c.push("cscript UpdateRegistry.vbs SampleUpdateInfo.xml   (on every DR BizTalk server)".into());
-            c.push("Get-Service -Name 'BTSSvc*' | Restart-Service -Force; Restart-Service -Name Winmgmt -Force".into());
+            if let Some(sso) = &inv.biztalk.sso {
+                let copy = sso.dr_backup_file.as_ref().map_or("<the backup's DR copy>", |f| f.value.as_str());
+                c.push(format!("ssoconfig -restoresecret {copy}   (on {dr_sso_server}, in Common Files\\Enterprise Single Sign-On; it asks for the backup password)"));
+                c.push(format!("ssomanage -updatedb update.xml   (on {dr_sso_server}; update.xml: <sso><globalInfo><secretServer>{dr_sso_server}</secretServer></globalInfo></sso>)"));
+            }
+            c.push("Restart-Service -Name ENTSSO -Force; Get-Service -Name 'BTSSvc*' | Restart-Service -Force; Restart-Service -Name Winmgmt -Force".into());
             c
         },
     });
@@ -291,10 +321,9 @@ fn outline(inv: &Inventory, invp: &str) -> Option<Vec<Block>> {
         automated: false,
         title: "Reconnect BizTalk Administration and finish".into(),
         text: format!(
-            "In the BizTalk Server Administration console remove the group and Connect to Existing Group: {new_mgmt}, database {}. Restart the Rule Engine Update Service on {}. Fix SQL adapter bindings that name production servers. Restore BAM analysis databases if used.{}",
+            "In the BizTalk Server Administration console remove the group and Connect to Existing Group: {new_mgmt}, database {}. Restart the Rule Engine Update Service on {}. Fix SQL adapter bindings that name production servers. Restore BAM analysis databases if used.",
             mgmt.name,
             dr_bts.join(", "),
-            inv.biztalk.sso.as_ref().map(|s| format!(" If the SSO master secret server is lost, restore the master secret from {} (password: see {}).", s.backup_file, s.backup_reminder.as_ref().map_or("the vault", |r| r.value.as_str()))).unwrap_or_default()
         ),
         commands: vec![],
     });

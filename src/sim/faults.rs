@@ -90,6 +90,14 @@ pub enum Fault {
     /// The site's servers are replaced by freshly installed ones (after a disaster): its
     /// hosts, disks, clusters and SQL instances are as `World::fresh` makes them.
     SiteRebuilt(String),
+    /// The operator copied the SSO master secret backup to `path` on `host` (the DR copy a
+    /// promotion restores: `biztalk.sso.dr_backup_file`).
+    SsoBackupCopy {
+        /// The host that keeps the copy (for a UNC path, the server it names).
+        host: String,
+        /// The path as the inventory names it.
+        path: String,
+    },
     /// The Backup BizTalk Server job on this instance runs now: a marked backup set, then
     /// the log shipping destinations catch up (the world has no scheduler).
     BackupRun(String),
@@ -255,6 +263,16 @@ fn apply_fault(
             ))
         }
         Fault::BackupRun(server) => backup_run(w, server),
+        Fault::SsoBackupCopy { host, path } => {
+            let h = w
+                .host_mut(host)
+                .ok_or_else(|| format!("no host named {host} in the world"))?;
+            h.files
+                .insert(path.clone(), super::kind::SSO_BACKUP.to_string());
+            Ok(format!(
+                "the master secret backup was copied to {path} on {host}"
+            ))
+        }
         Fault::SiteRebuilt(site) => site_rebuilt(w, inv, site),
         Fault::SyncLag {
             availability_group,

@@ -9,6 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+/// Why a DR promotion of a site cannot move the SSO master secret server (BZ255).
+pub use build::sso_copy_missing;
 pub use build::{
     network_for_ip, server_name, split_subnet, sql_group, AVAILABLE_STORAGE, CORE_GROUP,
 };
@@ -118,6 +120,7 @@ impl Topology {
                 matches!(
                     r.kind,
                     crate::kind::ResourceKind::DrRestore
+                        | crate::kind::ResourceKind::DrSso
                         | crate::kind::ResourceKind::BiztalkRepoint
                 )
             }));

@@ -13,7 +13,17 @@ pub const LAB_DR: &str = include_str!("../../inventories/lab-dr.yaml");
 fn applied() -> Lab {
     let lab = Lab::new(LAB_DR);
     lab.converge();
+    lab.fault(sso_backup_copied());
     lab
+}
+
+/// The operator's DR preparation: the master secret backup copied to the DR BizTalk server,
+/// where `biztalk.sso.dr_backup_file` names it.
+fn sso_backup_copied() -> Fault {
+    Fault::SsoBackupCopy {
+        host: "LABDRBTS1".into(),
+        path: "C:\\BizTalk\\SSO\\secret.bak".into(),
+    }
 }
 
 #[test]
@@ -176,7 +186,7 @@ fn promote_is_refused_while_the_source_answers_and_forced_says_so() {
     forced
         .code(0)
         .stderr_has("--force: promoting site dr although the source answers as healthy (sql.LABBTSSQL.config on LABSQL1: answered)")
-        .stdout_has("Apply complete: 4 succeeded");
+        .stdout_has("Apply complete: 5 succeeded");
 }
 
 #[test]
@@ -185,15 +195,18 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
     ship_two_sets(&lab);
     lab.fault(Fault::NodeDown("LABSQL1".into()));
     lab.fault(Fault::NodeDown("LABSQL2".into()));
+    // The whole primary site is lost, its BizTalk server (the master secret server) too.
+    lab.fault(Fault::NodeDown("LABBTS1".into()));
     // A normal plan of the primary site cannot probe it.
     lab.run(&["plan", "--site", "primary"]).code(1);
     let p = lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"]);
     p.code(0)
         .stderr_has("The source does not answer (sql.LABBTSSQL.config")
         .stdout_has("+ create   dr.LABDRSQL.restore")
+        .stdout_has("+ create   dr.dr.sso")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("+ create   sql.LABDRSQL.job.backup-biztalk-server")
-        .stdout_has("Apply complete: 4 succeeded, 0 failed")
+        .stdout_has("Apply complete: 5 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     let w = world(&lab);
     let marks = w["instances"]["LABBTSSQL"]["backup_history"]
@@ -227,6 +240,10 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
         w["hosts"]["LABDRBTS1"]["biztalk_registry"]["services_using"],
         "LABDRSQL"
     );
+    // The master secret server moved to the DR BizTalk server (review3 F11): SSODB names it
+    // and it holds the secret, so its ENTSSO restarted.
+    assert_eq!(dr["databases"]["SSODB"]["sso_secret_server"], "LABDRBTS1");
+    assert_eq!(w["hosts"]["LABDRBTS1"]["sso"]["holds_secret"], true);
     // The backup job runs on the new primary and took a full backup.
     let job = &dr["jobs"]["Backup BizTalk Server (BizTalkMgmtDb)"];
     assert_eq!(job["enabled"], true, "{job}");
@@ -236,6 +253,8 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
     let v = v.json();
     assert_eq!(v["summary"]["failed"], 0, "{v}");
     assert_eq!(check(&v, "dr-log-shipping-stopped")["ok"], true);
+    assert_eq!(check(&v, "dr-sso-secret-server")["ok"], true);
+    assert_eq!(check(&v, "dr-sso-secret-held")["ok"], true);
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(0)
         .stdout_has("No changes.");
@@ -277,6 +296,8 @@ fn after_a_promotion_plain_verify_on_the_dr_site_checks_it_as_the_primary() {
     for (resource, name) in [
         ("dr.LABDRSQL.restore", "dr-restored-to-mark"),
         ("dr.dr.repoint.LABDRBTS1", "biztalk-points-at-dr"),
+        ("dr.dr.sso", "dr-sso-secret-server"),
+        ("dr.dr.sso", "dr-sso-secret-held"),
         (
             "sql.LABDRSQL.job.backup-biztalk-server",
             "backup-job-enabled",
@@ -328,6 +349,7 @@ fn promote_in_json_prints_one_document_and_warnings_once() {
     assert_ne!(inv, LAB_DR);
     let lab = Lab::new(&inv);
     lab.converge();
+    lab.fault(sso_backup_copied());
     ship_two_sets(&lab);
     lab.fault(Fault::NodeDown("LABSQL1".into()));
     lab.fault(Fault::NodeDown("LABSQL2".into()));
@@ -377,7 +399,7 @@ fn an_interrupted_promotion_resumes_from_the_observed_state() {
         .stdout_has("Plan: 1 to create, 1 to update")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("enabled: false → true")
-        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 5 already converged");
+        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 6 already converged");
 }
 
 /// Every file under `dir`, recursively.
@@ -413,6 +435,7 @@ fn promote_and_rebuild_never_print_or_journal_a_secret() {
     lab.env
         .push(("BISRC_TEST_DR_AGENT_PW".into(), agent_pw.into()));
     lab.converge();
+    lab.fault(sso_backup_copied());
     ship_two_sets(&lab);
     lab.fault(Fault::NodeDown("LABSQL1".into()));
     lab.fault(Fault::NodeDown("LABSQL2".into()));
@@ -431,7 +454,8 @@ fn promote_and_rebuild_never_print_or_journal_a_secret() {
         "--format",
         "json",
     ]));
-    runs[0].code(0);
+    // The promotion restored the master secret with the backup password (review3 F11).
+    runs[0].code(0).stdout_has("✓ dr.dr.sso on LABDRBTS1");
     runs[3].code(0);
     // The rebuild did install the instance with those passwords.
     assert!(
@@ -596,6 +620,12 @@ fn the_contoso_prod_runbook_names_everything_and_is_valid_html() {
     // The SSO backup password is pointed to by its reminder, never written (the inventory's
     // secrets are env references that are not even set here).
     assert!(md.contains("password: see vault entry BizTalk SSO"));
+    // contoso-prod does not name the DR copy of the master secret backup: the runbook says
+    // the promotion refuses until it does (review3 F11).
+    assert!(
+        md.contains("biztalk.sso.dr_backup_file: until then `bisrc dr promote` refuses (BZ255)"),
+        "{md}"
+    );
 }
 
 /// The promotion over real sshd: each of the six hosts of the DR lab is an sshd on 127.0.0.x
@@ -642,21 +672,25 @@ fn promotion_over_real_sshd_with_sim_node() {
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(1)
         .stderr_has("refusing to promote site dr: the source still answers as healthy (checked sql.LABBTSSQL.config on LABSQL1: answered)");
+    fault(sso_backup_copied());
     fault(Fault::NodeDown("LABSQL1".into()));
     fault(Fault::NodeDown("LABSQL2".into()));
+    fault(Fault::NodeDown("LABBTS1".into()));
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(0)
         .stderr_has("The source does not answer")
-        .stdout_has("Apply complete: 4 succeeded, 0 failed")
+        .stdout_has("Apply complete: 5 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     lab.run(&["dr", "verify", "--site", "dr"])
         .code(0)
-        .stdout_has("Verify: 12 passed, 0 failed.");
+        .stdout_has("Verify: 14 passed, 0 failed.");
     // Plain verify of the promoted site, over the same sshd fleet.
     lab.run(&["verify", "--site", "dr"])
         .code(0)
         .stdout_has("✓ dr-restored-to-mark")
         .stdout_has("✓ biztalk-points-at-dr")
+        .stdout_has("✓ dr-sso-secret-server")
+        .stdout_has("✓ dr-sso-secret-held")
         .stdout_has(" 0 failed.");
 }
 
@@ -787,4 +821,109 @@ fn a_share_on_a_host_of_the_inventory_gets_its_rights_from_apply() {
     lab.run(&["plan", "--detailed-exitcode"])
         .code(0)
         .stdout_has("No changes.");
+}
+
+/// review3 F11: without the DR copy of the master secret backup the promotion could not move
+/// the master secret server, and ENTSSO on the DR BizTalk servers would not start: refused
+/// before anything runs, naming the key (BZ255).
+#[test]
+fn promote_is_refused_when_the_inventory_does_not_say_where_dr_reads_the_secret_backup() {
+    let text: String = LAB_DR
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("dr_backup_file:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(text, LAB_DR);
+    let lab = Lab::new(&text);
+    lab.converge();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve", "--force"])
+        .code(1)
+        .stderr_has("refusing to promote site dr: BZ255")
+        .stderr_has("biztalk.sso.dr_backup_file");
+    // Nothing ran on the DR side.
+    assert!(world(&lab)["instances"]["LABDRSQL"]["databases"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+}
+
+/// review3 F11: the restore reads the DR copy; a copy that is not there fails the step with
+/// Copy-Item's error, and nothing restarts ENTSSO against the lost master secret server.
+#[test]
+fn promote_without_the_secret_backup_copy_stops_before_biztalk_restarts() {
+    let lab = Lab::new(LAB_DR);
+    lab.converge();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    lab.fault(Fault::NodeDown("LABBTS1".into()));
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(1)
+        .stdout_has("Cannot find path 'C:\\BizTalk\\SSO\\secret.bak'");
+    assert!(world(&lab)["hosts"]["LABDRBTS1"]["biztalk_registry"].is_null());
+    // The operator copies the backup; the promotion resumes and BizTalk comes up.
+    lab.fault(sso_backup_copied());
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0);
+    let w = world(&lab);
+    assert_eq!(
+        w["hosts"]["LABDRBTS1"]["biztalk_registry"]["services_using"],
+        "LABDRSQL"
+    );
+}
+
+/// review3 F11, WB-DRSSO-03: ENTSSO restarted by the re-pointing does not start while SSODB
+/// names the lost site's master secret server; it does once the promotion moved it.
+#[test]
+fn entsso_does_not_start_against_the_lost_master_secret_server() {
+    let lab = promoted();
+    lab.fault(Fault::NodeDown("LABBTS1".into()));
+    // SSODB as the restore brought it (naming the primary's BizTalk server), and the BizTalk
+    // services not restarted since. With the inventory as it was before this fix (no DR copy
+    // of the secret backup, so no move), apply re-points and restarts BizTalk alone.
+    edit_world(&lab, |w| {
+        w["instances"]["LABDRSQL"]["databases"]["SSODB"]["sso_secret_server"] = "LABBTS1".into();
+        w["hosts"]["LABDRBTS1"]["biztalk_registry"]["services_using"] = serde_json::Value::Null;
+    });
+    let inv_path = lab.path().join("lab.yaml");
+    let with_copy = std::fs::read_to_string(&inv_path).unwrap();
+    let without: String = with_copy
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("dr_backup_file:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&inv_path, without).unwrap();
+    lab.run(&[
+        "apply",
+        "--site",
+        "dr",
+        "--target",
+        "dr.dr.repoint.*",
+        "--auto-approve",
+    ])
+    .code(1)
+    .stdout_has("Failed to start service 'Enterprise Single Sign-On Service (ENTSSO)'")
+    .stdout_has("master secret server LABBTS1");
+    // With the DR copy named, verify says SSODB names the lost server, and the promotion
+    // moves the master secret server again: the restart succeeds.
+    std::fs::write(&inv_path, with_copy).unwrap();
+    let v = lab.run(&["dr", "verify", "--site", "dr", "--format", "json"]);
+    v.code(1);
+    let v = v.json();
+    assert_eq!(check(&v, "dr-sso-secret-server")["ok"], false, "{v}");
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(0)
+        .stdout_has("~ update   dr.dr.sso");
+    let w = world(&lab);
+    assert_eq!(
+        w["instances"]["LABDRSQL"]["databases"]["SSODB"]["sso_secret_server"],
+        "LABDRBTS1"
+    );
+    assert_eq!(
+        w["hosts"]["LABDRBTS1"]["biztalk_registry"]["services_using"],
+        "LABDRSQL"
+    );
 }

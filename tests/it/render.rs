@@ -483,9 +483,27 @@ fn every_artifact_of_every_example_is_well_formed() {
     }
 }
 
+/// The inventory with the DR copy of the master secret backup named
+/// (`biztalk.sso.dr_backup_file`), which a DR promotion needs (BZ255).
+fn with_dr_secret_copy(text: &str) -> String {
+    text.replace(
+        "    backup_file: C:\\BizTalk\\SSO\\secret.bak\n",
+        "    backup_file: C:\\BizTalk\\SSO\\secret.bak\n    dr_backup_file: \\\\drfs01.contoso.com\\sso$\\secret.bak\n",
+    )
+}
+
 #[test]
 fn the_dr_promotion_of_contoso_prod_is_well_formed() {
-    let inv = load_text("contoso-prod", &inventory_text("contoso-prod"));
+    // As shipped, contoso-prod does not say where the DR site reads the master secret backup:
+    // `dr promote` refuses (BZ255).
+    let shipped = load_text("contoso-prod", &inventory_text("contoso-prod"));
+    let why = bisrc::topology::sso_copy_missing(&shipped, "dr").unwrap();
+    assert!(why.starts_with("BZ255"), "{why}");
+    let inv = load_text(
+        "contoso-prod",
+        &with_dr_secret_copy(&inventory_text("contoso-prod")),
+    );
+    assert!(bisrc::topology::sso_copy_missing(&inv, "dr").is_none());
     let topo = Topology::promotion(&inv, "dr").unwrap();
     let addrs: Vec<&str> = topo.resources.iter().map(|r| r.address.as_str()).collect();
     // The DR instance's logins come with the promotion (with the roles the databases now on
@@ -499,6 +517,7 @@ fn the_dr_promotion_of_contoso_prod_is_well_formed() {
             "sql.DRSQL01.login.CONTOSO\\SSO Administrators",
             "sql.DRSQL01.login.CONTOSO\\BizTalk Application Users",
             "sql.DRSQL01.login.CONTOSO\\BizTalk Isolated Host Users",
+            "dr.dr.sso",
             "dr.dr.repoint.DRBTSAPP01",
             "sql.DRSQL01.job.backup-biztalk-server"
         ]
@@ -523,6 +542,29 @@ fn the_dr_promotion_of_contoso_prod_is_well_formed() {
             apply.content
         );
     }
+    // The master secret server moves to DRBTSAPP01 first: the secret restored from the DR copy
+    // through RestoreSecret (the password from the private secrets, never on a command line),
+    // then `ssomanage -updatedb` naming it.
+    let sso = artifacts
+        .iter()
+        .find(|a| a.resource == "dr.dr.sso" && a.step == "apply")
+        .unwrap();
+    for needle in [
+        r"Copy-Item -LiteralPath '\\drfs01.contoso.com\sso$\secret.bak'",
+        "$configSS.RestoreSecret($local, $password)",
+        "$password = $BisrcSecrets['biztalk.sso.backup_password']",
+        "$secretServerElement.InnerText = 'DRBTSAPP01'",
+        "& $ssoManage -updatedb $updatePath",
+    ] {
+        assert!(sso.content.contains(needle), "{needle}\n{}", sso.content);
+    }
+    assert!(
+        !sso.content
+            .lines()
+            .any(|l| !l.trim_start().starts_with('#') && l.contains("ssoconfig")),
+        "no ssoconfig command line (it would take the password): {}",
+        sso.content
+    );
 }
 
 /// The check names a kind's verify template prints are the kind module's check constants
@@ -554,7 +596,7 @@ fn every_kind_has_three_templates_and_probes_report_exactly_the_observed_fields(
     }
     let mut seen = BTreeSet::new();
     for name in INVENTORIES {
-        let inv = load_text(name, &inventory_text(name));
+        let inv = load_text(name, &with_dr_secret_copy(&inventory_text(name)));
         let mut topos = vec![Topology::build(&inv, None).unwrap()];
         // The DR promotion's kinds live in the promotion topology of a DR site.
         if inv.site("dr").is_some() {

@@ -14,6 +14,37 @@ use crate::sim::world::{BiztalkHost, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
+/// WB-DRSSO-03: the restarted ENTSSO gets the master secret from the master secret server the
+/// SSO database names; it does not start while that server is unreachable or does not hold
+/// the secret (review3 F11; Microsoft, "How to move the master secret server"). Checked only
+/// for a promotion that moves the SSO database, and only where the server named is a host
+/// of the world (a clustered role's network name is answered by its cluster).
+fn entsso_starts(w: &World, p: &crate::kind::biztalk_repoint::Params) -> Result<(), String> {
+    let Some(m) = p.moves.iter().find(|m| m.label == "SSO") else {
+        return Ok(());
+    };
+    let Some(mss) = super::sso_server::secret_server(w, &m.new, &m.name) else {
+        return Ok(());
+    };
+    let ok = match w.host(&mss) {
+        // A server whose SSO state the world does not track (a BizTalk server that created
+        // the system through the group configuration) serves the secret while it is up.
+        Some(h) => h.up && !matches!(&h.sso, Some(n) if !n.holds_secret),
+        None => w
+            .clusters
+            .values()
+            .any(|c| c.groups.iter().any(|g| g.name.eq_ignore_ascii_case(&mss))),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "Restart-Service : Failed to start service 'Enterprise Single Sign-On Service (ENTSSO)'. The SSO service failed to retrieve the master secret from the master secret server {mss} named by {} on '{}' (unreachable). Restore the master secret on a DR SSO server and name it with `ssomanage -updatedb` first",
+            m.name, m.new
+        ))
+    }
+}
+
 impl Simulated for BiztalkRepoint {
     fn probe(w: &World, c: &Ctx, s: &Spec<Self>) -> Result<BiztalkRepointObserved, String> {
         let host = c.this_host(w)?;
@@ -74,6 +105,7 @@ impl Simulated for BiztalkRepoint {
                 ));
             }
         }
+        entsso_starts(w, p)?;
         let host = c.this_host_mut(w)?;
         host.biztalk_registry = Some(BiztalkHost {
             mgmt_server: want.mgmt_server.clone(),

@@ -7,6 +7,10 @@
 //!
 //! [`table`] is the one place that maps a kind to its handler.
 
+/// What a master secret backup file holds in the simulated world (the world never stores a
+/// secret: this stands for the file).
+pub(in crate::sim) const SSO_BACKUP: &str = "Enterprise SSO master secret backup";
+
 mod ag_database;
 mod ag_failover;
 mod ag_jobs;
@@ -27,6 +31,7 @@ mod cluster_validation;
 mod clustered_dtc;
 mod database_settings;
 mod dr_restore;
+mod dr_sso;
 mod dtc_network;
 mod dtc_test;
 mod firewall;
@@ -166,5 +171,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::AgDatabase => handler::<k::ag_database::AgDatabase>(),
         K::AgJobs => handler::<k::ag_jobs::AgJobs>(),
         K::AgFailover => handler::<k::ag_failover::AgFailover>(),
+        K::DrSso => handler::<k::dr_sso::DrSso>(),
     }
 }

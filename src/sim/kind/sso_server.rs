@@ -17,7 +17,7 @@ use crate::sim::{check, Ctx};
 use crate::step::Check;
 
 /// What the backup file holds in the simulated world (its path is on the first node).
-const BACKUP: &str = "Enterprise SSO master secret backup";
+const BACKUP: &str = super::SSO_BACKUP;
 
 /// The master secret server the SSO database names, if it holds an SSO system.
 pub(in crate::sim) fn secret_server(w: &World, server: &str, database: &str) -> Option<String> {

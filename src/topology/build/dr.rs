@@ -6,11 +6,11 @@
 //! new management instance (the same resource `apply` manages there). The DR instances'
 //! logins come with it, with the server roles the databases now on them need.
 
-use super::super::resource::Target;
+use super::super::resource::{SecretUse, Target};
 use super::{fci_owner, server_name, Builder};
 use crate::inventory::{DatabaseRole, Inventory, Site};
 use crate::kind::biztalk_repoint::{self, DbMove};
-use crate::kind::{backup_job, dr_restore};
+use crate::kind::{backup_job, dr_restore, dr_sso};
 
 impl Builder<'_> {
     /// The promotion of `site`: its hosts and the promotion resources (none when no log
@@ -110,6 +110,10 @@ impl Builder<'_> {
             });
         }
         let mut deps = restores.clone();
+        // The master secret server moves to the DR site before any ENTSSO restarts there.
+        if let Some(sso) = self.dr_sso(site, &dest_of, restores.clone()) {
+            deps.push(sso);
+        }
         for (n, bts) in site.biztalk_servers.iter().enumerate() {
             let addr = self.resource::<biztalk_repoint::BiztalkRepoint>(
                 format!("dr.{}.repoint.{}", site.name, bts.name),
@@ -146,6 +150,81 @@ impl Builder<'_> {
         );
         (self.resources, hosts)
     }
+}
+
+impl Builder<'_> {
+    /// The SSO master secret server moved to `site` (`dr.SITE.sso`, review3 F11): the secret
+    /// restored from the backup's DR copy on the site's first BizTalk server, then the restored
+    /// SSO database pointed at it (Microsoft, "How to move the master secret server"). None
+    /// without an SSO database shipped to the site, a BizTalk server there, or the DR copy
+    /// (`dr promote` refuses that last case: BZ255).
+    fn dr_sso<'c>(
+        &mut self,
+        site: &Site,
+        dest_of: &dyn Fn(
+            &str,
+        ) -> Option<(
+            &'c crate::inventory::Cluster,
+            &'c crate::inventory::SqlInstance,
+        )>,
+        deps: Vec<String>,
+    ) -> Option<String> {
+        let inv = self.inv;
+        let sso = inv.biztalk.sso.as_ref()?;
+        let copy = sso.dr_backup_file.as_ref()?;
+        let db = inv
+            .databases
+            .iter()
+            .find(|d| d.role.value == DatabaseRole::Sso)?;
+        let (_, dst) = dest_of(&db.instance)?;
+        let server = site.biztalk_servers.first()?.name.value.clone();
+        let addr = self.resource::<dr_sso::DrSso>(
+            format!("dr.{}.sso", site.name),
+            site,
+            Target::Node {
+                host: server.clone(),
+            },
+            deps,
+            dr_sso::Params {
+                backup_file: copy.value.clone(),
+                sso_server: server_name(dst),
+                sso_database: db.name.value.clone(),
+            },
+            dr_sso::Desired {
+                secret_server: server,
+                holds_secret: true,
+            },
+        );
+        self.last().secrets = vec![SecretUse {
+            key: "biztalk.sso.backup_password".into(),
+            reference: sso.backup_password.value.clone(),
+        }];
+        Some(addr)
+    }
+}
+
+/// Why `bisrc dr promote --site SITE` cannot move the SSO master secret server, if it cannot:
+/// the SSO database ships to the site but the inventory does not say where the DR site reads
+/// the master secret backup's copy (BZ255).
+pub fn sso_copy_missing(inv: &Inventory, site: &str) -> Option<String> {
+    let sso = inv.biztalk.sso.as_ref()?;
+    if sso.dr_backup_file.is_some() {
+        return None;
+    }
+    let db = inv
+        .databases
+        .iter()
+        .find(|d| d.role.value == DatabaseRole::Sso)?;
+    let ships_here = inv.backup.log_shipping.iter().any(|ls| {
+        ls.source.eq_ignore_ascii_case(&db.instance)
+            && inv
+                .instance(&ls.destination)
+                .is_some_and(|(s, _, _)| s.name.eq_ignore_ascii_case(site))
+    });
+    ships_here.then(|| format!(
+        "BZ255: the promotion of site {site} must move the SSO master secret server there (SSODB {} moves to it), but the inventory does not say where the DR site reads the master secret backup: copy {} off the primary site to a place the DR site reaches and set `biztalk.sso.dr_backup_file` to that path (a UNC path, or a drive path on the site's first BizTalk server). Without it ENTSSO on the DR BizTalk servers cannot get the master secret and BizTalk stays down (Microsoft, \"How to move the master secret server\")",
+        db.name.value, sso.backup_file.value
+    ))
 }
 
 /// Where a database goes in `SampleUpdateInfo.xml`: its own element (`management`,

@@ -15,6 +15,7 @@ mod dtc_test;
 mod user_rights;
 
 pub(super) use dr::after_promotion;
+pub use dr::sso_copy_missing;
 #[cfg(test)]
 mod placement_tests;
 mod sql;
