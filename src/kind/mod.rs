@@ -321,6 +321,9 @@ kinds! {
     /// The backup share's rights for the accounts of one log shipping pair
     /// (`logshipping.S-to-D.share`).
     BackupShare => backup_share,
+    /// BizTalk Server configured on one BizTalk server: the runtime, and Join on all but the
+    /// group's first server (`biztalk.SITE.server.NAME`).
+    BiztalkServer => biztalk_server,
 }
 
 impl ResourceKind {

@@ -34,15 +34,15 @@ pub mod sql_side;
 pub mod world;
 
 #[cfg(test)]
-mod dba_tests;
+mod backup_rights_tests;
 #[cfg(test)]
-mod sql_refusal_tests;
+mod dba_tests;
 #[cfg(test)]
 mod refusals;
 #[cfg(test)]
-mod backup_rights_tests;
-#[cfg(test)]
 mod review3_tests;
+#[cfg(test)]
+mod sql_refusal_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod backup_share;
 mod backup_users;
 mod biztalk_group;
 mod biztalk_repoint;
+mod biztalk_server;
 mod cluster;
 mod cluster_disk;
 mod cluster_network;
@@ -160,5 +161,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::UserRights => handler::<k::user_rights::UserRights>(),
         K::BackupUsers => handler::<k::backup_users::BackupUsers>(),
         K::BackupShare => handler::<k::backup_share::BackupShare>(),
+        K::BiztalkServer => handler::<k::biztalk_server::BiztalkServer>(),
     }
 }
