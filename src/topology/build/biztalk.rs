@@ -262,7 +262,7 @@ impl Builder<'_> {
                 biztalk_server::Params {
                     server: server.name.value.clone(),
                     version: inv.biztalk.version.value.clone(),
-                    join: n > 0,
+                    join: n > 0 || self.group_elsewhere,
                     management_server: inv
                         .instance(&mgmt.instance)
                         .map(|(_, _, i)| server_name(i))
