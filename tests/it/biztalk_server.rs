@@ -82,7 +82,10 @@ fn every_biztalk_server_is_configured_after_the_group_and_before_its_host_instan
         let hosts = topo
             .get(&format!("biztalk.primary.hosts.{server}"))
             .unwrap();
-        assert_eq!(hosts.depends_on, [addr]);
+        assert_eq!(
+            hosts.depends_on,
+            ["biztalk.primary.group".to_string(), addr]
+        );
     }
 }
 

@@ -289,7 +289,7 @@ impl Builder<'_> {
                 Target::Node {
                     host: server.name.value.clone(),
                 },
-                vec![server_addr],
+                vec![group_addr.clone(), server_addr],
                 host_instances::Params {
                     server: server.name.value.clone(),
                     watch: None,
