@@ -333,6 +333,9 @@ kinds! {
     AgFailover => ag_failover,
     /// The DR site's SSO master secret server, moved there by a DR promotion (`dr.SITE.sso`).
     DrSso => dr_sso,
+    /// BizTalk Server configured on one BizTalk server: the runtime, and Join on all but the
+    /// group's first server (`biztalk.SITE.server.NAME`).
+    BiztalkServer => biztalk_server,
 }
 
 impl ResourceKind {

@@ -109,7 +109,7 @@ impl Topology {
             }
         }
         let reversed = build::after_promotion(inv);
-        let (mut resources, mut hosts) = build::Builder::new(&reversed).build(site);
+        let (mut resources, mut hosts) = build::Builder::promoted(&reversed).build(site);
         for s in &inv.sites {
             let in_slice = site.is_none_or(|f| s.name.eq_ignore_ascii_case(f));
             if !in_slice || !promoted.iter().any(|p| s.name.eq_ignore_ascii_case(p)) {

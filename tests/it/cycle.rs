@@ -605,7 +605,7 @@ pub(crate) mod over_sshd {
         for args in [&["plan"][..], &["plan", "--detailed-exitcode"][..]] {
             let p = lab.run(args);
             p.code(1)
-                .stdout_has("Plan incomplete: 38 of 38 resources could not be probed");
+                .stdout_has("Plan incomplete: 39 of 39 resources could not be probed");
             for name in names {
                 p.stdout_has(&format!("\n  {name} ("));
             }
@@ -619,7 +619,7 @@ pub(crate) mod over_sshd {
         }
         let j = lab.run(&["plan", "--format", "json"]);
         j.code(1);
-        assert_eq!(j.json()["summary"]["unknown"], 38);
+        assert_eq!(j.json()["summary"]["unknown"], 39);
         assert!(std::fs::read_to_string(&empty_known_hosts)
             .unwrap()
             .is_empty());

@@ -186,7 +186,7 @@ fn promote_is_refused_while_the_source_answers_and_forced_says_so() {
     forced
         .code(0)
         .stderr_has("--force: promoting site dr although the source answers as healthy (sql.LABBTSSQL.config on LABSQL1: answered)")
-        .stdout_has("Apply complete: 5 succeeded");
+        .stdout_has("Apply complete: 6 succeeded");
 }
 
 #[test]
@@ -206,7 +206,9 @@ fn primary_lost_promote_restores_repoints_and_reports_the_data_loss_window() {
         .stdout_has("+ create   dr.dr.sso")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("+ create   sql.LABDRSQL.job.backup-biztalk-server")
-        .stdout_has("Apply complete: 5 succeeded, 0 failed")
+        // The DR BizTalk server joins the restored group after its re-pointing.
+        .stdout_has("+ create   biztalk.dr.server.LABDRBTS1")
+        .stdout_has("Apply complete: 6 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     let w = world(&lab);
     let marks = w["instances"]["LABBTSSQL"]["backup_history"]
@@ -396,10 +398,10 @@ fn an_interrupted_promotion_resumes_from_the_observed_state() {
     // job exists, re-created disabled by Restore To Mark, and is enabled).
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(0)
-        .stdout_has("Plan: 1 to create, 1 to update")
+        .stdout_has("Plan: 2 to create, 1 to update")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
         .stdout_has("enabled: false → true")
-        .stdout_has("Apply complete: 2 succeeded, 0 failed, 0 never ran, 6 already converged");
+        .stdout_has("Apply complete: 3 succeeded, 0 failed, 0 never ran, 6 already converged");
 }
 
 /// Every file under `dir`, recursively.
@@ -679,11 +681,11 @@ fn promotion_over_real_sshd_with_sim_node() {
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(0)
         .stderr_has("The source does not answer")
-        .stdout_has("Apply complete: 5 succeeded, 0 failed")
+        .stdout_has("Apply complete: 6 succeeded, 0 failed")
         .stdout_has("data-loss window: ");
     lab.run(&["dr", "verify", "--site", "dr"])
         .code(0)
-        .stdout_has("Verify: 14 passed, 0 failed.");
+        .stdout_has("Verify: 15 passed, 0 failed.");
     // Plain verify of the promoted site, over the same sshd fleet.
     lab.run(&["verify", "--site", "dr"])
         .code(0)

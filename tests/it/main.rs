@@ -3,6 +3,7 @@
 
 mod ag;
 mod apply;
+mod biztalk_server;
 mod cycle;
 mod destroy;
 mod dr;

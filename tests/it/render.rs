@@ -519,9 +519,14 @@ fn the_dr_promotion_of_contoso_prod_is_well_formed() {
             "sql.DRSQL01.login.CONTOSO\\BizTalk Isolated Host Users",
             "dr.dr.sso",
             "dr.dr.repoint.DRBTSAPP01",
+            "biztalk.dr.server.DRBTSAPP01",
             "sql.DRSQL01.job.backup-biztalk-server"
         ]
     );
+    // The DR BizTalk server joins the restored group once it is re-pointed.
+    let join = topo.get("biztalk.dr.server.DRBTSAPP01").unwrap();
+    assert_eq!(join.params["join"], true);
+    assert_eq!(join.depends_on, ["dr.dr.repoint.DRBTSAPP01"]);
     let artifacts = Renderer::new(None).unwrap().artifacts(&inv, &topo).unwrap();
     let errs = check_all(&artifacts);
     assert!(errs.is_empty(), "{}", errs.join("\n"));

@@ -31,7 +31,7 @@ fn node_down_is_unknown_in_plan_failed_in_verify_and_survived_in_failover() {
     let text = lab.run(&["plan"]);
     text.code(1)
         .stdout_has("  ? unknown  node.LABSQL2.firewall  (on LABSQL2)\n")
-        .stdout_has("Plan incomplete: 6 of 38 resources could not be probed")
+        .stdout_has("Plan incomplete: 6 of 39 resources could not be probed")
         .stdout_has("  LABSQL2 (6 resources):\n    unreachable: ");
     assert_eq!(
         text.stdout.matches("no route to labsql2").count(),

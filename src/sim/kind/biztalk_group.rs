@@ -162,16 +162,8 @@ impl Simulated for BiztalkGroup {
             .get_mut(&mgmt)
             .ok_or("the management database was not created")?;
         d.biztalk_group = Some(wanted);
-        // Configuration ran here: this server's host instance and ENTSSO now run.
-        let on = |want: &[&str]| -> Vec<String> {
-            p.roles
-                .iter()
-                .filter(|(_, r)| want.contains(r))
-                .filter_map(|(db, _)| p.servers.get(db).map(crate::sim::world::vnn))
-                .collect()
-        };
-        let sso = on(&["sso"]).into_iter().next();
-        crate::sim::biztalk_runtime::configure(w, &c.node, on(&["management", "messagebox"]), sso);
+        // The group's configuration leaves the runtime out: this server's host instances and
+        // ENTSSO come with its `biztalk_server` step (sim/kind/biztalk_server.rs).
         Ok(())
     }
 

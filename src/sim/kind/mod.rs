@@ -23,6 +23,7 @@ mod backup_share;
 mod backup_users;
 mod biztalk_group;
 mod biztalk_repoint;
+mod biztalk_server;
 mod cluster;
 mod cluster_disk;
 mod cluster_network;
@@ -172,5 +173,6 @@ pub(in crate::sim) fn table(kind: ResourceKind) -> Handler {
         K::AgJobs => handler::<k::ag_jobs::AgJobs>(),
         K::AgFailover => handler::<k::ag_failover::AgFailover>(),
         K::DrSso => handler::<k::dr_sso::DrSso>(),
+        K::BiztalkServer => handler::<k::biztalk_server::BiztalkServer>(),
     }
 }

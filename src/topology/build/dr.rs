@@ -62,7 +62,7 @@ impl Builder<'_> {
         // follow the databases (SSO Administrators need `securityadmin` where SSODB lives,
         // biztalk-ha.md §1.2), and logins live in master, which the restore does not bring.
         let promoted = after_promotion(inv);
-        let (as_primary, _) = super::Builder::new(&promoted).build(Some(&site.name.value));
+        let (as_primary, _) = super::Builder::promoted(&promoted).build(Some(&site.name.value));
         for (_, _, dst) in &pairs {
             let prefix = format!("sql.{}.login.", dst.name);
             for r in as_primary.iter().filter(|r| r.address.starts_with(&prefix)) {
@@ -114,6 +114,7 @@ impl Builder<'_> {
         if let Some(sso) = self.dr_sso(site, &dest_of, restores.clone()) {
             deps.push(sso);
         }
+        let mut repoints = Vec::new();
         for (n, bts) in site.biztalk_servers.iter().enumerate() {
             let addr = self.resource::<biztalk_repoint::BiztalkRepoint>(
                 format!("dr.{}.repoint.{}", site.name, bts.name),
@@ -136,8 +137,20 @@ impl Builder<'_> {
             );
             // UpdateDatabase.vbs runs once, on the first server; the others follow it.
             if n == 0 {
-                deps.push(addr);
+                deps.push(addr.clone());
             }
+            repoints.push(addr);
+        }
+        // Then each of the site's BizTalk servers joins the restored group (Microsoft,
+        // "Restoring the BizTalk group": restore the databases, then the BizTalk Server
+        // runtime servers; https://learn.microsoft.com/biztalk/technical-guides/restoring-the-biztalk-group).
+        for r in as_primary
+            .iter()
+            .filter(|r| r.kind == crate::kind::ResourceKind::BiztalkServer)
+        {
+            let mut r = r.clone();
+            r.depends_on = repoints.clone();
+            self.resources.push(r);
         }
         // The Backup BizTalk Server job on the new primary.
         self.resource::<backup_job::BackupJob>(

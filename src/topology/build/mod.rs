@@ -54,6 +54,9 @@ pub(super) struct Builder<'a> {
     inv: &'a Inventory,
     pub(super) resources: Vec<Resource>,
     pub(super) hosts: Vec<Host>,
+    /// The inventory is as a DR promotion left it: the group was configured at the former
+    /// primary site, so every BizTalk server joins it (`biztalk_server`).
+    group_elsewhere: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -62,6 +65,15 @@ impl<'a> Builder<'a> {
             inv,
             resources: Vec::new(),
             hosts: Vec::new(),
+            group_elsewhere: false,
+        }
+    }
+
+    /// A builder of the inventory as a DR promotion left it (`after_promotion`).
+    pub(super) fn promoted(inv: &'a Inventory) -> Self {
+        Builder {
+            group_elsewhere: true,
+            ..Builder::new(inv)
         }
     }
 
