@@ -12,8 +12,8 @@ use super::Builder;
 use crate::inventory::{AvailabilityGroup, Cluster, Database, DatabaseRole, Site};
 use crate::kind::biztalk_group::{configuration_jobs, NamePairs};
 use crate::kind::{
-    ag_database, ag_jobs, agent_job, backup_job, biztalk_group, database_settings, host_instances,
-    messagebox, sql_login,
+    ag_database, ag_jobs, agent_job, backup_job, biztalk_group, database_settings, messagebox,
+    sql_login,
 };
 
 /// Steps that run on the primary replica of `g`: the owner of its cluster role.
@@ -163,23 +163,8 @@ impl Builder<'_> {
         let last = self.last();
         last.immutable = vec!["databases"];
         last.secrets = secrets;
-        for server in &site.biztalk_servers {
-            self.resource::<host_instances::HostInstances>(
-                format!("biztalk.{}.hosts.{}", site.name, server.name),
-                site,
-                Target::Node {
-                    host: server.name.value.clone(),
-                },
-                vec![group_addr.clone()],
-                host_instances::Params {
-                    server: server.name.value.clone(),
-                    watch: None,
-                },
-                host_instances::Desired {
-                    stopped_automatic: Vec::new(),
-                },
-            );
-        }
+        // BizTalk Server on every BizTalk server, addressing the databases by their listeners.
+        self.biztalk_servers(site, mgmt, &group_addr, |d| Some(d.instance.value.clone()));
         // Scaled-out MessageBoxes through BizTalk's WMI, on their listeners: the others created
         // and publishing before the master stops publishing (as on an FCI).
         let msgboxes: Vec<&Database> = inv

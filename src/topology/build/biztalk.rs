@@ -2,7 +2,7 @@
 
 use super::super::resource::{sorted, NameMap, SecretUse, Target};
 use super::{fci_owner, server_name, Builder};
-use crate::inventory::{Database, DatabaseRole};
+use crate::inventory::{Database, DatabaseRole, Site};
 use crate::kind::biztalk_group::NamePairs;
 use crate::kind::{
     agent_job, backup_job, biztalk_group, biztalk_server, database_settings, host_instances,
@@ -218,90 +218,9 @@ impl Builder<'_> {
         }
         // BizTalk Server on every BizTalk server of the site: the runtime, and Join on all
         // but the first (the group's); then its host instances and ENTSSO.
-        let sso = inv
-            .databases
-            .iter()
-            .find(|d| *d.role == DatabaseRole::Sso)
-            .and_then(|d| {
-                inv.instance(&d.instance)
-                    .map(|(_, _, i)| (server_name(i), d.name.value.clone()))
-            })
-            .unwrap_or_default();
-        let messagebox_servers: Vec<String> = inv
-            .databases
-            .iter()
-            .filter(|d| *d.role == DatabaseRole::Messagebox)
-            .filter_map(|d| inv.instance(&d.instance).map(|(_, _, i)| server_name(i)))
-            .collect();
-        let netbios = &inv.domain.netbios.value;
-        let host_users = &inv.biztalk.groups.host_users;
-        let in_process_users = host_users.first().map_or_else(
-            || format!("{netbios}\\BizTalk Application Users"),
-            |g| g.value.clone(),
-        );
-        let isolated_users = host_users.get(1).map_or_else(
-            || format!("{netbios}\\BizTalk Isolated Host Users"),
-            |g| g.value.clone(),
-        );
-        let sso_account = inv.biztalk.sso.as_ref().map(|s| &s.service_account);
-        for (n, server) in site.biztalk_servers.iter().enumerate() {
-            let mut deps = vec![group_addr.clone()];
-            deps.extend(
-                self.resources
-                    .iter()
-                    .filter(|r| {
-                        matches!(r.kind, ResourceKind::DtcNetwork | ResourceKind::Firewall)
-                            && matches!(&r.target, Target::Node { host } if host.eq_ignore_ascii_case(&server.name))
-                    })
-                    .map(|r| r.address.clone()),
-            );
-            let server_addr = self.resource::<biztalk_server::BiztalkServer>(
-                format!("biztalk.{}.server.{}", site.name, server.name),
-                site,
-                Target::Node {
-                    host: server.name.value.clone(),
-                },
-                deps,
-                biztalk_server::Params {
-                    server: server.name.value.clone(),
-                    version: inv.biztalk.version.value.clone(),
-                    join: n > 0 || self.group_elsewhere,
-                    management_server: inv
-                        .instance(&mgmt.instance)
-                        .map(|(_, _, i)| server_name(i))
-                        .unwrap_or_default(),
-                    management_database: mgmt.name.value.clone(),
-                    messagebox_servers: messagebox_servers.clone(),
-                    sso_server: sso.0.clone(),
-                    sso_database: sso.1.clone(),
-                    host_users: in_process_users.clone(),
-                    isolated_host_users: isolated_users.clone(),
-                    service_account: sso_account.map(|a| a.user.value.clone()),
-                },
-                biztalk_server::Desired { configured: true },
-            );
-            if let Some(p) = sso_account.and_then(|a| a.password.as_ref()) {
-                self.last().secrets = vec![SecretUse {
-                    key: "biztalk.sso.service_password".into(),
-                    reference: p.value.clone(),
-                }];
-            }
-            self.resource::<host_instances::HostInstances>(
-                format!("biztalk.{}.hosts.{}", site.name, server.name),
-                site,
-                Target::Node {
-                    host: server.name.value.clone(),
-                },
-                vec![group_addr.clone(), server_addr],
-                host_instances::Params {
-                    server: server.name.value.clone(),
-                    watch: None,
-                },
-                host_instances::Desired {
-                    stopped_automatic: Vec::new(),
-                },
-            );
-        }
+        self.biztalk_servers(site, mgmt, &group_addr, |d| {
+            inv.instance(&d.instance).map(|(_, _, i)| server_name(i))
+        });
         for d in &inv.databases {
             let job = match d.role.value {
                 DatabaseRole::Tracking => Some((
@@ -335,6 +254,98 @@ impl Builder<'_> {
                 agent_job::Desired {
                     exists: true,
                     enabled,
+                },
+            );
+        }
+    }
+
+    /// BizTalk Server on every BizTalk server of `site` (`biztalk.SITE.server.NAME`): the
+    /// runtime, and Join on all but the group's first server; then each server's host
+    /// instances and ENTSSO (`biztalk.SITE.hosts.NAME`). `server_of` names the SQL server
+    /// BizTalk addresses a database by (an FCI's network name, or a listener's name).
+    pub(super) fn biztalk_servers(
+        &mut self,
+        site: &Site,
+        mgmt: &Database,
+        group_addr: &str,
+        server_of: impl Fn(&Database) -> Option<String>,
+    ) {
+        let inv = self.inv;
+        let sso = inv
+            .databases
+            .iter()
+            .find(|d| *d.role == DatabaseRole::Sso)
+            .and_then(|d| server_of(d).map(|server| (server, d.name.value.clone())))
+            .unwrap_or_default();
+        let messagebox_servers: Vec<String> = inv
+            .databases
+            .iter()
+            .filter(|d| *d.role == DatabaseRole::Messagebox)
+            .filter_map(&server_of)
+            .collect();
+        let netbios = &inv.domain.netbios.value;
+        let host_users = &inv.biztalk.groups.host_users;
+        let in_process_users = host_users.first().map_or_else(
+            || format!("{netbios}\\BizTalk Application Users"),
+            |g| g.value.clone(),
+        );
+        let isolated_users = host_users.get(1).map_or_else(
+            || format!("{netbios}\\BizTalk Isolated Host Users"),
+            |g| g.value.clone(),
+        );
+        let sso_account = inv.biztalk.sso.as_ref().map(|s| &s.service_account);
+        for (n, server) in site.biztalk_servers.iter().enumerate() {
+            let mut deps = vec![group_addr.to_string()];
+            deps.extend(
+                self.resources
+                    .iter()
+                    .filter(|r| {
+                        matches!(r.kind, ResourceKind::DtcNetwork | ResourceKind::Firewall)
+                            && matches!(&r.target, Target::Node { host } if host.eq_ignore_ascii_case(&server.name))
+                    })
+                    .map(|r| r.address.clone()),
+            );
+            let server_addr = self.resource::<biztalk_server::BiztalkServer>(
+                format!("biztalk.{}.server.{}", site.name, server.name),
+                site,
+                Target::Node {
+                    host: server.name.value.clone(),
+                },
+                deps,
+                biztalk_server::Params {
+                    server: server.name.value.clone(),
+                    version: inv.biztalk.version.value.clone(),
+                    join: n > 0 || self.group_elsewhere,
+                    management_server: server_of(mgmt).unwrap_or_default(),
+                    management_database: mgmt.name.value.clone(),
+                    messagebox_servers: messagebox_servers.clone(),
+                    sso_server: sso.0.clone(),
+                    sso_database: sso.1.clone(),
+                    host_users: in_process_users.clone(),
+                    isolated_host_users: isolated_users.clone(),
+                    service_account: sso_account.map(|a| a.user.value.clone()),
+                },
+                biztalk_server::Desired { configured: true },
+            );
+            if let Some(p) = sso_account.and_then(|a| a.password.as_ref()) {
+                self.last().secrets = vec![SecretUse {
+                    key: "biztalk.sso.service_password".into(),
+                    reference: p.value.clone(),
+                }];
+            }
+            self.resource::<host_instances::HostInstances>(
+                format!("biztalk.{}.hosts.{}", site.name, server.name),
+                site,
+                Target::Node {
+                    host: server.name.value.clone(),
+                },
+                vec![group_addr.to_string(), server_addr],
+                host_instances::Params {
+                    server: server.name.value.clone(),
+                    watch: None,
+                },
+                host_instances::Desired {
+                    stopped_automatic: Vec::new(),
                 },
             );
         }
