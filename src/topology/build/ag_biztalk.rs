@@ -10,10 +10,9 @@ use super::availability::replica_server;
 use super::biztalk::{backup_job_desired, backup_job_params};
 use super::Builder;
 use crate::inventory::{AvailabilityGroup, Cluster, Database, DatabaseRole, Site};
-use crate::kind::biztalk_group::{configuration_jobs, NamePairs};
+use crate::kind::biztalk_group::configuration_jobs;
 use crate::kind::{
-    ag_database, ag_jobs, agent_job, backup_job, biztalk_group, database_settings, messagebox,
-    sql_login,
+    ag_database, ag_jobs, agent_job, backup_job, database_settings, messagebox, sql_login,
 };
 
 /// Steps that run on the primary replica of `g`: the owner of its cluster role.
@@ -102,67 +101,9 @@ impl Builder<'_> {
                 deps.push(r.address.clone());
             }
         }
-        // The group configuration, against the listeners. Its desired databases are what the
-        // group's probe reads (`biztalk_group::recorded_by_group`), as for an FCI.
+        // The group configuration, against the listeners.
+        let group_addr = self.biztalk_group(site, bts, deps, |d| Some(d.instance.value.clone()));
         let master = inv.master_messagebox().map(|d| d.name.value.clone());
-        let databases = inv
-            .databases
-            .iter()
-            .filter(|d| {
-                crate::kind::biztalk_group::recorded_by_group(
-                    d.role.value.as_str(),
-                    master.as_deref() == Some(d.name.as_str()),
-                )
-            })
-            .map(|d| (d.name.value.clone(), d.instance.value.clone()))
-            .collect();
-        let roles: NamePairs = inv
-            .databases
-            .iter()
-            .map(|d| (d.name.value.clone(), d.role.value.as_str().to_string()))
-            .collect();
-        let servers: NamePairs = inv
-            .databases
-            .iter()
-            .map(|d| (d.name.value.clone(), d.instance.value.clone()))
-            .collect();
-        let groups_cfg = &inv.biztalk.groups;
-        let (params, secrets) = self.group_params(biztalk_group::Params {
-            version: inv.biztalk.version.value.clone(),
-            roles,
-            servers,
-            administrators: groups_cfg.administrators.value.clone(),
-            operators: groups_cfg.operators.value.clone(),
-            sso_administrators: groups_cfg.sso_administrators.value.clone(),
-            host_users: groups_cfg
-                .host_users
-                .iter()
-                .map(|h| h.value.clone())
-                .collect(),
-            sso_create: false,
-            sso_service_account: None,
-            sso_backup_file: None,
-            sso_backup_reminder: None,
-            sso_affiliate_administrators: None,
-            rule_engine_account: None,
-            b2b_operators: None,
-        });
-        let group_addr = self.resource::<biztalk_group::BiztalkGroup>(
-            format!("biztalk.{}.group", site.name),
-            site,
-            Target::Node {
-                host: bts.name.value.clone(),
-            },
-            deps,
-            params,
-            biztalk_group::Desired {
-                configured: true,
-                databases,
-            },
-        );
-        let last = self.last();
-        last.immutable = vec!["databases"];
-        last.secrets = secrets;
         // BizTalk Server on every BizTalk server, addressing the databases by their listeners.
         self.biztalk_servers(site, mgmt, &group_addr, |d| Some(d.instance.value.clone()));
         // Scaled-out MessageBoxes through BizTalk's WMI, on their listeners: the others created

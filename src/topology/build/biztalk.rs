@@ -58,66 +58,9 @@ impl Builder<'_> {
                 deps.push(r.address.clone());
             }
         }
-        // What the management database records where the group's probe reads it (the
-        // master MessageBox only: the others are the messagebox resources', below).
-        let master_msgbox = inv.master_messagebox().map(|d| d.name.value.clone());
-        let databases: NameMap = inv
-            .databases
-            .iter()
-            .filter(|d| {
-                biztalk_group::recorded_by_group(
-                    d.role.value.as_str(),
-                    master_msgbox.as_deref() == Some(d.name.as_str()),
-                )
-            })
-            .map(|d| (d.name.value.clone(), d.instance.value.clone()))
-            .collect();
-        let roles: NamePairs = inv
-            .databases
-            .iter()
-            .map(|d| (d.name.value.clone(), d.role.value.as_str().to_string()))
-            .collect();
-        let servers: NamePairs = inv
-            .databases
-            .iter()
-            .filter_map(|d| {
-                inv.instance(&d.instance)
-                    .map(|(_, _, i)| (d.name.value.clone(), server_name(i)))
-            })
-            .collect();
-        let groups = &inv.biztalk.groups;
-        let (params, secrets) = self.group_params(biztalk_group::Params {
-            version: inv.biztalk.version.value.clone(),
-            roles,
-            servers,
-            administrators: groups.administrators.value.clone(),
-            operators: groups.operators.value.clone(),
-            sso_administrators: groups.sso_administrators.value.clone(),
-            host_users: groups.host_users.iter().map(|h| h.value.clone()).collect(),
-            sso_create: false,
-            sso_service_account: None,
-            sso_backup_file: None,
-            sso_backup_reminder: None,
-            sso_affiliate_administrators: None,
-            rule_engine_account: None,
-            b2b_operators: None,
+        let group_addr = self.biztalk_group(site, bts, deps, |d| {
+            inv.instance(&d.instance).map(|(_, _, i)| server_name(i))
         });
-        let group_addr = self.resource::<biztalk_group::BiztalkGroup>(
-            format!("biztalk.{}.group", site.name),
-            site,
-            Target::Node {
-                host: bts.name.value.clone(),
-            },
-            deps,
-            params,
-            biztalk_group::Desired {
-                configured: true,
-                databases,
-            },
-        );
-        let last = self.last();
-        last.immutable = vec!["databases"];
-        last.secrets = secrets;
 
         // Scaled-out MessageBoxes, through BizTalk's WMI on the BizTalk server: the others
         // created and publishing before the master stops publishing (biztalk-ha.md §2.4).
@@ -257,6 +200,77 @@ impl Builder<'_> {
                 },
             );
         }
+    }
+
+    /// The BizTalk group's configuration (`biztalk.SITE.group`) from `bts`, the site's first
+    /// BizTalk server, after `deps`; `server_of` names the SQL server BizTalk addresses a
+    /// database by (an FCI's network name, or a listener's name). Returns its address.
+    pub(super) fn biztalk_group(
+        &mut self,
+        site: &Site,
+        bts: &crate::inventory::BiztalkServer,
+        deps: Vec<String>,
+        server_of: impl Fn(&Database) -> Option<String>,
+    ) -> String {
+        let inv = self.inv;
+        // What the management database records where the group's probe reads it (the
+        // master MessageBox only: the others are the messagebox resources', below).
+        let master_msgbox = inv.master_messagebox().map(|d| d.name.value.clone());
+        let databases: NameMap = inv
+            .databases
+            .iter()
+            .filter(|d| {
+                biztalk_group::recorded_by_group(
+                    d.role.value.as_str(),
+                    master_msgbox.as_deref() == Some(d.name.as_str()),
+                )
+            })
+            .map(|d| (d.name.value.clone(), d.instance.value.clone()))
+            .collect();
+        let roles: NamePairs = inv
+            .databases
+            .iter()
+            .map(|d| (d.name.value.clone(), d.role.value.as_str().to_string()))
+            .collect();
+        let servers: NamePairs = inv
+            .databases
+            .iter()
+            .filter_map(|d| server_of(d).map(|server| (d.name.value.clone(), server)))
+            .collect();
+        let groups = &inv.biztalk.groups;
+        let (params, secrets) = self.group_params(biztalk_group::Params {
+            version: inv.biztalk.version.value.clone(),
+            roles,
+            servers,
+            administrators: groups.administrators.value.clone(),
+            operators: groups.operators.value.clone(),
+            sso_administrators: groups.sso_administrators.value.clone(),
+            host_users: groups.host_users.iter().map(|h| h.value.clone()).collect(),
+            sso_create: false,
+            sso_service_account: None,
+            sso_backup_file: None,
+            sso_backup_reminder: None,
+            sso_affiliate_administrators: None,
+            rule_engine_account: None,
+            b2b_operators: None,
+        });
+        let group_addr = self.resource::<biztalk_group::BiztalkGroup>(
+            format!("biztalk.{}.group", site.name),
+            site,
+            Target::Node {
+                host: bts.name.value.clone(),
+            },
+            deps,
+            params,
+            biztalk_group::Desired {
+                configured: true,
+                databases,
+            },
+        );
+        let last = self.last();
+        last.immutable = vec!["databases"];
+        last.secrets = secrets;
+        group_addr
     }
 
     /// BizTalk Server on every BizTalk server of `site` (`biztalk.SITE.server.NAME`): the
