@@ -8,6 +8,7 @@
 //! again: probes are idempotent, so converged resources plan as no-ops.
 
 pub use super::context::Progress;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -119,6 +120,31 @@ pub fn run(
     })
 }
 
+/// The changes `c` must wait for: its dependencies that change and, through a dependency
+/// that does not (no step runs for it), that dependency's own, transitively. An unchanged
+/// resource between two changes still orders them: B unchanged between A and C means C
+/// waits for A, as the dependency graph says.
+fn steps_before(
+    by_address: &BTreeMap<&str, &super::plan::Change>,
+    c: &super::plan::Change,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
+    while let Some(d) = stack.pop() {
+        if !seen.insert(d) {
+            continue;
+        }
+        match by_address.get(d) {
+            Some(dep) if dep.action == Action::NoOp => {
+                stack.extend(dep.depends_on.iter().map(String::as_str));
+            }
+            _ => out.push(d.to_string()),
+        }
+    }
+    out
+}
+
 /// Runs the plan's changes (the caller holds the lock).
 pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
     let changes: Vec<&super::plan::Change> = plan
@@ -126,11 +152,21 @@ pub fn apply(ctx: &Context, plan: &Plan) -> anyhow::Result<ApplyReport> {
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .collect();
+    let by_address: BTreeMap<&str, &super::plan::Change> = plan
+        .changes
+        .iter()
+        .map(|c| (c.address.as_str(), c))
+        .collect();
+    let after: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| steps_before(&by_address, c))
+        .collect();
     let steps: Vec<Step> = changes
         .iter()
-        .map(|c| Step {
+        .zip(&after)
+        .map(|(c, after)| Step {
             address: &c.address,
-            after: &c.depends_on,
+            after,
             skip: (c.action == Action::Blocked)
                 .then(|| format!("blocked: {}", c.reason.clone().unwrap_or_default())),
         })
@@ -272,4 +308,46 @@ fn reprobe(ctx: &Context, r: &Resource, host: &str) -> Result<bool, String> {
 /// The script of one step of `r`; the error is the renderer's.
 fn script(ctx: &Context, r: &Resource, action: StepAction) -> Result<String, String> {
     ctx.scripts.script(r, action).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::plan::Change;
+    use crate::step::ResourceKind;
+
+    fn change(address: &str, action: Action, deps: &[&str]) -> Change {
+        Change {
+            address: address.into(),
+            kind: ResourceKind::Firewall,
+            action,
+            runs_on: "N".into(),
+            probed_on: None,
+            attributes: Vec::new(),
+            reason: None,
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            fingerprint: None,
+            script_diff: None,
+            known_after: None,
+        }
+    }
+
+    #[test]
+    fn an_unchanged_resource_between_two_changes_still_orders_them() {
+        // C depends on B, unchanged, which depends on A, created: C waits for A (the engine
+        // once started C at once, because B ran no step).
+        let changes = [
+            change("a", Action::Create, &[]),
+            change("b", Action::NoOp, &["a"]),
+            change("c", Action::Update, &["b"]),
+            change("d", Action::Create, &["c", "b"]),
+        ];
+        let by_address: BTreeMap<&str, &Change> =
+            changes.iter().map(|c| (c.address.as_str(), c)).collect();
+        assert_eq!(steps_before(&by_address, &changes[2]), vec!["a"]);
+        let mut d = steps_before(&by_address, &changes[3]);
+        d.sort();
+        assert_eq!(d, vec!["a", "c"]);
+        assert!(steps_before(&by_address, &changes[0]).is_empty());
+    }
 }
