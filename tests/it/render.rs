@@ -1722,3 +1722,45 @@ fn the_failover_watch_reads_events_language_independently_and_waits_for_entsso()
         "the wait covers ENTSSO (in stoppedAutomatic), not the host instances only: {wait}"
     );
 }
+
+/// review4 F10 with two DR BizTalk servers: the first one's repoint (no ENTSSO restart), then
+/// the master secret server's move to it, then the second one's repoint (which restarts ENTSSO
+/// against the moved master secret server) and both joins.
+#[test]
+fn a_second_dr_biztalk_server_restarts_entsso_after_the_master_secret_server_moved() {
+    let text = inventory_text("lab-dr").replace(
+        "      - { name: LABDRBTS1, address: labdrbts1.lab.local }\n",
+        "      - { name: LABDRBTS1, address: labdrbts1.lab.local }\n      - { name: LABDRBTS2, address: labdrbts2.lab.local }\n",
+    );
+    assert!(text.contains("LABDRBTS2"));
+    let inv = load_text("lab-dr", &text);
+    let topo = Topology::promotion(&inv, "dr").unwrap();
+    let first = topo.get("dr.dr.repoint.LABDRBTS1").unwrap();
+    let second = topo.get("dr.dr.repoint.LABDRBTS2").unwrap();
+    let sso = topo.get("dr.dr.sso").unwrap();
+    assert_eq!(first.params["restart_entsso"], false);
+    assert_eq!(second.params["restart_entsso"], true);
+    assert!(
+        sso.depends_on.contains(&first.address),
+        "{:?}",
+        sso.depends_on
+    );
+    assert!(
+        !sso.depends_on.contains(&second.address),
+        "{:?}",
+        sso.depends_on
+    );
+    assert!(
+        second.depends_on.contains(&sso.address),
+        "{:?}",
+        second.depends_on
+    );
+    for join in ["biztalk.dr.server.LABDRBTS1", "biztalk.dr.server.LABDRBTS2"] {
+        let j = topo.get(join).unwrap();
+        assert!(
+            j.depends_on.contains(&sso.address),
+            "{join}: {:?}",
+            j.depends_on
+        );
+    }
+}
