@@ -92,6 +92,9 @@ pub struct Params {
     pub management_database: String,
     /// Run `UpdateDatabase.vbs` here (the first DR BizTalk server only).
     pub update_database: bool,
+    /// Restart ENTSSO here. Not on the DR site's designated master secret server, whose
+    /// `dr_sso` step restarts it after `ssomanage -updatedb` (review4 F10).
+    pub restart_entsso: bool,
     /// Every database of the group with its old and new server.
     pub moves: Vec<DbMove>,
 }

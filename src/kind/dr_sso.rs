@@ -1,9 +1,11 @@
 //! `dr_sso`: the DR site's Enterprise SSO master secret server, moved there during a DR
-//! promotion (`dr.SITE.sso`, review3 F11): the master secret restored from the backup's DR
-//! copy on the site's designated SSO server, then `ssomanage -updatedb` naming that server in
-//! the restored SSO database, before the promotion restarts ENTSSO on the DR BizTalk servers
-//! (Microsoft, "How to move the master secret server":
-//! https://learn.microsoft.com/en-us/biztalk/core/how-to-move-the-master-secret-server ;
+//! promotion (`dr.SITE.sso`, review3 F11), in the order of Microsoft's "How to move the
+//! master secret server" (review4 F10): once the designated server's ENTSSO points at the
+//! restored SSO database on the DR instance (its repoint's `UpdateRegistry.vbs`; the step
+//! refuses otherwise, so it never writes the primary site's SSO database), `ssomanage
+//! -updatedb` names that server in it, ENTSSO restarts there, and the master secret is
+//! restored from the backup's DR copy; the site's other servers restart ENTSSO after it
+//! (https://learn.microsoft.com/en-us/biztalk/core/how-to-move-the-master-secret-server ;
 //! "How to restore the master secret":
 //! https://learn.microsoft.com/en-us/biztalk/core/how-to-restore-the-master-secret).
 

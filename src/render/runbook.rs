@@ -287,7 +287,7 @@ fn outline(inv: &Inventory, invp: &str) -> Option<Vec<Block>> {
             "On each DR instance: disable '{}' and '{}', run '{}' (restores {} to the latest mark and recovers them). On {} (first) UpdateDatabase.vbs, then on every DR BizTalk server UpdateRegistry.vbs, with SampleUpdateInfo.xml in {restore_folder} naming the DR servers; the BizTalk services restart.{} Then the job 'Backup BizTalk Server ({})' is enabled on {new_mgmt} with destination {}. Read the data-loss window it reports.",
             LS_JOBS[0], LS_JOBS[1], LS_JOBS[2], dbs.join(", "),
             dr_bts.first().cloned().unwrap_or_default(),
-            inv.biztalk.sso.as_ref().map(|s| format!(" Before that restart the SSO master secret server moves to {dr_sso_server}: the secret is restored there from {} and SSODB names {dr_sso_server} (ssomanage -updatedb).", s.dr_backup_file.as_ref().map_or("biztalk.sso.dr_backup_file", |f| f.value.as_str()))).unwrap_or_default(),
+            inv.biztalk.sso.as_ref().map(|s| format!(" The SSO master secret server moves to {dr_sso_server} in Microsoft's order: once its ENTSSO points at the DR SSODB (UpdateRegistry.vbs there), SSODB names {dr_sso_server} (ssomanage -updatedb), ENTSSO restarts there and the secret is restored from {}; only then does ENTSSO restart on the other DR BizTalk servers.", s.dr_backup_file.as_ref().map_or("biztalk.sso.dr_backup_file", |f| f.value.as_str()))).unwrap_or_default(),
             mgmt.name, inv.backup.destination
         ),
         commands: vec![
@@ -308,12 +308,15 @@ fn outline(inv: &Inventory, invp: &str) -> Option<Vec<Block>> {
                 c.push(format!("cscript UpdateDatabase.vbs SampleUpdateInfo.xml   (on {f} only)"));
             }
             c.push("cscript UpdateRegistry.vbs SampleUpdateInfo.xml   (on every DR BizTalk server)".into());
+            // Microsoft, "How to move the master secret server", steps 2, 4, 5, 6 (review4 F10).
             if let Some(sso) = &inv.biztalk.sso {
                 let copy = sso.dr_backup_file.as_ref().map_or("<the backup's DR copy>", |f| f.value.as_str());
-                c.push(format!("ssoconfig -restoresecret {copy}   (on {dr_sso_server}, in Common Files\\Enterprise Single Sign-On; it asks for the backup password)"));
+                c.push(format!("(Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\ENTSSO\\SQL').Server   (on {dr_sso_server}: must name the DR SQL server, else stop: ssomanage would write the production site's SSODB)"));
                 c.push(format!("ssomanage -updatedb update.xml   (on {dr_sso_server}; update.xml: <sso><globalInfo><secretServer>{dr_sso_server}</secretServer></globalInfo></sso>)"));
+                c.push(format!("Restart-Service -Name ENTSSO -Force   (on {dr_sso_server})"));
+                c.push(format!("ssoconfig -restoresecret {copy}   (on {dr_sso_server}, in Common Files\\Enterprise Single Sign-On; it asks for the backup password)"));
             }
-            c.push("Restart-Service -Name ENTSSO -Force; Get-Service -Name 'BTSSvc*' | Restart-Service -Force; Restart-Service -Name Winmgmt -Force".into());
+            c.push("Restart-Service -Name ENTSSO -Force; Get-Service -Name 'BTSSvc*' | Restart-Service -Force; Restart-Service -Name Winmgmt -Force   (on every DR BizTalk server, after the secret is restored)".into());
             c
         },
     });

@@ -398,10 +398,12 @@ fn an_interrupted_promotion_resumes_from_the_observed_state() {
     // job exists, re-created disabled by Restore To Mark, and is enabled).
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(0)
-        .stdout_has("Plan: 2 to create, 1 to update")
+        .stdout_has("Plan: 3 to create, 1 to update")
         .stdout_has("+ create   dr.dr.repoint.LABDRBTS1")
+        // The master secret server moves only after the designated server's repoint (review4 F10).
+        .stdout_has("+ create   dr.dr.sso")
         .stdout_has("enabled: false → true")
-        .stdout_has("Apply complete: 3 succeeded, 0 failed, 0 never ran, 6 already converged");
+        .stdout_has("Apply complete: 4 succeeded, 0 failed, 0 never ran, 5 already converged");
 }
 
 /// Every file under `dir`, recursively.
@@ -855,7 +857,7 @@ fn promote_is_refused_when_the_inventory_does_not_say_where_dr_reads_the_secret_
 /// review3 F11: the restore reads the DR copy; a copy that is not there fails the step with
 /// Copy-Item's error, and nothing restarts ENTSSO against the lost master secret server.
 #[test]
-fn promote_without_the_secret_backup_copy_stops_before_biztalk_restarts() {
+fn promote_without_the_secret_backup_copy_stops_before_the_master_secret_server_moves() {
     let lab = Lab::new(LAB_DR);
     lab.converge();
     ship_two_sets(&lab);
@@ -865,7 +867,16 @@ fn promote_without_the_secret_backup_copy_stops_before_biztalk_restarts() {
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
         .code(1)
         .stdout_has("Cannot find path 'C:\\BizTalk\\SSO\\secret.bak'");
-    assert!(world(&lab)["hosts"]["LABDRBTS1"]["biztalk_registry"].is_null());
+    // The designated server was re-pointed (its ENTSSO now names the DR SQL server), but the
+    // SSO step looked for the copy before writing anything: SSODB still names the lost
+    // primary's master secret server, and no secret was restored.
+    let w = world(&lab);
+    assert_eq!(w["hosts"]["LABDRBTS1"]["sso"]["server"], "LABDRSQL");
+    assert_eq!(w["hosts"]["LABDRBTS1"]["sso"]["holds_secret"], false);
+    assert_ne!(
+        w["instances"]["LABDRSQL"]["databases"]["SSODB"]["sso_secret_server"],
+        "LABDRBTS1"
+    );
     // The operator copies the backup; the promotion resumes and BizTalk comes up.
     lab.fault(sso_backup_copied());
     lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
@@ -928,4 +939,58 @@ fn entsso_does_not_start_against_the_lost_master_secret_server() {
         w["hosts"]["LABDRBTS1"]["biztalk_registry"]["services_using"],
         "LABDRSQL"
     );
+}
+
+/// review4 F10, WB-DRSSO-02 (Microsoft, "How to move the master secret server", steps 2, 4, 5,
+/// 6): the designated server's ENTSSO is pointed at the DR instance's SSODB (its repoint)
+/// before `dr.SITE.sso` runs; the old order ran the SSO step first, on a server whose SSO was
+/// not configured against the DR SSODB.
+#[test]
+fn the_master_secret_server_moves_after_the_designated_server_points_at_the_dr_ssodb() {
+    let lab = applied();
+    ship_two_sets(&lab);
+    lab.fault(Fault::NodeDown("LABSQL1".into()));
+    lab.fault(Fault::NodeDown("LABSQL2".into()));
+    let r = lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"]);
+    r.code(0);
+    let at = |needle: &str| {
+        r.stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("stdout lacks {needle:?}\n{}", r.stdout))
+    };
+    assert!(
+        at("✓ dr.dr.repoint.LABDRBTS1") < at("✓ dr.dr.sso"),
+        "the SSO step ran before the designated server's repoint:\n{}",
+        r.stdout
+    );
+    let w = world(&lab);
+    assert_eq!(w["hosts"]["LABDRBTS1"]["sso"]["server"], "LABDRSQL");
+    assert_eq!(w["hosts"]["LABDRBTS1"]["sso"]["holds_secret"], true);
+    assert_eq!(
+        w["instances"]["LABDRSQL"]["databases"]["SSODB"]["sso_secret_server"],
+        "LABDRBTS1"
+    );
+}
+
+/// review4 F10: the SSO step refuses a server whose ENTSSO still names another SQL server (in
+/// a drill, the live primary's): `ssomanage -updatedb` would write that SSODB. Nothing is
+/// written, and nothing is restored.
+#[test]
+fn dr_sso_refuses_a_server_whose_entsso_names_the_primary_sql_server() {
+    let lab = promoted();
+    edit_world(&lab, |w| {
+        w["hosts"]["LABDRBTS1"]["sso"]["server"] = "LABBTSSQL".into();
+        w["hosts"]["LABDRBTS1"]["sso"]["holds_secret"] = false.into();
+        w["instances"]["LABDRSQL"]["databases"]["SSODB"]["sso_secret_server"] = "LABBTS1".into();
+    });
+    lab.run(&["dr", "promote", "--site", "dr", "--auto-approve"])
+        .code(1)
+        .stdout_has("Enterprise SSO on LABDRBTS1 is configured against SQL server 'LABBTSSQL', not the DR instance LABDRSQL")
+        .stdout_has("nothing was written");
+    let w = world(&lab);
+    assert_eq!(
+        w["instances"]["LABDRSQL"]["databases"]["SSODB"]["sso_secret_server"],
+        "LABBTS1"
+    );
+    assert_eq!(w["hosts"]["LABDRBTS1"]["sso"]["holds_secret"], false);
 }

@@ -517,16 +517,28 @@ fn the_dr_promotion_of_contoso_prod_is_well_formed() {
             "sql.DRSQL01.login.CONTOSO\\SSO Administrators",
             "sql.DRSQL01.login.CONTOSO\\BizTalk Application Users",
             "sql.DRSQL01.login.CONTOSO\\BizTalk Isolated Host Users",
-            "dr.dr.sso",
             "dr.dr.repoint.DRBTSAPP01",
+            "dr.dr.sso",
             "biztalk.dr.server.DRBTSAPP01",
             "sql.DRSQL01.job.backup-biztalk-server"
         ]
     );
-    // The DR BizTalk server joins the restored group once it is re-pointed.
+    // review4 F10: DRBTSAPP01's ENTSSO is re-pointed at the DR SSODB (UpdateRegistry.vbs)
+    // without an ENTSSO restart, then the SSO step moves the master secret server to it.
+    let repoint = topo.get("dr.dr.repoint.DRBTSAPP01").unwrap();
+    assert_eq!(repoint.params["restart_entsso"], false);
+    let sso = topo.get("dr.dr.sso").unwrap();
+    assert!(
+        sso.depends_on
+            .iter()
+            .any(|d| d == "dr.dr.repoint.DRBTSAPP01"),
+        "{:?}",
+        sso.depends_on
+    );
+    // The DR BizTalk server joins the restored group once it is re-pointed and holds the secret.
     let join = topo.get("biztalk.dr.server.DRBTSAPP01").unwrap();
     assert_eq!(join.params["join"], true);
-    assert_eq!(join.depends_on, ["dr.dr.repoint.DRBTSAPP01"]);
+    assert_eq!(join.depends_on, ["dr.dr.repoint.DRBTSAPP01", "dr.dr.sso"]);
     let artifacts = Renderer::new(None).unwrap().artifacts(&inv, &topo).unwrap();
     let errs = check_all(&artifacts);
     assert!(errs.is_empty(), "{}", errs.join("\n"));
@@ -547,9 +559,10 @@ fn the_dr_promotion_of_contoso_prod_is_well_formed() {
             apply.content
         );
     }
-    // The master secret server moves to DRBTSAPP01 first: the secret restored from the DR copy
-    // through RestoreSecret (the password from the private secrets, never on a command line),
-    // then `ssomanage -updatedb` naming it.
+    // The master secret server moves to DRBTSAPP01 in Microsoft's order: ENTSSO there must name
+    // the DR SQL server, `ssomanage -updatedb` naming DRBTSAPP01, ENTSSO restarted, then the
+    // secret restored from the DR copy through RestoreSecret (the password from the private
+    // secrets, never on a command line).
     let sso = artifacts
         .iter()
         .find(|a| a.resource == "dr.dr.sso" && a.step == "apply")
@@ -563,6 +576,25 @@ fn the_dr_promotion_of_contoso_prod_is_well_formed() {
     ] {
         assert!(sso.content.contains(needle), "{needle}\n{}", sso.content);
     }
+    let pos = |needle: &str| {
+        sso.content
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{}", sso.content))
+    };
+    let guard = pos("if ($ssoSqlServer -ne 'DRSQL01') {");
+    let update = pos("& $ssoManage -updatedb $updatePath");
+    let restart = pos("Restart-Service -Name 'ENTSSO' -Force");
+    let restore = pos("$configSS.RestoreSecret($local, $password)");
+    assert!(
+        guard < update && update < restart && restart < restore,
+        "{}",
+        sso.content
+    );
+    assert!(
+        !apply.content.contains("Get-Service -Name 'ENTSSO'"),
+        "the designated server's repoint must not restart ENTSSO: {}",
+        apply.content
+    );
     assert!(
         !sso.content
             .lines()
@@ -1689,4 +1721,46 @@ fn the_failover_watch_reads_events_language_independently_and_waits_for_entsso()
         wait.contains("$stoppedAutomatic.Count -gt 0"),
         "the wait covers ENTSSO (in stoppedAutomatic), not the host instances only: {wait}"
     );
+}
+
+/// review4 F10 with two DR BizTalk servers: the first one's repoint (no ENTSSO restart), then
+/// the master secret server's move to it, then the second one's repoint (which restarts ENTSSO
+/// against the moved master secret server) and both joins.
+#[test]
+fn a_second_dr_biztalk_server_restarts_entsso_after_the_master_secret_server_moved() {
+    let text = inventory_text("lab-dr").replace(
+        "      - { name: LABDRBTS1, address: labdrbts1.lab.local }\n",
+        "      - { name: LABDRBTS1, address: labdrbts1.lab.local }\n      - { name: LABDRBTS2, address: labdrbts2.lab.local }\n",
+    );
+    assert!(text.contains("LABDRBTS2"));
+    let inv = load_text("lab-dr", &text);
+    let topo = Topology::promotion(&inv, "dr").unwrap();
+    let first = topo.get("dr.dr.repoint.LABDRBTS1").unwrap();
+    let second = topo.get("dr.dr.repoint.LABDRBTS2").unwrap();
+    let sso = topo.get("dr.dr.sso").unwrap();
+    assert_eq!(first.params["restart_entsso"], false);
+    assert_eq!(second.params["restart_entsso"], true);
+    assert!(
+        sso.depends_on.contains(&first.address),
+        "{:?}",
+        sso.depends_on
+    );
+    assert!(
+        !sso.depends_on.contains(&second.address),
+        "{:?}",
+        sso.depends_on
+    );
+    assert!(
+        second.depends_on.contains(&sso.address),
+        "{:?}",
+        second.depends_on
+    );
+    for join in ["biztalk.dr.server.LABDRBTS1", "biztalk.dr.server.LABDRBTS2"] {
+        let j = topo.get(join).unwrap();
+        assert!(
+            j.depends_on.contains(&sso.address),
+            "{join}: {:?}",
+            j.depends_on
+        );
+    }
 }

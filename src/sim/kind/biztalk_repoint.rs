@@ -10,7 +10,7 @@ use crate::kind::biztalk_repoint::{
     BiztalkRepoint, BiztalkRepointObserved, CHECK_DATABASES, CHECK_REGISTRY, CHECK_SERVICES,
 };
 use crate::sim::sql::reach;
-use crate::sim::world::{BiztalkHost, World};
+use crate::sim::world::{BiztalkHost, SsoNodeState, World};
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
@@ -105,8 +105,18 @@ impl Simulated for BiztalkRepoint {
                 ));
             }
         }
-        entsso_starts(w, p)?;
+        if p.restart_entsso {
+            entsso_starts(w, p)?;
+        }
         let host = c.this_host_mut(w)?;
+        // UpdateRegistry.vbs points ENTSSO at the SSO database's new server
+        // (`HKLM\SOFTWARE\Microsoft\ENTSSO\SQL`, WB-DRSSO-02 [to confirm on Windows]); the
+        // promotion's dr_sso step needs that before it moves the master secret server here.
+        if let Some(m) = p.moves.iter().find(|m| m.label == "SSO") {
+            let n = host.sso.get_or_insert_with(SsoNodeState::default);
+            n.server = m.new.clone();
+            n.database = m.name.clone();
+        }
         host.biztalk_registry = Some(BiztalkHost {
             mgmt_server: want.mgmt_server.clone(),
             services_using: Some(want.services_using.clone()),

@@ -1,17 +1,18 @@
-//! `dr_sso` on a simulated DR BizTalk server: the master secret restored from the backup's DR
-//! copy (`ISSOConfigSS.RestoreSecret`, what `ssoconfig -restoresecret` calls), then
-//! `ssomanage -updatedb` naming this server in the restored SSO database.
+//! `dr_sso` on a simulated DR BizTalk server: `ssomanage -updatedb` naming this server in the
+//! restored SSO database, ENTSSO restarted, then the master secret restored from the backup's
+//! DR copy (`ISSOConfigSS.RestoreSecret`, what `ssoconfig -restoresecret` calls).
 //!
 //! Preconditions enforced (docs/windows-behaviour.md): WB-DRSSO-01 (the restore reads the
 //! backup's copy: a file this server reaches, on itself or a host of the world that is up),
-//! WB-DRSSO-02 (`-updatedb` writes the SSO database, which must be restored and answering).
+//! WB-DRSSO-02 (ENTSSO here is configured against the DR instance's SSO database, and
+//! `-updatedb` writes that database, which must be restored and answering).
 //! Sources: https://learn.microsoft.com/en-us/biztalk/core/how-to-move-the-master-secret-server ;
 //! https://learn.microsoft.com/en-us/biztalk/core/how-to-restore-the-master-secret
 
 use super::{Simulated, Spec};
 use crate::kind::dr_sso::{DrSso, DrSsoObserved, CHECK_SECRET_HELD, CHECK_SECRET_SERVER};
 use crate::sim::sql::reach;
-use crate::sim::world::{SsoNodeState, World};
+use crate::sim::world::World;
 use crate::sim::{check, Ctx};
 use crate::step::Check;
 
@@ -47,8 +48,24 @@ impl Simulated for DrSso {
     fn apply(w: &mut World, c: &Ctx, s: &Spec<Self>) -> Result<(), String> {
         let (p, want) = (&s.params, &s.desired);
         let have = Self::probe(w, c, s)?;
+        // WB-DRSSO-02: ssomanage writes the SSO database the local ENTSSO is configured
+        // against; the step refuses unless that is the DR instance's restored one (review4 F10).
+        let configured = c.this_host(w)?.sso.as_ref().map(|n| n.server.clone());
+        if !configured
+            .as_deref()
+            .is_some_and(|srv| srv.eq_ignore_ascii_case(&p.sso_server))
+        {
+            return Err(format!(
+                "Enterprise SSO on {} is configured against SQL server '{}', not the DR instance {}: it must point at the restored {} before the master secret server moves (run the repoint of this server first); nothing was written",
+                c.node,
+                configured.unwrap_or_default(),
+                p.sso_server,
+                p.sso_database
+            ));
+        }
         if !have.holds_secret {
-            // WB-DRSSO-01: the restore reads the backup's copy.
+            // WB-DRSSO-01: the restore reads the backup's copy; the step looks for it before
+            // it writes anything.
             let host = file_host(&p.backup_file, &c.node);
             let copy = w
                 .host(host)
@@ -60,20 +77,9 @@ impl Simulated for DrSso {
                     p.backup_file
                 ));
             }
-            let h = c.this_host_mut(w)?;
-            match h.sso.as_mut() {
-                Some(n) => n.holds_secret = true,
-                None => {
-                    h.sso = Some(SsoNodeState {
-                        server: p.sso_server.clone(),
-                        database: p.sso_database.clone(),
-                        holds_secret: true,
-                    })
-                }
-            }
         }
         if have.secret_server.as_deref() != Some(want.secret_server.as_str()) {
-            // WB-DRSSO-02: `ssomanage -updatedb` writes the restored SSO database.
+            // `ssomanage -updatedb` writes the restored SSO database.
             let i = reach(w, &p.sso_server)
                 .map_err(|e| format!("ssomanage -updatedb: cannot reach the SSO database: {e}"))?;
             if !i.databases.contains_key(&p.sso_database) {
@@ -85,6 +91,13 @@ impl Simulated for DrSso {
             let i = w.instance_mut(&p.sso_server).expect("reached");
             let d = i.databases.get_mut(&p.sso_database).expect("present");
             d.sso_secret_server = Some(want.secret_server.clone());
+        }
+        if !have.holds_secret {
+            // ENTSSO restarts here (the master secret server the database now names), then
+            // the secret is restored from the copy.
+            if let Some(n) = c.this_host_mut(w)?.sso.as_mut() {
+                n.holds_secret = true;
+            }
         }
         Ok(())
     }

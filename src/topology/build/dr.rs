@@ -2,7 +2,9 @@
 //! failover procedure (biztalk-ha.md §5.4): on each DR instance that receives log shipping,
 //! restore to the latest mark (`dr.INSTANCE.restore`); on each of the site's BizTalk servers,
 //! re-point BizTalk at the DR instances and restart its services (`dr.SITE.repoint.SERVER`,
-//! `UpdateDatabase.vbs` on the first one only); then the Backup BizTalk Server job on the
+//! `UpdateDatabase.vbs` on the first one only), the SSO master secret server moved to the
+//! first one between its repoint and the others' (`dr.SITE.sso`, review4 F10); then the
+//! site's BizTalk servers join the restored group, and the Backup BizTalk Server job on the
 //! new management instance (the same resource `apply` manages there). The DR instances'
 //! logins come with it, with the server roles the databases now on them need.
 
@@ -109,12 +111,15 @@ impl Builder<'_> {
                 new: server_name(dst),
             });
         }
+        // review4 F10, Microsoft's "How to move the master secret server" (steps 2, 4, 5, 6): the
+        // designated DR server's ENTSSO first points at the restored SSO database (its repoint's
+        // `UpdateRegistry.vbs`, which does not restart ENTSSO there), then `dr.SITE.sso` names
+        // it in that database (`ssomanage -updatedb`), restarts ENTSSO and restores the secret;
+        // only then do the site's other servers restart ENTSSO (their repoints).
         let mut deps = restores.clone();
-        // The master secret server moves to the DR site before any ENTSSO restarts there.
-        if let Some(sso) = self.dr_sso(site, &dest_of, restores.clone()) {
-            deps.push(sso);
-        }
+        let sso_planned = self.dr_sso_planned(site, &dest_of);
         let mut repoints = Vec::new();
+        let mut sso_moved = None;
         for (n, bts) in site.biztalk_servers.iter().enumerate() {
             let addr = self.resource::<biztalk_repoint::BiztalkRepoint>(
                 format!("dr.{}.repoint.{}", site.name, bts.name),
@@ -127,6 +132,7 @@ impl Builder<'_> {
                     biztalk_version: inv.biztalk.version.value.clone(),
                     management_database: mgmt.name.value.clone(),
                     update_database: n == 0,
+                    restart_entsso: !(n == 0 && sso_planned),
                     moves: moves.clone(),
                 },
                 biztalk_repoint::Desired {
@@ -135,21 +141,25 @@ impl Builder<'_> {
                     services_using: server_name(mdst),
                 },
             );
-            // UpdateDatabase.vbs runs once, on the first server; the others follow it.
+            // UpdateDatabase.vbs runs once, on the first server; the others follow it, and
+            // the master secret server's move.
             if n == 0 {
                 deps.push(addr.clone());
+                sso_moved = self.dr_sso(site, &dest_of, deps.clone());
+                deps.extend(sso_moved.clone());
             }
             repoints.push(addr);
         }
         // Then each of the site's BizTalk servers joins the restored group (Microsoft,
         // "Restoring the BizTalk group": restore the databases, then the BizTalk Server
-        // runtime servers; https://learn.microsoft.com/biztalk/technical-guides/restoring-the-biztalk-group).
+        // runtime servers; https://learn.microsoft.com/biztalk/technical-guides/restoring-the-biztalk-group),
+        // once the master secret server moved: its host instances need the secret.
         for r in as_primary
             .iter()
             .filter(|r| r.kind == crate::kind::ResourceKind::BiztalkServer)
         {
             let mut r = r.clone();
-            r.depends_on = repoints.clone();
+            r.depends_on = repoints.iter().chain(&sso_moved).cloned().collect();
             self.resources.push(r);
         }
         // The Backup BizTalk Server job on the new primary.
@@ -166,9 +176,35 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
-    /// The SSO master secret server moved to `site` (`dr.SITE.sso`, review3 F11): the secret
-    /// restored from the backup's DR copy on the site's first BizTalk server, then the restored
-    /// SSO database pointed at it (Microsoft, "How to move the master secret server"). None
+    /// Whether the promotion of `site` moves the SSO master secret server (`dr_sso` makes a
+    /// resource).
+    fn dr_sso_planned<'c>(
+        &self,
+        site: &Site,
+        dest_of: &dyn Fn(
+            &str,
+        ) -> Option<(
+            &'c crate::inventory::Cluster,
+            &'c crate::inventory::SqlInstance,
+        )>,
+    ) -> bool {
+        let inv = self.inv;
+        let Some(sso) = inv.biztalk.sso.as_ref() else {
+            return false;
+        };
+        sso.dr_backup_file.is_some()
+            && !site.biztalk_servers.is_empty()
+            && inv
+                .databases
+                .iter()
+                .find(|d| d.role.value == DatabaseRole::Sso)
+                .is_some_and(|db| dest_of(&db.instance).is_some())
+    }
+
+    /// The SSO master secret server moved to `site` (`dr.SITE.sso`, review3 F11, review4 F10):
+    /// on the site's first BizTalk server, once its repoint pointed ENTSSO at the restored SSO
+    /// database, `ssomanage -updatedb` names it there, ENTSSO restarts and the secret is
+    /// restored from the backup's DR copy (Microsoft, "How to move the master secret server"). None
     /// without an SSO database shipped to the site, a BizTalk server there, or the DR copy
     /// (`dr promote` refuses that last case: BZ255).
     fn dr_sso<'c>(
