@@ -1771,3 +1771,32 @@ fn ag_job_steps_run_in_master_and_enter_their_database_only_on_the_primary() {
     assert_eq!(inner, original);
     assert!(!re.is_match(original), "an unguarded step is read as it is");
 }
+
+/// review4 F13: a job copied onto a replica keeps its step flow ("go to step N" needs the
+/// step id), its output file and flags, and its schedules' end.
+#[test]
+fn a_copied_ag_job_keeps_its_step_flow_and_its_schedules_end() {
+    let arts = render_named("lab-ag");
+    let apply = &arts
+        .iter()
+        .find(|a| a.path.ends_with(".jobs.LABAG2/apply.ps1"))
+        .expect("ag_jobs apply")
+        .content;
+    for field in [
+        "on_success_step_id",
+        "on_fail_step_id",
+        "output_file_name",
+        "flags",
+        "active_end_date",
+        "active_end_time",
+    ] {
+        assert!(
+            apply.contains(&format!("s.{field}")) || apply.contains(&format!("h.{field}")),
+            "{field} is not read from the primary"
+        );
+        assert!(
+            apply.contains(&format!("@{field} = {{")),
+            "{field} is not copied"
+        );
+    }
+}
