@@ -1800,3 +1800,31 @@ fn a_copied_ag_job_keeps_its_step_flow_and_its_schedules_end() {
         );
     }
 }
+
+/// review4 F8: the share permissions of a share bisrc does not manage need administrator
+/// rights on its server; when they cannot be read, a right reads 'unknown' (which is never
+/// the right wanted, so verify fails and names it) rather than counting the share as Full.
+#[test]
+fn unreadable_share_permissions_of_an_unmanaged_share_never_count_as_granted() {
+    let arts = render_named("contoso-prod");
+    let verify = &arts
+        .iter()
+        .find(|a| a.path.ends_with(".share/verify.ps1") && a.content.contains("-CimSession"))
+        .expect("an unmanaged backup share's verify")
+        .content;
+    let unread = verify
+        .lines()
+        .skip_while(|l| !l.contains("if ($null -eq $shareLevels) {"))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        unread.contains("'unknown'") && unread.contains("continue"),
+        "unreadable share permissions must read as unknown:\n{unread}"
+    );
+    assert!(
+        !verify.contains("{ 3 }"),
+        "unreadable share permissions count as Full:\n{verify}"
+    );
+    assert!(verify.contains("$unreadNote"), "verify must say why");
+}
