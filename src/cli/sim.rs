@@ -137,6 +137,14 @@ pub enum FaultCommand {
         /// Instance network name, e.g. LABBTSSQL.
         instance: String,
     },
+    /// Run a SQL Agent job on an instance now, as its schedule would: on an availability
+    /// replica, a step whose database is secondary there fails (Msg 976).
+    JobRun {
+        /// Instance network name, e.g. LABAG2.
+        instance: String,
+        /// Job name, e.g. MessageBox_Message_Cleanup_BizTalkMsgBoxDb.
+        job: String,
+    },
     /// The operator copied the SSO master secret backup off the primary site, to PATH on
     /// HOST (the DR copy `biztalk.sso.dr_backup_file` names; for a UNC path, HOST is the
     /// server it names).
@@ -264,6 +272,7 @@ fn to_fault(f: FaultCommand) -> Fault {
         FaultCommand::HostStuck { server, host } => Fault::HostStuck { server, host },
         FaultCommand::SsodbAway { seconds } => Fault::SsodbAway { seconds },
         FaultCommand::BackupRun { instance } => Fault::BackupRun(instance),
+        FaultCommand::JobRun { instance, job } => Fault::JobRun { instance, job },
         FaultCommand::SsoBackupCopy { host, path } => Fault::SsoBackupCopy { host, path },
         FaultCommand::SiteRebuilt { site } => Fault::SiteRebuilt(site),
         FaultCommand::SyncLag {

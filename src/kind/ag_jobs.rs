@@ -2,8 +2,12 @@
 //! availability group replicates databases, not `msdb`: BizTalk configuration creates its
 //! jobs on the primary only, and a job runs on every replica that has it whatever the
 //! replica's role. So each job is scripted onto every replica from the primary, and every
-//! step is wrapped in `IF (sys.fn_hadr_is_primary_replica(N'db') = 1) BEGIN … END`
-//! (biztalk-ha.md §4.2, "High availability using SQL Server Always On availability groups").
+//! step runs behind `IF (sys.fn_hadr_is_primary_replica(N'db') = 1)` (biztalk-ha.md §4.2,
+//! "High availability using SQL Server Always On availability groups"). SQL Server Agent
+//! opens a step's connection in the step's database before any of its command runs, and a
+//! secondary's databases take no connection (`ALLOW_CONNECTIONS = NO`, the default): so the
+//! step runs in `master` and enters its database only on the primary,
+//! `… = 1) EXEC (N'USE [db]; <command>')` (templates/sql/ag_jobs_guard.sql).
 
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +19,8 @@ pub struct AgJobs;
 /// Verify: every BizTalk job is on the replica and each of its steps runs only on the primary.
 pub const CHECK_PRIMARY_ONLY: &str = "ag-jobs-primary-only";
 
-/// The guard's opening, before the database name (what the probe looks for in each step).
-pub const GUARD_PREFIX: &str = "IF (sys.fn_hadr_is_primary_replica(N'";
+/// The database a guarded step runs in (`@database_name`), whatever the replica's role.
+pub const GUARD_STEP_DATABASE: &str = "master";
 
 impl Kind for AgJobs {
     const KIND: ResourceKind = ResourceKind::AgJobs;

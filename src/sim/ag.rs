@@ -277,3 +277,70 @@ pub(super) fn replicate(w: &mut World) {
         }
     }
 }
+
+/// Runs SQL Agent job `job` on the instance `server` now, as its schedule would (the world has
+/// no scheduler): SQL Server Agent opens each T-SQL step's connection in the step's database
+/// first, and a database of an availability group takes no connection on a secondary replica
+/// (bisrc creates groups without `SECONDARY_ROLE (ALLOW_CONNECTIONS = …)`: NO, WB-AG-09), so
+/// such a step fails with Msg 976 before its command runs. A step in `master` behind the
+/// primary-replica guard does its work on the primary only. Records the outcome on the job.
+pub(super) fn run_job(w: &mut World, server: &str, job: &str) -> Result<String, String> {
+    let i = super::sql::reach(w, server)?;
+    let state = i
+        .jobs
+        .get(job)
+        .ok_or_else(|| super::sql::missing_job(job))?
+        .clone();
+    if !super::sql::agent_running(w, server) {
+        return Err(format!("SQL Server Agent does not run for {server}"));
+    }
+    let key = replica_key(w, server);
+    let primary_here = |db: &str| -> Option<bool> {
+        let key = key.as_deref()?;
+        let ag = w
+            .ags
+            .values()
+            .find(|a| a.databases.iter().any(|d| d == db))?;
+        let r = ag
+            .replicas
+            .iter()
+            .find(|r| standalone_key(&r.node, &r.instance) == key)?;
+        Some(
+            w.ag_primary(ag)
+                .is_some_and(|p| p.eq_ignore_ascii_case(&r.node)),
+        )
+    };
+    let outcome = match state.step_database.as_deref() {
+        Some(db) if primary_here(db) == Some(false) => Err(format!(
+            "job {job} failed on {server}: {}",
+            super::sql_side::query_error(&format!(
+                "The target database, '{db}', is participating in an availability group and is \
+                 currently not accessible for queries. Either data movement is suspended or the \
+                 availability replica is not enabled for read access. To allow read-only access \
+                 to this and other databases in the availability group, enable read access to one \
+                 or more secondary availability replicas in the group."
+            ))
+        )),
+        _ => Ok(match state.primary_guard.as_deref() {
+            Some(db) if primary_here(db) == Some(false) => format!(
+                "job {job} ran on {server}: {db} is not primary here, every step skipped its work"
+            ),
+            _ => format!("job {job} ran on {server}"),
+        }),
+    };
+    let now = super::unix_now();
+    let j = w
+        .instance_mut(server)
+        .and_then(|i| i.jobs.get_mut(job))
+        .expect("found above");
+    j.last_run = Some(now);
+    j.last_outcome = Some(
+        if outcome.is_ok() {
+            "Succeeded"
+        } else {
+            "Failed"
+        }
+        .into(),
+    );
+    outcome
+}

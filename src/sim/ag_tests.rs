@@ -143,6 +143,60 @@ fn jobs_are_copied_from_the_primary_and_guarded_on_every_replica() {
     );
 }
 
+/// review4 F12 (WB-AG-09): SQL Server Agent opens a step's connection in the step's database
+/// before any of its command runs, and a secondary's databases take no connection: a step
+/// guarded inside its command but left in its BizTalk database (bisrc before the fix) fails
+/// there every run; in master behind the guard it skips its work on a secondary and does it
+/// on the primary.
+#[test]
+fn a_guarded_job_step_runs_in_master_so_a_secondary_skips_it_instead_of_failing() {
+    let (inv, topo, dir) = lab_ag();
+    let d = dir.path();
+    converge(d, &inv, &topo);
+    let job = "MessageBox_Message_Cleanup_BizTalkMsgBoxDb";
+    let run = |node: &str| {
+        inject(
+            d,
+            &inv,
+            &Fault::JobRun {
+                instance: node.into(),
+                job: job.into(),
+            },
+        )
+        .map_err(|e| e.to_string())
+    };
+    let on_primary = run("LABAG1").unwrap();
+    assert!(!on_primary.contains("skipped"), "{on_primary}");
+    let on_secondary = run("LABAG2").unwrap();
+    assert!(on_secondary.contains("skipped its work"), "{on_secondary}");
+    // The step left in its database, the guard inside the command: not guarded, and the
+    // run fails before the guard.
+    crate::sim::world::update(d, &inv, |w| {
+        let j = w.instance_mut("LABAG2").unwrap().jobs.get_mut(job).unwrap();
+        assert_eq!(j.step_database.as_deref(), Some("master"));
+        j.step_database = Some("BizTalkMsgBoxDb".into());
+    })
+    .unwrap();
+    let secondary = res(&topo, "ag.BizTalkAG.jobs.LABAG2");
+    let guarded = probe_of(d, &inv, secondary)["guarded"].clone();
+    assert!(
+        !guarded.as_array().unwrap().contains(&json!(job)),
+        "{guarded}"
+    );
+    let e = run("LABAG2").unwrap_err();
+    assert!(
+        e.contains("'BizTalkMsgBoxDb', is participating in an availability group and is currently not accessible for queries"),
+        "{e}"
+    );
+    // Apply moves the step to master again.
+    apply_ok(d, &inv, secondary);
+    assert_eq!(
+        probe_of(d, &inv, secondary)["guarded"],
+        secondary.desired["guarded"]
+    );
+    assert!(run("LABAG2").unwrap().contains("skipped its work"));
+}
+
 #[test]
 fn a_planned_failover_runs_on_a_synchronized_synchronous_replica_only() {
     let (inv, topo, dir) = lab_ag();

@@ -101,6 +101,14 @@ pub enum Fault {
     /// The Backup BizTalk Server job on this instance runs now: a marked backup set, then
     /// the log shipping destinations catch up (the world has no scheduler).
     BackupRun(String),
+    /// SQL Agent job `job` on instance `instance` runs now, as its schedule would: on an
+    /// availability replica a step in a database that is secondary there fails (Msg 976).
+    JobRun {
+        /// Instance network name (`NODE` or `NODE\INSTANCE` for a replica).
+        instance: String,
+        /// Job name.
+        job: String,
+    },
     /// The replica of availability group `availability_group` on `node` falls behind: it
     /// stays connected but is not synchronized (its log send queue grows).
     SyncLag {
@@ -263,6 +271,7 @@ fn apply_fault(
             ))
         }
         Fault::BackupRun(server) => backup_run(w, server),
+        Fault::JobRun { instance, job } => super::ag::run_job(w, instance, job),
         Fault::SsoBackupCopy { host, path } => {
             let h = w
                 .host_mut(host)

@@ -434,6 +434,11 @@ pub struct JobState {
     /// (`IF (sys.fn_hadr_is_primary_replica(N'db') = 1)`); none when a step is unguarded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_guard: Option<String>,
+    /// The database SQL Server Agent opens the job's T-SQL steps' connection in, before any
+    /// of their command runs: the job's BizTalk database as BizTalk creates it, `master`
+    /// once guarded on a replica (WB-AG-09). `None`: not recorded (a world written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_database: Option<String>,
 }
 
 /// Step parameters of the Backup BizTalk Server job (unset until configured).

@@ -1764,3 +1764,140 @@ fn a_second_dr_biztalk_server_restarts_entsso_after_the_master_secret_server_mov
         );
     }
 }
+/// review4 F12: SQL Server Agent opens a job step's connection in the step's database before
+/// any of its command runs, and the secondaries of lab-ag's group take no connections
+/// (ALLOW_CONNECTIONS = NO, the default). So the guard moves each step to master and enters
+/// the BizTalk database only on the primary; the probe counts a step left in the BizTalk
+/// database as unguarded whatever its command; and the backup job's probe still reads its
+/// settings through the guard.
+#[test]
+fn ag_job_steps_run_in_master_and_enter_their_database_only_on_the_primary() {
+    let arts = render_named("lab-ag");
+    let file = |suffix: &str| {
+        arts.iter()
+            .find(|a| a.path.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no artifact ends with {suffix}"))
+            .content
+            .clone()
+    };
+    let guard = file(".jobs.LABAG2/ag_jobs_guard.sql");
+    let update = guard
+        .lines()
+        .skip_while(|l| !l.contains("EXEC msdb.dbo.sp_update_jobstep"))
+        .take(2)
+        .collect::<String>();
+    assert!(
+        update.contains("@command = @guarded") && update.contains("@database_name = N'master'"),
+        "the guarded step must run in master: {update}"
+    );
+    assert!(
+        guard.contains("EXEC (N''' + REPLACE(N'USE ' + QUOTENAME(@db) + N'; ', N'''', N'''''')")
+            && guard.contains("@guard + REPLACE(@cmd, N'''', N'''''') + N''')'"),
+        "the body enters the database inside EXEC, its quotes doubled:\n{guard}"
+    );
+    let probe = file(".jobs.LABAG2/ag_jobs_probe.sql");
+    assert!(
+        probe.contains("ISNULL(s.database_name, N'') <> N'master'"),
+        "the probe must check each step's database:\n{probe}"
+    );
+    // The probe looks for the guard the apply writes.
+    let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (text, db) in [(&guard, "@db"), (&probe, "w.db")] {
+        let text = flat(text);
+        let test = format!(
+            "N'IF (sys.fn_hadr_is_primary_replica(N''' + REPLACE({db}, N'''', N'''''') + N''') = 1)"
+        );
+        let enter =
+            format!("EXEC (N''' + REPLACE(N'USE ' + QUOTENAME({db}) + N'; ', N'''', N'''''')");
+        assert!(
+            text.contains(&test) && text.contains(&enter),
+            "the guard differs between apply and probe:\n{text}"
+        );
+    }
+
+    // The backup job's probe unwraps a guarded step: its regex, run on a step as the guard
+    // writes it, gives back the original command.
+    let backup_probe = file("sql.LABBTSAG.job.backup-biztalk-server/probe.ps1");
+    let line = backup_probe
+        .lines()
+        .find(|l| l.contains("fn_hadr_is_primary_replica"))
+        .expect("the backup job's probe unwraps the guard");
+    let pattern = line
+        .split_once("-match '")
+        .and_then(|(_, r)| r.rsplit_once("') {"))
+        .map(|(p, _)| p.replace("''", "'"))
+        .expect("a -match '…' pattern");
+    let re = regex::Regex::new(&pattern).unwrap();
+    let original =
+        "exec [dbo].[sp_BackupAllFull_Schedule] 'd', 'BTS', '\\\\backup01\\o''brien', 0, 2, 0";
+    let db = "BizTalk]Mgmt'Db";
+    let guarded = format!(
+        "IF (sys.fn_hadr_is_primary_replica(N'{}') = 1) EXEC (N'{}{}')",
+        db.replace('\'', "''"),
+        format!("USE [{}]; ", db.replace(']', "]]")).replace('\'', "''"),
+        original.replace('\'', "''")
+    );
+    let inner = re
+        .captures(&guarded)
+        .expect("the pattern matches a guarded step")[1]
+        .replace("''", "'");
+    assert_eq!(inner, original);
+    assert!(!re.is_match(original), "an unguarded step is read as it is");
+}
+
+/// review4 F13: a job copied onto a replica keeps its step flow ("go to step N" needs the
+/// step id), its output file and flags, and its schedules' end.
+#[test]
+fn a_copied_ag_job_keeps_its_step_flow_and_its_schedules_end() {
+    let arts = render_named("lab-ag");
+    let apply = &arts
+        .iter()
+        .find(|a| a.path.ends_with(".jobs.LABAG2/apply.ps1"))
+        .expect("ag_jobs apply")
+        .content;
+    for field in [
+        "on_success_step_id",
+        "on_fail_step_id",
+        "output_file_name",
+        "flags",
+        "active_end_date",
+        "active_end_time",
+    ] {
+        assert!(
+            apply.contains(&format!("s.{field}")) || apply.contains(&format!("h.{field}")),
+            "{field} is not read from the primary"
+        );
+        assert!(
+            apply.contains(&format!("@{field} = {{")),
+            "{field} is not copied"
+        );
+    }
+}
+
+/// review4 F8: the share permissions of a share bisrc does not manage need administrator
+/// rights on its server; when they cannot be read, a right reads 'unknown' (which is never
+/// the right wanted, so verify fails and names it) rather than counting the share as Full.
+#[test]
+fn unreadable_share_permissions_of_an_unmanaged_share_never_count_as_granted() {
+    let arts = render_named("contoso-prod");
+    let verify = &arts
+        .iter()
+        .find(|a| a.path.ends_with(".share/verify.ps1") && a.content.contains("-CimSession"))
+        .expect("an unmanaged backup share's verify")
+        .content;
+    let unread = verify
+        .lines()
+        .skip_while(|l| !l.contains("if ($null -eq $shareLevels) {"))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        unread.contains("'unknown'") && unread.contains("continue"),
+        "unreadable share permissions must read as unknown:\n{unread}"
+    );
+    assert!(
+        !verify.contains("{ 3 }"),
+        "unreadable share permissions count as Full:\n{verify}"
+    );
+    assert!(verify.contains("$unreadNote"), "verify must say why");
+}

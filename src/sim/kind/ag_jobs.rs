@@ -4,7 +4,7 @@
 //! configuration created it there).
 
 use super::{Simulated, Spec};
-use crate::kind::ag_jobs::{AgJobs, AgJobsObserved, CHECK_PRIMARY_ONLY};
+use crate::kind::ag_jobs::{AgJobs, AgJobsObserved, CHECK_PRIMARY_ONLY, GUARD_STEP_DATABASE};
 use crate::sim::checks::diff_check;
 use crate::sim::sql::{missing_job, reach};
 use crate::sim::world::World;
@@ -19,7 +19,11 @@ impl Simulated for AgJobs {
         for j in &s.params.jobs {
             if let Some(state) = i.jobs.get(&j.name) {
                 jobs.push(j.name.clone());
-                if state.primary_guard.as_deref() == Some(j.database.as_str()) {
+                // Guarded: the step runs in master (a secondary's databases take no
+                // connection, WB-AG-09) and tests its database's primary role first.
+                if state.primary_guard.as_deref() == Some(j.database.as_str())
+                    && state.step_database.as_deref() == Some(GUARD_STEP_DATABASE)
+                {
                     guarded.push(j.name.clone());
                 }
             }
@@ -59,11 +63,13 @@ impl Simulated for AgJobs {
         // The desired state is applied as given (a drift fault leaves a job unguarded).
         for j in &p.jobs {
             if let Some(state) = i.jobs.get_mut(&j.name) {
-                state.primary_guard = s
-                    .desired
-                    .guarded
-                    .contains(&j.name)
-                    .then(|| j.database.clone());
+                let guard = s.desired.guarded.contains(&j.name);
+                state.primary_guard = guard.then(|| j.database.clone());
+                state.step_database = Some(if guard {
+                    GUARD_STEP_DATABASE.to_string()
+                } else {
+                    j.database.clone()
+                });
             }
         }
         Ok(())

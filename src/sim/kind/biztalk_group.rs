@@ -139,6 +139,7 @@ impl Simulated for BiztalkGroup {
             for (job, enabled) in jobs_for(db, role, master == Some(db)) {
                 i.jobs.entry(job).or_insert(JobState {
                     enabled,
+                    step_database: Some(db.to_string()),
                     ..JobState::default()
                 });
             }

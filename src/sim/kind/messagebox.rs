@@ -123,6 +123,7 @@ impl Simulated for Messagebox {
             for (job, enabled) in jobs_for(&p.database, "messagebox", false) {
                 i.jobs.entry(job).or_insert(JobState {
                     enabled,
+                    step_database: Some(p.database.clone()),
                     ..JobState::default()
                 });
             }
