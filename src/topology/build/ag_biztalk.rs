@@ -7,13 +7,11 @@
 
 use super::super::resource::{sorted, Target};
 use super::availability::replica_server;
-use super::biztalk::{backup_job_desired, backup_job_params};
+use super::biztalk::{after_msgbox, backup_job_desired, backup_job_params};
 use super::Builder;
 use crate::inventory::{AvailabilityGroup, Cluster, Database, DatabaseRole, Site};
 use crate::kind::biztalk_group::configuration_jobs;
-use crate::kind::{
-    ag_database, ag_jobs, agent_job, backup_job, database_settings, messagebox, sql_login,
-};
+use crate::kind::{ag_database, ag_jobs, agent_job, backup_job, database_settings, sql_login};
 
 /// Steps that run on the primary replica of `g`: the owner of its cluster role.
 fn ag_owner(c: &Cluster, g: &AvailabilityGroup) -> Target {
@@ -103,47 +101,11 @@ impl Builder<'_> {
         }
         // The group configuration, against the listeners.
         let group_addr = self.biztalk_group(site, bts, deps, |d| Some(d.instance.value.clone()));
-        let master = inv.master_messagebox().map(|d| d.name.value.clone());
         // BizTalk Server on every BizTalk server, addressing the databases by their listeners.
         self.biztalk_servers(site, mgmt, &group_addr, |d| Some(d.instance.value.clone()));
-        // Scaled-out MessageBoxes through BizTalk's WMI, on their listeners: the others created
-        // and publishing before the master stops publishing (as on an FCI).
-        let msgboxes: Vec<&Database> = inv
-            .databases
-            .iter()
-            .filter(|d| d.role.value == DatabaseRole::Messagebox)
-            .collect();
-        let mut msgbox_addr: Vec<(String, String)> = Vec::new();
-        if msgboxes.len() > 1 {
-            let (masters, others): (Vec<&Database>, Vec<&Database>) = msgboxes
-                .into_iter()
-                .partition(|d| master.as_deref() == Some(d.name.as_str()));
-            for d in others.into_iter().chain(masters) {
-                let is_master = master.as_deref() == Some(d.name.as_str());
-                let mut deps = vec![group_addr.clone()];
-                if is_master {
-                    deps.extend(msgbox_addr.iter().map(|(_, a)| a.clone()));
-                }
-                let a = self.resource::<messagebox::Messagebox>(
-                    format!("biztalk.{}.messagebox.{}", site.name, d.name),
-                    site,
-                    Target::Node {
-                        host: bts.name.value.clone(),
-                    },
-                    deps,
-                    messagebox::Params {
-                        server: d.instance.value.clone(),
-                        database: d.name.value.clone(),
-                        master: is_master,
-                    },
-                    messagebox::Desired {
-                        exists: true,
-                        publishing: d.publishing.as_ref().is_none_or(|p| p.value),
-                    },
-                );
-                msgbox_addr.push((d.name.value.clone(), a));
-            }
-        }
+        // Scaled-out MessageBoxes through BizTalk's WMI, on their listeners (as on an FCI).
+        let msgbox_addr = self
+            .scaled_out_messageboxes(site, bts, &group_addr, |d| Some(d.instance.value.clone()));
         for (gsite, c, g) in groups {
             self.group_databases_and_jobs(gsite, c, g, mgmt, &group_addr, &msgbox_addr);
         }
@@ -329,17 +291,4 @@ impl Builder<'_> {
         logins.retain(|(l, _)| seen.insert(l.to_ascii_lowercase()));
         logins
     }
-}
-
-/// What a database's resources wait for: the group configuration, and its MessageBox
-/// resource when it is a scaled-out MessageBox.
-fn after_msgbox(group_addr: &str, msgbox_addr: &[(String, String)], db: &str) -> Vec<String> {
-    let mut deps = vec![group_addr.to_string()];
-    deps.extend(
-        msgbox_addr
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(db))
-            .map(|(_, a)| a.clone()),
-    );
-    deps
 }

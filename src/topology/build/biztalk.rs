@@ -64,56 +64,11 @@ impl Builder<'_> {
 
         // Scaled-out MessageBoxes, through BizTalk's WMI on the BizTalk server: the others
         // created and publishing before the master stops publishing (biztalk-ha.md §2.4).
+        let msgbox_addr = self.scaled_out_messageboxes(site, bts, &group_addr, |d| {
+            inv.instance(&d.instance).map(|(_, _, i)| server_name(i))
+        });
+        let after_msgbox = |db: &str| after_msgbox(&group_addr, &msgbox_addr, db);
         let master = inv.master_messagebox().map(|d| d.name.value.clone());
-        let msgboxes: Vec<_> = inv
-            .databases
-            .iter()
-            .filter(|d| d.role.value == DatabaseRole::Messagebox)
-            .collect();
-        let mut msgbox_addr: Vec<(String, String)> = Vec::new();
-        if msgboxes.len() > 1 {
-            let (masters, others): (Vec<&&Database>, Vec<&&Database>) = msgboxes
-                .iter()
-                .partition(|d| master.as_deref() == Some(d.name.as_str()));
-            for d in others.into_iter().chain(masters) {
-                let Some((_, _, i)) = inv.instance(&d.instance) else {
-                    continue;
-                };
-                let is_master = master.as_deref() == Some(d.name.as_str());
-                let mut deps = vec![group_addr.clone()];
-                if is_master {
-                    deps.extend(msgbox_addr.iter().map(|(_, a)| a.clone()));
-                }
-                let a = self.resource::<messagebox::Messagebox>(
-                    format!("biztalk.{}.messagebox.{}", site.name, d.name),
-                    site,
-                    Target::Node {
-                        host: bts.name.value.clone(),
-                    },
-                    deps,
-                    messagebox::Params {
-                        server: server_name(i),
-                        database: d.name.value.clone(),
-                        master: is_master,
-                    },
-                    messagebox::Desired {
-                        exists: true,
-                        publishing: d.publishing.as_ref().is_none_or(|p| p.value),
-                    },
-                );
-                msgbox_addr.push((d.name.value.clone(), a));
-            }
-        }
-        let after_msgbox = |db: &str| {
-            let mut deps = vec![group_addr.clone()];
-            deps.extend(
-                msgbox_addr
-                    .iter()
-                    .filter(|(n, _)| n.eq_ignore_ascii_case(db))
-                    .map(|(_, a)| a.clone()),
-            );
-            deps
-        };
 
         // Database settings.
         for d in &inv.databases {
@@ -200,6 +155,62 @@ impl Builder<'_> {
                 },
             );
         }
+    }
+
+    /// The MessageBoxes beyond the group's master (`biztalk.SITE.messagebox.DB`), added through
+    /// BizTalk's WMI on `bts`: the others created and publishing before the master stops
+    /// publishing (biztalk-ha.md §2.4). `server_of` names the SQL server BizTalk addresses a
+    /// database by. Returns (database, address) of each, in build order; empty with one
+    /// MessageBox.
+    pub(super) fn scaled_out_messageboxes(
+        &mut self,
+        site: &Site,
+        bts: &crate::inventory::BiztalkServer,
+        group_addr: &str,
+        server_of: impl Fn(&Database) -> Option<String>,
+    ) -> Vec<(String, String)> {
+        let inv = self.inv;
+        let master = inv.master_messagebox().map(|d| d.name.value.clone());
+        let msgboxes: Vec<_> = inv
+            .databases
+            .iter()
+            .filter(|d| d.role.value == DatabaseRole::Messagebox)
+            .collect();
+        let mut msgbox_addr: Vec<(String, String)> = Vec::new();
+        if msgboxes.len() > 1 {
+            let (masters, others): (Vec<&&Database>, Vec<&&Database>) = msgboxes
+                .iter()
+                .partition(|d| master.as_deref() == Some(d.name.as_str()));
+            for d in others.into_iter().chain(masters) {
+                let Some(server) = server_of(d) else {
+                    continue;
+                };
+                let is_master = master.as_deref() == Some(d.name.as_str());
+                let mut deps = vec![group_addr.to_string()];
+                if is_master {
+                    deps.extend(msgbox_addr.iter().map(|(_, a)| a.clone()));
+                }
+                let a = self.resource::<messagebox::Messagebox>(
+                    format!("biztalk.{}.messagebox.{}", site.name, d.name),
+                    site,
+                    Target::Node {
+                        host: bts.name.value.clone(),
+                    },
+                    deps,
+                    messagebox::Params {
+                        server,
+                        database: d.name.value.clone(),
+                        master: is_master,
+                    },
+                    messagebox::Desired {
+                        exists: true,
+                        publishing: d.publishing.as_ref().is_none_or(|p| p.value),
+                    },
+                );
+                msgbox_addr.push((d.name.value.clone(), a));
+            }
+        }
+        msgbox_addr
     }
 
     /// The BizTalk group's configuration (`biztalk.SITE.group`) from `bts`, the site's first
@@ -524,4 +535,21 @@ pub(super) fn backup_job_desired(inv: &crate::inventory::Inventory) -> backup_jo
         days_to_keep: b.days_to_keep.value,
         compression: b.compression.as_ref().is_some_and(|h| h.value),
     }
+}
+
+/// What a step on database `db` waits for: the group's configuration and, for a MessageBox
+/// added after it, that MessageBox's resource.
+pub(super) fn after_msgbox(
+    group_addr: &str,
+    msgbox_addr: &[(String, String)],
+    db: &str,
+) -> Vec<String> {
+    let mut deps = vec![group_addr.to_string()];
+    deps.extend(
+        msgbox_addr
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(db))
+            .map(|(_, a)| a.clone()),
+    );
+    deps
 }
