@@ -4,7 +4,7 @@
 
 use bisrc::sim::faults::Fault;
 
-use crate::cycle::Lab;
+use crate::cycle::{files_under, Lab};
 
 /// The two-site DR lab as shipped.
 pub const LAB_DR: &str = include_str!("../../inventories/lab-dr.yaml");
@@ -404,18 +404,6 @@ fn an_interrupted_promotion_resumes_from_the_observed_state() {
         .stdout_has("+ create   dr.dr.sso")
         .stdout_has("enabled: false → true")
         .stdout_has("Apply complete: 4 succeeded, 0 failed, 0 never ran, 5 already converged");
-}
-
-/// Every file under `dir`, recursively.
-fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files_under(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
 }
 
 #[test]
